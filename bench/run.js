@@ -1,0 +1,39 @@
+// `npm run bench [-- --quick] [-- --only NAME]`: runs every benchmark, prints its figures and
+// its ratio against a baseline measured in the same run, and (on a full run) writes
+// bench/RESULTS.md with the machine and Node version.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as parse from './parse.js';
+
+const BENCHES = [parse];
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+
+const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version} on ${os.platform()} ${os.release()}`;
+console.log(`tmon benchmarks (${quick ? 'quick' : 'full'} run)\n${machine}\n`);
+
+const sections = [];
+for (const bench of BENCHES) {
+  if (only && bench.name !== only) continue;
+  const result = await bench.run({ quick });
+  const lines = [`## ${result.title}`, '', '| measure | time | rate |', '| --- | --- | --- |'];
+  for (const row of result.rows) lines.push(`| ${row.join(' | ')} |`);
+  const r = result.ratio;
+  lines.push('', `**Ratio** (${r.label}): **${r.value.toFixed(2)}** — target ${r.target}: ${r.met ? 'met' : 'NOT met'}.`);
+  if (result.notes) lines.push('', result.notes);
+  const section = lines.join('\n');
+  console.log(`${section}\n`);
+  sections.push(section);
+}
+
+if (!quick && !only) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const header = `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n\nEvery figure is a median of repeated runs, measured side by side with its baseline in the same process.\n`;
+  writeFileSync(join(here, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
+  console.log('wrote bench/RESULTS.md');
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { jsonView, parseKvg, printKvg } from '../../kvgroup/index.js';
+import { readInput } from '../input.js';
+import { writeOut } from '../output.js';
+
+export function registerParse(program: Command): void {
+  program
+    .command('parse')
+    .description('parse a KVGroup file and print its canonical form (or, with --json, its JSON view)')
+    .argument('<file>', 'the KVGroup file to read, or - for standard input')
+    .option('--json', 'print the JSON view instead of the canonical form')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 parsed; 65 syntax error (FILE:LINE:COLUMN: message on stderr); 66 no such file.',
+    )
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { text, source } = await readInput(file);
+      const doc = parseKvg(text, { source });
+      await writeOut(opts.json ? `${JSON.stringify(jsonView(doc), null, 2)}\n` : printKvg(doc));
+    });
+}
