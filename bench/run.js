@@ -6,8 +6,9 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as parse from './parse.js';
+import * as validate from './validate.js';
 
-const BENCHES = [parse];
+const BENCHES = [parse, validate];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerParse } from './commands/parse.js';
+import { registerValidate } from './commands/validate.js';
 
 export const VERSION = '0.1.0';
 
@@ -17,5 +18,6 @@ export function buildProgram(): Command {
     // runCli as exceptions and exit 2, as §7 says, instead of commander's own exit 1.
     .exitOverride();
   registerParse(program);
+  registerValidate(program);
   return program;
 }

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OPERATIONS, extendOperations, readBatch, validateBatch, validateDocument, type Problem } from '../../src/batch/index.js';
+import { parseKvg } from '../../src/kvgroup/index.js';
+import { ROOT, tmon } from '../helpers/cli.js';
+
+const load = (path: string) => parseKvg(readFileSync(join(ROOT, path), 'utf8'), { source: path });
+const messages = (problems: Problem[]) => problems.map((p) => p.message);
+
+/** One fixture per rule, with exactly the problems it must report. */
+const RULES: Array<[string, string, string[]]> = [
+  ['two-top-level-groups', 'BATCH_DOCUMENT', ['document: holds 2 top-level groups; a batch document holds exactly one']],
+  ['no-batch-group', 'BATCH_NOT_ONE_BATCH', ['document: the top-level group must hold exactly one "batch" group, not 0']],
+  ['two-batch-groups', 'BATCH_NOT_ONE_BATCH', ['document: the top-level group must hold exactly one "batch" group, not 2']],
+  ['no-actions', 'BATCH_NO_ACTIONS', ['batch B-1: holds no action']],
+  ['duplicate-action-id', 'BATCH_DUPLICATE_ACTION', ['action B-1_0: the action id is used by 2 actions']],
+  ['unknown-operation', 'BATCH_UNKNOWN_OPERATION', ['action B-1_0: unknown operation "FROB"']],
+  ['missing-operation', 'BATCH_MISSING_KEY', ['action B-1_0: needs "operation"']],
+  ['missing-key', 'BATCH_MISSING_KEY', ['action B-1_0: operation GRUA needs "groupid"']],
+  ['missing-attribute', 'BATCH_MISSING_KEY', ['action B-1_0: operation MVCU needs "attributes.context"']],
+  ['duplicate-key', 'BATCH_DUPLICATE_KEY', ['action B-1_0: "operation" is given 2 times']],
+  ['bad-interactive', 'BATCH_BAD_INTERACTIVE', ['action B-1_0: interactive must be "true", "false" or empty, not "yes"']],
+  ['duplicate-replyid', 'BATCH_DUPLICATE_REPLYID', ['action B-1_1: replyid "r-1" is already used by action B-1_0']],
+  ['depends-incomplete', 'BATCH_BAD_DEPENDS', ['action B-1_1: depends entry 1 has no "batch"']],
+  ['unknown-dependency', 'BATCH_UNKNOWN_DEPENDENCY', ['action B-1_0: depends on action B-1_9 of batch B-1, which does not exist']],
+  ['unknown-cross-batch-dependency', 'BATCH_UNKNOWN_DEPENDENCY', ['action B-1_0: depends on action B-0_0 of batch B-0, which does not exist']],
+  ['cycle', 'BATCH_CYCLE', ['action a: dependency cycle: a -> b -> c -> a']],
+];
+
+describe('batch validation (contract §2)', () => {
+  test.each(RULES)('fixtures/invalid/%s.kvg is refused with %s', (name, code, expected) => {
+    const { problems } = validateDocument(load(`fixtures/invalid/${name}.kvg`));
+    expect(messages(problems)).toEqual(expected);
+    expect(problems.every((p) => p.code === code)).toBe(true);
+  });
+
+  test('a batch with several problems reports them all, in document order', () => {
+    const { problems } = validateDocument(load('fixtures/invalid/several-problems.kvg'));
+    expect(messages(problems)).toEqual([
+      'action B-1_0: the action id is used by 2 actions',
+      'action B-1_0: operation GRUA needs "groupid"',
+      'action B-1_0: interactive must be "true", "false" or empty, not "maybe"',
+      'action B-1_1: unknown operation "FROB"',
+      'action B-1_1: replyid "r-1" is already used by action B-1_0',
+      'action B-1_1: depends on action B-1_7 of batch B-1, which does not exist',
+      'action B-1_0: operation CRTG needs "hostid"',
+      'action B-1_0: operation CRTG needs "groupid"',
+    ]);
+  });
+
+  test('the shared fixtures validate, the rewritten one with its changed/retval pairs too', () => {
+    for (const f of ['fixtures/delu-input.kvg', 'fixtures/delu-output.kvg']) {
+      expect(validateDocument(load(f)).problems).toEqual([]);
+    }
+  });
+
+  test('a dependency on another batch is valid when the look-up knows the action', () => {
+    const doc = load('fixtures/invalid/unknown-cross-batch-dependency.kvg');
+    const seen: string[] = [];
+    const lookup = (b: string, a: string) => (seen.push(`${b}/${a}`), b === 'B-0' && a === 'B-0_0');
+    expect(validateDocument(doc, { lookup }).problems).toEqual([]);
+    expect(seen).toEqual(['B-0/B-0_0']);
+  });
+
+  test('every operation of the table checks exactly the keys it needs', () => {
+    for (const [op, spec] of Object.entries(OPERATIONS)) {
+      const batch = readBatch(parseKvg(`"" "" = { "batch" "B" = { "action" "a" = { "operation" = "${op}" } } }`)[0]!)!;
+      const needed = validateBatch(batch)
+        .map((p) => /needs "(.*)"$/.exec(p.message)?.[1])
+        .filter(Boolean);
+      expect(needed).toEqual(spec.needs);
+    }
+  });
+
+  test('UPDT needs an attributes group with at least one pair', () => {
+    const check = (attrs: string) =>
+      messages(validateBatch(readBatch(parseKvg(`"" "" = { "batch" "B" = { "action" "a" = { operation = UPDT hostid = H userid = U ${attrs} } } }`)[0]!)!));
+    expect(check('')).toEqual(['action a: operation UPDT needs "attributes"']);
+    expect(check('"attributes" "" = { }')).toEqual(['action a: operation UPDT needs "attributes"']);
+    expect(check('"attributes" "" = { "title" = "Boss" }')).toEqual([]);
+  });
+
+  test('a site can extend the operation table', () => {
+    const batch = readBatch(parseKvg('"" "" = { "batch" "B" = { "action" "a" = { operation = MAIL hostid = H } } }')[0]!)!;
+    expect(messages(validateBatch(batch))).toEqual(['action a: unknown operation "MAIL"']);
+    const operations = extendOperations({ MAIL: { does: 'send a mail', needs: ['hostid', 'userid'] } });
+    expect(messages(validateBatch(batch, { operations }))).toEqual(['action a: operation MAIL needs "userid"']);
+  });
+});
+
+describe('tmon validate', () => {
+  test('exits 0 and says so for a valid batch', () => {
+    const r = tmon(['validate', 'fixtures/delu-input.kvg']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('fixtures/delu-input.kvg: batch 20070503-113234-00 is valid (1 action)\n');
+  });
+
+  test('prints each problem on its own line and exits 65', () => {
+    const r = tmon(['validate', 'fixtures/invalid/several-problems.kvg']);
+    expect(r.status).toBe(65);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(8);
+    expect(r.stdout).toContain('action B-1_1: unknown operation "FROB"\n');
+    expect(r.stderr).toBe('');
+  });
+
+  test('--json lists {batch, action, code, message}; [] when valid', () => {
+    const r = tmon(['validate', '--json', 'fixtures/invalid/missing-key.kvg']);
+    expect(r.status).toBe(65);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { batch: 'B-1', action: 'B-1_0', code: 'BATCH_MISSING_KEY', message: 'action B-1_0: operation GRUA needs "groupid"' },
+    ]);
+    const ok = tmon(['validate', '--json', 'fixtures/delu-output.kvg']);
+    expect([ok.status, JSON.parse(ok.stdout)]).toEqual([0, []]);
+  });
+
+  test('a syntax error is reported with its position (and as a problem in JSON), exit 65', () => {
+    const r = tmon(['validate', 'fixtures/syntax-errors/missing-equals.kvg']);
+    expect(r.status).toBe(65);
+    expect(r.stderr).toBe('tmon: fixtures/syntax-errors/missing-equals.kvg:3:17: expected "=" but found "{"\n');
+    const j = tmon(['validate', '--json', 'fixtures/syntax-errors/missing-equals.kvg']);
+    expect(JSON.parse(j.stdout)).toEqual([
+      { batch: null, action: null, code: 'KVG_UNEXPECTED_TOKEN', message: 'fixtures/syntax-errors/missing-equals.kvg:3:17: expected "=" but found "{"' },
+    ]);
+  });
+
+  test('a missing file exits 66', () => {
+    expect(tmon(['validate', 'nope.kvg']).status).toBe(66);
+  });
+});
