@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as parse from './parse.js';
 import * as validate from './validate.js';
+import * as pluginCall from './plugin-call.js';
 
-const BENCHES = [parse, validate];
+const BENCHES = [parse, validate, pluginCall];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

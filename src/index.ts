@@ -4,3 +4,4 @@
  */
 export * from './kvgroup/index.js';
 export { TmonError, hasCode } from './errors.js';
+export type { RewritePlugin, RewriteContext, RewriteResult, PluginLog } from './plugins/types.js';

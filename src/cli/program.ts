@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerParse } from './commands/parse.js';
 import { registerValidate } from './commands/validate.js';
+import { registerRewrite } from './commands/rewrite.js';
+import { registerPlugins } from './commands/plugins.js';
 
 export const VERSION = '0.1.0';
 
@@ -19,5 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerParse(program);
   registerValidate(program);
+  registerRewrite(program);
+  registerPlugins(program);
   return program;
 }

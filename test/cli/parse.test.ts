@@ -27,6 +27,13 @@ describe('tmon parse', () => {
     ]);
   });
 
+  test('a password (newpw) is never printed, in either form; an empty one stays empty', () => {
+    const input = '"" "" = { "newpw" = "Hunter2!" "other" = "x" "newpw" = "" }';
+    const text = tmon(['parse', '-'], { input });
+    expect(text.stdout).toBe('"" "" = {\n  "newpw" = "[redacted]"\n  "other" = "x"\n  "newpw" = ""\n}\n');
+    expect(tmon(['parse', '--json', '-'], { input }).stdout).not.toContain('Hunter2!');
+  });
+
   test('a missing file exits 66 with a one-line error', () => {
     const r = tmon(['parse', 'no/such/file.kvg']);
     expect(r.status).toBe(66);

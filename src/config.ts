@@ -1,0 +1,150 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { TmonError, hasCode } from './errors.js';
+
+/*
+ * Configuration: an ajv schema, then normalisation (defaults, one plugin name → a list,
+ * paths made absolute against the config file's folder), then the rules that span keys.
+ * Every error reads `path.to.key: what is wrong`, and all of them are reported at once.
+ */
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+
+export type OnPluginError = 'primary' | 'fail';
+
+export interface Config {
+  /** Absolute path of the plugins folder. */
+  pluginsDir: string;
+  /** The plugins applied to every action, in order; empty: actions run as submitted. */
+  rewritePlugin: string[];
+  /** `pluginOptions.<name>` reaches plugin `<name>` as `context.options`. */
+  pluginOptions: Record<string, unknown>;
+  pluginTimeoutMs: number;
+  pluginMemoryMb: number;
+  /** Worker threads for JS plugins. */
+  pluginThreads: number;
+  onPluginError: OnPluginError;
+  /** File extension (with its dot) → the program that runs such a plugin. */
+  interpreters: Record<string, string>;
+  /** The config file read, if any. */
+  file?: string;
+}
+
+export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
+  pluginsDir: './plugins',
+  rewritePlugin: [],
+  pluginOptions: {},
+  pluginTimeoutMs: 5 * SECOND,
+  pluginMemoryMb: 64,
+  pluginThreads: 2,
+  onPluginError: 'primary',
+  interpreters: { '.py': 'python3', '.sh': 'sh' },
+});
+
+const SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    pluginsDir: { type: 'string', minLength: 1 },
+    rewritePlugin: {
+      anyOf: [{ type: 'null' }, { type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }],
+    },
+    pluginOptions: { type: 'object', additionalProperties: { type: 'object' } },
+    pluginTimeoutMs: { type: 'integer', minimum: 1 },
+    pluginMemoryMb: { type: 'integer', minimum: 8 },
+    pluginThreads: { type: 'integer', minimum: 1, maximum: 64 },
+    onPluginError: { enum: ['primary', 'fail'] },
+    interpreters: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateSchema = ajv.compile(SCHEMA);
+
+export class ConfigError extends TmonError {
+  readonly errors: string[];
+
+  constructor(errors: string[], file?: string) {
+    super('CONFIG_INVALID', `${file ? `config ${file}: ` : 'config: '}${errors.join('; ')}`);
+    this.errors = errors;
+  }
+}
+
+function keyPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) parts.push(extra);
+  return parts.length === 0 ? '(top level)' : parts.join('.');
+}
+
+function describe(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${keyPath(e.instancePath, (e.params as { additionalProperty: string }).additionalProperty)}: is not a known setting`;
+    case 'required':
+      return `${keyPath(e.instancePath, (e.params as { missingProperty: string }).missingProperty)}: is required`;
+    case 'enum':
+      return `${keyPath(e.instancePath)}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'anyOf':
+      return `${keyPath(e.instancePath)}: must be a plugin name, a list of plugin names, or null`;
+    default:
+      return `${keyPath(e.instancePath)}: ${e.message ?? 'is not valid'}`;
+  }
+}
+
+/**
+ * Turns raw config data into a `Config`. `baseDir` is where relative paths start: the config
+ * file's folder, or the working directory when there is no file.
+ */
+export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cwd: string = process.cwd()): Config {
+  if (!validateSchema(raw)) {
+    // anyOf also reports each failed branch; its own summary says it better.
+    const errors = validateSchema.errors ?? [];
+    const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+    const messages = errors.filter((e) => e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath)).map(describe);
+    throw new ConfigError([...new Set(messages)], file);
+  }
+  const data = raw as Partial<Record<keyof Config, unknown>>;
+  const merged = { ...DEFAULTS, ...data } as Config;
+  const list = data.rewritePlugin;
+  const config: Config = {
+    ...merged,
+    // A path written in the file is relative to the file; the default, to where tmon runs.
+    pluginsDir: data.pluginsDir === undefined ? resolve(cwd, DEFAULTS.pluginsDir) : resolve(baseDir, merged.pluginsDir),
+    rewritePlugin: list == null ? [] : typeof list === 'string' ? [list] : [...(list as string[])],
+    interpreters: { ...DEFAULTS.interpreters, ...(data.interpreters as Record<string, string> | undefined) },
+    ...(file ? { file } : {}),
+  };
+  const errors: string[] = [];
+  for (const ext of Object.keys(config.interpreters)) {
+    if (!/^\.[^./\\]+$/.test(ext)) errors.push(`interpreters.${ext}: must be a file extension with its dot, such as ".py"`);
+    if (['.js', '.mjs', '.cjs'].includes(ext)) errors.push(`interpreters.${ext}: JavaScript plugins run in worker threads, not through an interpreter`);
+  }
+  if (errors.length > 0) throw new ConfigError(errors, file);
+  return config;
+}
+
+/**
+ * Reads a config file (JSON). `required` false: a missing file means the embedded defaults.
+ */
+export function loadConfig(file: string | undefined, options: { required?: boolean; cwd?: string } = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  if (!file) return normaliseConfig({}, cwd, undefined, cwd);
+  const path = isAbsolute(file) ? file : resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (hasCode(err, 'ENOENT') && !options.required) return normaliseConfig({}, cwd, undefined, cwd);
+    if (hasCode(err, 'ENOENT')) throw new TmonError('CLI_NO_INPUT', `${file}: no such config file`);
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`(file): is not JSON: ${(err as Error).message}`], file);
+  }
+  return normaliseConfig(raw, dirname(path), file, cwd);
+}

@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './outcome.js';
+export type { PluginErrorCode, PluginFailure } from './messages.js';
+export { PluginRegistry, type PluginEntry, type PluginKind } from './registry.js';
+export { PluginHost, type PluginRun } from './host.js';

@@ -1,0 +1,61 @@
+import type { KvGroup } from '../kvgroup/index.js';
+
+/*
+ * The messages between the daemon and a plugin worker thread. Everything is plain data: it
+ * crosses the thread boundary by structured clone, so errors travel as `{code, message}`
+ * and are recognised by `code`.
+ */
+
+export type ModuleFormat = 'esm' | 'cjs';
+
+interface TaskBase {
+  /** Absolute path of the plugin module. */
+  modulePath: string;
+  moduleFormat: ModuleFormat;
+  /** Changes whenever the file does, so the worker never serves a stale module. */
+  version: string;
+}
+
+/** Run the plugin's `rewrite` on one input document. */
+export interface RewriteTask extends TaskBase {
+  kind: 'rewrite';
+  plugin: string;
+  input: KvGroup;
+  options: Record<string, unknown>;
+  batchId: string;
+  actionId: string;
+}
+
+/** Load the module and say whether it is a plugin, running nothing of it but its top level. */
+export interface ProbeTask extends TaskBase {
+  kind: 'probe';
+}
+
+export type WorkerTask = RewriteTask | ProbeTask;
+
+export interface PluginLogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  meta?: Record<string, unknown>;
+}
+
+/** Why a plugin run failed; stable codes, checked by value across the boundary. */
+export type PluginErrorCode =
+  | 'PLUGIN_NOT_FOUND'
+  | 'PLUGIN_LOAD'
+  | 'PLUGIN_THREW'
+  | 'PLUGIN_TIMEOUT'
+  | 'PLUGIN_CRASHED'
+  | 'PLUGIN_OUT_OF_MEMORY'
+  | 'PLUGIN_EXIT_NONZERO'
+  | 'PLUGIN_BAD_OUTPUT'
+  | 'PLUGIN_RETVAL';
+
+export interface PluginFailure {
+  code: PluginErrorCode;
+  message: string;
+}
+
+export type WorkerResult =
+  | { ok: true; output: KvGroup | null; logs: PluginLogLine[] }
+  | { ok: false; error: PluginFailure; logs: PluginLogLine[] };

@@ -1,0 +1,42 @@
+import type { Problem } from '../batch/index.js';
+import type { KvGroup } from '../kvgroup/index.js';
+import type { OnPluginError } from '../config.js';
+import type { PluginErrorCode } from './messages.js';
+
+/*
+ * What the rewrite of one primary action came to (contract §3), as the engine records it:
+ *   none           no plugin configured             → the primary runs as submitted
+ *   rewritten      valid output, changed = "true"   → the output's actions run
+ *   unchanged      changed ≠ "true"                 → the primary runs as submitted
+ *   plugin-error   threw, hung, crashed, bad text…  → policy "primary": primary runs; "fail": it fails
+ *   invalid-output parsed output broke a rule       → the primary fails
+ *   removed        no primary, nothing fanned out   → nothing runs; the replyid is told success
+ */
+export type RewriteOutcome =
+  | { kind: 'none'; message: string }
+  | { kind: 'rewritten'; plugins: string[]; actions: KvGroup[]; message: string }
+  | { kind: 'unchanged'; plugins: string[]; message: string }
+  | { kind: 'plugin-error'; plugin: string; code: PluginErrorCode; policy: OnPluginError; message: string }
+  | { kind: 'invalid-output'; plugin: string; problems: Problem[]; message: string }
+  | { kind: 'removed'; plugin: string; message: string };
+
+/** The action groups that run after this outcome, given the primary as submitted. */
+export function actionsToRun(outcome: RewriteOutcome, primary: KvGroup): KvGroup[] {
+  switch (outcome.kind) {
+    case 'rewritten':
+      return outcome.actions;
+    case 'none':
+    case 'unchanged':
+      return [primary];
+    case 'plugin-error':
+      return outcome.policy === 'primary' ? [primary] : [];
+    case 'invalid-output':
+    case 'removed':
+      return [];
+  }
+}
+
+/** Whether the outcome fails the primary action outright. */
+export function failsPrimary(outcome: RewriteOutcome): boolean {
+  return outcome.kind === 'invalid-output' || (outcome.kind === 'plugin-error' && outcome.policy === 'fail');
+}

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { PluginFailure, WorkerResult, WorkerTask } from './messages.js';
+
+export interface PoolOptions {
+  threads: number;
+  memoryMb: number;
+  timeoutMs: number;
+}
+
+/**
+ * Worker threads load JavaScript, not TypeScript: the worker is always the compiled one in
+ * dist/, also when this file runs from src/ under the test runner.
+ */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const file = here.endsWith('.ts') ? join(dirname(here), '..', '..', 'dist', 'plugins', 'worker.js') : join(dirname(here), 'worker.js');
+  if (!existsSync(file)) throw new Error(`plugin worker ${file} is missing: run npm run build`);
+  return file;
+}
+
+/** How a run that never answered ended, decided by the error's code. */
+function crashFailure(err: unknown, timedOut: boolean, timeoutMs: number): PluginFailure {
+  if (timedOut) return { code: 'PLUGIN_TIMEOUT', message: `timed out after ${timeoutMs} ms` };
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return { code: 'PLUGIN_OUT_OF_MEMORY', message: 'ran out of memory (the heap limit is pluginMemoryMb)' };
+  if (e?.name === 'DataCloneError') return { code: 'PLUGIN_BAD_OUTPUT', message: `returned something that is not plain data: ${e.message}` };
+  return { code: 'PLUGIN_CRASHED', message: `crashed: ${e?.message ?? String(err)}` };
+}
+
+/**
+ * The pool of plugin worker threads. A task runs only when a thread is free, so its time limit
+ * counts its own run and not its wait in the queue; a task over its limit is aborted, which
+ * makes Piscina stop that thread and start a fresh one. Every outcome comes back as a
+ * `WorkerResult`: this never throws for anything a plugin does.
+ */
+export class PluginPool {
+  private readonly piscina: Piscina;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly options: PoolOptions) {
+    this.piscina = new Piscina({
+      filename: workerFile(),
+      minThreads: 1,
+      maxThreads: options.threads,
+      idleTimeout: 60_000,
+      resourceLimits: {
+        maxOldGenerationSizeMb: options.memoryMb,
+        maxYoungGenerationSizeMb: Math.max(4, Math.floor(options.memoryMb / 4)),
+      },
+    });
+  }
+
+  private async slot(): Promise<void> {
+    if (this.running < this.options.threads) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  async run(task: WorkerTask): Promise<WorkerResult> {
+    await this.slot();
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.options.timeoutMs);
+    try {
+      return (await this.piscina.run(task, { signal: controller.signal })) as WorkerResult;
+    } catch (err) {
+      return { ok: false, error: crashFailure(err, timedOut, this.options.timeoutMs), logs: [] };
+    } finally {
+      clearTimeout(timer);
+      this.release();
+    }
+  }
+
+  get threads(): number {
+    return this.piscina.threads.length;
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}
