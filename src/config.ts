@@ -14,6 +14,28 @@ export const MINUTE = 60 * SECOND;
 
 export type OnPluginError = 'primary' | 'fail';
 
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+export type ConnectorKind = 'directory' | 'script';
+
+/** One target (hostid) as the engine sees it, with `"*"` and the defaults filled in. */
+export interface TargetConfig {
+  connector: ConnectorKind;
+  concurrency: number;
+  retry: RetryPolicy;
+  /** Script connector: the program, its arguments and its time limit. */
+  script?: string;
+  args: string[];
+  timeoutMs: number;
+}
+
+type TargetOverrides = Partial<Omit<TargetConfig, 'retry'>> & { retry?: Partial<RetryPolicy> };
+
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
@@ -28,6 +50,18 @@ export interface Config {
   onPluginError: OnPluginError;
   /** File extension (with its dot) → the program that runs such a plugin. */
   interpreters: Record<string, string>;
+  /** Per hostid (or `"*"` for all) connector settings; see `targetFor`. */
+  targets: Record<string, TargetOverrides>;
+  retry: RetryPolicy;
+  replies: { mode: 'action' | 'tree' };
+  /** How often the inbox is swept besides watching it (a watcher can miss events). */
+  inboxSweepMs: number;
+  /** How long SIGTERM waits for running actions before closing. */
+  shutdownGraceMs: number;
+  /** Most actions running at once, all targets together. */
+  maxRunning: number;
+  /** SQLite `synchronous`: FULL (every commit on disk) or NORMAL (faster; a power cut may lose the last commits). */
+  storeSync: 'FULL' | 'NORMAL';
   /** The config file read, if any. */
   file?: string;
 }
@@ -41,7 +75,29 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   pluginThreads: 2,
   onPluginError: 'primary',
   interpreters: { '.py': 'python3', '.sh': 'sh' },
+  targets: {},
+  retry: { attempts: 5, firstDelayMs: 1 * SECOND, maxDelayMs: 5 * MINUTE },
+  replies: { mode: 'action' as const },
+  inboxSweepMs: 2 * SECOND,
+  shutdownGraceMs: 30 * SECOND,
+  maxRunning: 64,
+  storeSync: 'FULL',
 });
+
+/** Connector settings of a target that names none. */
+export const TARGET_DEFAULTS = Object.freeze({ connector: 'directory' as ConnectorKind, concurrency: 4, args: [] as string[], timeoutMs: 30 * SECOND });
+
+/** A target's settings: its own entry over `"*"` over the defaults (retry merged key by key). */
+export function targetFor(config: Config, hostid: string): TargetConfig {
+  const star = config.targets['*'] ?? {};
+  const own = config.targets[hostid] ?? {};
+  return {
+    ...TARGET_DEFAULTS,
+    ...star,
+    ...own,
+    retry: { ...config.retry, ...star.retry, ...own.retry },
+  } as TargetConfig;
+}
 
 const SCHEMA = {
   type: 'object',
@@ -57,6 +113,38 @@ const SCHEMA = {
     pluginThreads: { type: 'integer', minimum: 1, maximum: 64 },
     onPluginError: { enum: ['primary', 'fail'] },
     interpreters: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+    targets: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          connector: { enum: ['directory', 'script'] },
+          concurrency: { type: 'integer', minimum: 1 },
+          script: { type: 'string', minLength: 1 },
+          args: { type: 'array', items: { type: 'string' } },
+          timeoutMs: { type: 'integer', minimum: 1 },
+          retry: { $ref: '#/$defs/retry' },
+        },
+      },
+    },
+    retry: { $ref: '#/$defs/retry' },
+    replies: { type: 'object', additionalProperties: false, properties: { mode: { enum: ['action', 'tree'] } } },
+    inboxSweepMs: { type: 'integer', minimum: 10 },
+    shutdownGraceMs: { type: 'integer', minimum: 0 },
+    maxRunning: { type: 'integer', minimum: 1 },
+    storeSync: { enum: ['FULL', 'NORMAL'] },
+  },
+  $defs: {
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        attempts: { type: 'integer', minimum: 1 },
+        firstDelayMs: { type: 'integer', minimum: 0 },
+        maxDelayMs: { type: 'integer', minimum: 0 },
+      },
+    },
   },
 } as const;
 
@@ -114,12 +202,29 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
     pluginsDir: data.pluginsDir === undefined ? resolve(cwd, DEFAULTS.pluginsDir) : resolve(baseDir, merged.pluginsDir),
     rewritePlugin: list == null ? [] : typeof list === 'string' ? [list] : [...(list as string[])],
     interpreters: { ...DEFAULTS.interpreters, ...(data.interpreters as Record<string, string> | undefined) },
+    retry: { ...DEFAULTS.retry, ...(data.retry as Partial<RetryPolicy> | undefined) },
+    replies: { ...DEFAULTS.replies, ...(data.replies as object | undefined) },
+    targets: Object.fromEntries(
+      Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, t.script ? { ...t, script: resolve(baseDir, t.script) } : t]),
+    ),
     ...(file ? { file } : {}),
   };
   const errors: string[] = [];
   for (const ext of Object.keys(config.interpreters)) {
     if (!/^\.[^./\\]+$/.test(ext)) errors.push(`interpreters.${ext}: must be a file extension with its dot, such as ".py"`);
     if (['.js', '.mjs', '.cjs'].includes(ext)) errors.push(`interpreters.${ext}: JavaScript plugins run in worker threads, not through an interpreter`);
+  }
+  const checkRetry = (path: string, r: Partial<RetryPolicy> | undefined): void => {
+    const first = r?.firstDelayMs ?? config.retry.firstDelayMs;
+    const max = r?.maxDelayMs ?? config.retry.maxDelayMs;
+    if (first > max) errors.push(`${path}.firstDelayMs: must not exceed ${path}.maxDelayMs (${max})`);
+  };
+  checkRetry('retry', config.retry);
+  for (const [host, t] of Object.entries(config.targets)) {
+    if (t.retry) checkRetry(`targets.${host}.retry`, t.retry);
+    const kind = t.connector ?? config.targets['*']?.connector ?? TARGET_DEFAULTS.connector;
+    if (kind === 'script' && !t.script && !config.targets['*']?.script) errors.push(`targets.${host}.script: is required for the script connector`);
+    if (kind !== 'script' && t.script) errors.push(`targets.${host}.script: only the script connector runs a script`);
   }
   if (errors.length > 0) throw new ConfigError(errors, file);
   return config;

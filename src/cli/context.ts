@@ -1,6 +1,8 @@
-import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
+import { hasCode } from '../errors.js';
+import { homeLayout, resolveHomeDir } from '../home.js';
 import { redact, type Logger } from '../log.js';
+import { SqliteStore } from '../store/index.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -9,13 +11,36 @@ export interface GlobalOptions {
 
 /** The home folder: --home, else $TMON_HOME, else ./var (contract §6). */
 export function resolveHome(opts: GlobalOptions): string {
-  return resolve(opts.home ?? process.env.TMON_HOME ?? 'var');
+  return resolveHomeDir(opts.home);
+}
+
+/**
+ * The store of the home, opened query-only: reading never blocks or slows the daemon.
+ * Undefined when the daemon has not run there yet (nothing to show).
+ */
+export function readStore(opts: GlobalOptions): SqliteStore | undefined {
+  try {
+    return new SqliteStore(homeLayout(resolveHome(opts)).db, { readonly: true });
+  } catch (err) {
+    if (hasCode(err, 'STORE_MISSING')) return undefined;
+    throw err;
+  }
+}
+
+/** Runs `fn` on the home's store (or on nothing, when there is none yet) and closes it. */
+export async function withReadStore<T>(opts: GlobalOptions, fn: (store: SqliteStore | undefined) => Promise<T>): Promise<T> {
+  const store = readStore(opts);
+  try {
+    return await fn(store);
+  } finally {
+    await store?.close();
+  }
 }
 
 /** The config: --config FILE (which must exist), else the home's tmon.config.json if there is one. */
 export function cliConfig(opts: GlobalOptions & { config?: string }): Config {
   if (opts.config) return loadConfig(opts.config, { required: true });
-  return loadConfig(join(resolveHome(opts), 'tmon.config.json'), { required: false });
+  return loadConfig(homeLayout(resolveHome(opts)).config, { required: false });
 }
 
 /** A logger for commands: one line per entry on stderr, secrets redacted. */

@@ -12,7 +12,7 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Error codes that mean "the input data is bad" rather than "tmon failed". */
-const DATA_ERROR_PREFIXES = ['KVG_', 'BATCH_'];
+const DATA_ERROR_PREFIXES = ['KVG_', 'BATCH_', 'CONFIG_'];
 
 /** The exit code for an error, decided by its `code`, never by its class. */
 export function exitCodeFor(err: unknown): ExitCode {

@@ -3,6 +3,12 @@ import { registerParse } from './commands/parse.js';
 import { registerValidate } from './commands/validate.js';
 import { registerRewrite } from './commands/rewrite.js';
 import { registerPlugins } from './commands/plugins.js';
+import { registerDaemon } from './commands/daemon.js';
+import { registerSubmit } from './commands/submit.js';
+import { registerStatus } from './commands/status.js';
+import { registerReplies } from './commands/replies.js';
+import { registerDirectory } from './commands/directory.js';
+import { registerMessages } from './commands/messages.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,5 +29,11 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerRewrite(program);
   registerPlugins(program);
+  registerDaemon(program);
+  registerSubmit(program);
+  registerStatus(program);
+  registerReplies(program);
+  registerDirectory(program);
+  registerMessages(program);
   return program;
 }

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { startDaemon } from '../../daemon.js';
+import { resolveHome, type GlobalOptions } from '../context.js';
+
+export function registerDaemon(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the daemon in the foreground: watch the inbox, rewrite, execute, reply (SIGTERM or SIGINT stops it cleanly)')
+    .option('--config <file>', 'the config file (default: tmon.config.json in the home folder, if any)')
+    .action(async (opts: { config?: string }, cmd: Command) => {
+      const home = resolveHome(cmd.optsWithGlobals<GlobalOptions>());
+      const daemon = await startDaemon({ home, ...(opts.config ? { configFile: opts.config } : {}) });
+      await new Promise<void>((resolve) => {
+        const onSignal = (): void => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          void daemon.stop().then(resolve);
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+      // Worker threads and watchers are closed; leave now rather than wait on stray handles.
+      process.exit(0);
+    });
+}

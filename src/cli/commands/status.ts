@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { TmonError } from '../../errors.js';
+import type { BatchState } from '../../store/index.js';
+import { withReadStore, type GlobalOptions } from '../context.js';
+import { formatAge, formatTime, json } from '../format.js';
+import { writeOut } from '../output.js';
+import { table } from '../table.js';
+
+const STATES: BatchState[] = ['received', 'running', 'succeeded', 'failed', 'canceled'];
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('all batches with their state and counts, newest first; or one batch with its actions')
+    .argument('[batch]', 'a batch id: show its actions')
+    .option('--state <state>', `only batches in this state (${STATES.join(', ')})`)
+    .option('--since <time>', 'only batches received at or after this time (ISO 8601, or a duration such as 2h)')
+    .option('--limit <n>', 'at most this many batches', '100')
+    .option('--json', 'print JSON: an array of batches, or the one batch with its actions')
+    .action(async (batchId: string | undefined, opts: { state?: string; since?: string; limit: string; json?: boolean }, cmd: Command) => {
+      if (opts.state && !STATES.includes(opts.state as BatchState)) throw new TmonError('CLI_USAGE', `--state must be one of ${STATES.join(', ')}`);
+      const since = opts.since ? parseSince(opts.since) : undefined;
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new TmonError('CLI_USAGE', '--limit must be a whole number of 1 or more');
+      await withReadStore(cmd.optsWithGlobals<GlobalOptions>(), async (store) => {
+        if (batchId) {
+          const b = await store?.batchDetail(batchId);
+          if (!b) throw new TmonError('CLI_NO_INPUT', `no batch ${batchId}`);
+          if (opts.json) return writeOut(json(b));
+          const head = `batch ${b.id}: ${b.state}; ${b.counts.total} action(s): ${b.counts.succeeded} succeeded, ${b.counts.failed} failed, ${b.counts.skipped} skipped, ${b.counts.pending} pending; received ${formatTime(b.receivedAt)} from ${b.source}\n\n`;
+          const rows = b.actions.map((a) => [
+            a.id,
+            a.state,
+            a.operation,
+            a.hostid,
+            a.userid || '-',
+            String(a.attempts),
+            a.nextAttemptAt ? formatTime(a.nextAttemptAt) : '-',
+            a.depends.map((d) => (d.batch === b.id ? d.action : `${d.batch}/${d.action}`)).join(',') || '-',
+            a.lastError ?? '',
+          ]);
+          return writeOut(head + table(['ACTION', 'STATE', 'OP', 'HOST', 'USER', 'TRIES', 'NEXT TRY', 'WAITS ON', 'LAST ERROR'], rows));
+        }
+        const list = store ? await store.listBatches({ ...(opts.state ? { state: opts.state as BatchState } : {}), ...(since !== undefined ? { since } : {}), limit }) : [];
+        if (opts.json) return writeOut(json(list));
+        if (list.length === 0) return writeOut('no batches\n');
+        const rows = list.map((b) => [b.id, b.state, String(b.counts.total), String(b.counts.succeeded), String(b.counts.failed), String(b.counts.skipped), String(b.counts.pending), formatAge(b.receivedAt)]);
+        return writeOut(table(['BATCH', 'STATE', 'ACTIONS', 'OK', 'FAILED', 'SKIPPED', 'PENDING', 'AGE'], rows));
+      });
+    });
+}
+
+/** An ISO time, or a duration back from now (90s, 15m, 2h, 3d). */
+export function parseSince(text: string): number {
+  const m = /^(\d+)([smhd])$/.exec(text);
+  if (m) return Date.now() - Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new TmonError('CLI_USAGE', `--since: "${text}" is neither a time nor a duration such as 2h`);
+  return t;
+}

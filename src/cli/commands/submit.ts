@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasCode } from '../../errors.js';
+import { prepareBatch } from '../../engine/index.js';
+import { homeLayout } from '../../home.js';
+import { TmonError } from '../../errors.js';
+import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { readInput } from '../input.js';
+import { writeOut } from '../output.js';
+
+/** A file name for a batch in the inbox: its id, made safe, and new. */
+function inboxName(dir: string, batchId: string): string {
+  const base = batchId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_').slice(0, 120) || 'batch';
+  let name = `${base}.kvg`;
+  for (let n = 1; existsSync(join(dir, name)); n++) name = `${base}.${n}.kvg`;
+  return name;
+}
+
+export function registerSubmit(program: Command): void {
+  program
+    .command('submit')
+    .description('validate batch files and put them into the inbox (works while the daemon is down); prints the batch ids')
+    .argument('<files...>', 'batch files (KVGroup)')
+    .option('--json', 'print a JSON array of {file, batch, inbox} for the files taken')
+    .addHelpText('after', '\nEach file is written into the inbox atomically. A file that does not parse or validate is\nrefused with its problems on stderr and the others still go. Exit codes: 0 all taken;\n65 some refused; 66 some not found.')
+    .action(async (files: string[], opts: { json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const layout = homeLayout(resolveHome(globals));
+      mkdirSync(layout.inbox, { recursive: true });
+      const taken: Array<{ file: string; batch: string; inbox: string }> = [];
+      let worst: number = EXIT.OK;
+      await withReadStore(globals, async (store) => {
+        for (const file of files) {
+          try {
+            const { text, source } = await readInput(file);
+            const batch = await prepareBatch(text, source, store);
+            const name = inboxName(layout.inbox, batch.id);
+            const tmp = join(layout.inbox, `.${name}.tmp`);
+            writeFileSync(tmp, text);
+            renameSync(tmp, join(layout.inbox, name));
+            taken.push({ file, batch: batch.id, inbox: join(layout.inbox, name) });
+            if (!opts.json) await writeOut(`${batch.id}\n`);
+          } catch (err) {
+            const problems = (err as { problems?: Array<{ message: string }> }).problems;
+            const lines = problems?.length ? problems.map((p) => `${file}: ${p.message}`) : [(err as Error).message];
+            for (const l of lines) process.stderr.write(`tmon: ${l}\n`);
+            if (!hasCode(err)) throw err;
+            worst = Math.max(worst, exitCodeFor(err));
+          }
+        }
+      });
+      if (opts.json) await writeOut(`${JSON.stringify(taken, null, 2)}\n`);
+      if (worst !== EXIT.OK) {
+        const err = new TmonError(worst === EXIT.NO_INPUT ? 'CLI_NO_INPUT' : 'BATCH_REFUSED', 'some files were not taken');
+        (err as { quiet?: boolean }).quiet = true;
+        throw err;
+      }
+    });
+}

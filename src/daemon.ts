@@ -1,0 +1,61 @@
+import { loadConfig, type Config } from './config.js';
+import { connectorsFor } from './connectors/index.js';
+import { Engine, Inbox } from './engine/index.js';
+import { ensureHome, homeLayout, type HomeLayout } from './home.js';
+import { createLogger } from './log.js';
+import { PluginHost } from './plugins/index.js';
+import { Outbox } from './replies/index.js';
+import { SqliteStore } from './store/index.js';
+
+export interface DaemonOptions {
+  home: string;
+  /** A config file to use instead of the home's tmon.config.json. */
+  configFile?: string;
+  /** Log to the console too (the default); tests turn it off. */
+  console?: boolean;
+}
+
+export interface RunningDaemon {
+  layout: HomeLayout;
+  config: Config;
+  engine: Engine;
+  inbox: Inbox;
+  store: SqliteStore;
+  /** Stops taking work, lets running actions finish (up to the grace period), closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the daemon on a home folder: creates what is missing, validates the config (a bad one
+ * stops the start with its errors), recovers what a previous run left, then watches the inbox.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const layout = homeLayout(options.home);
+  const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
+  ensureHome(layout);
+  const logger = createLogger({ logsDir: layout.logs, console: options.console ?? true });
+  const store = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync });
+  const plugins = new PluginHost(config, logger);
+  const engine = new Engine({ store, config, logger, plugins, connectorFor: connectorsFor(config, store), replies: new Outbox(layout.outbox, store) });
+  const inbox = new Inbox({ dir: layout.inbox, store, logger, sweepMs: config.inboxSweepMs, onAccepted: () => engine.wake() });
+  await engine.start();
+  inbox.start();
+  logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('stopping: no new work; waiting for running actions');
+      await inbox.stop();
+      const drained = await engine.stop(config.shutdownGraceMs);
+      if (!drained) logger.warn(`actions still running after ${config.shutdownGraceMs} ms; they run again at the next start`);
+      await plugins.close();
+      await store.close();
+      logger.info('tmon daemon stopped');
+      await new Promise<void>((resolve) => {
+        logger.on('finish', resolve);
+        logger.end();
+      });
+    })());
+  return { layout, config, engine, inbox, store, stop };
+}

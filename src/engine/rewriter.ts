@@ -1,0 +1,90 @@
+import { DependencyGraph, readBatch, type Batch } from '../batch/index.js';
+import type { Config } from '../config.js';
+import { parseKvg } from '../kvgroup/index.js';
+import type { Logger } from '../log.js';
+import type { PluginHost, RewriteOutcome } from '../plugins/index.js';
+import { readAction } from '../batch/index.js';
+import type { RewriteDecision, Store } from '../store/index.js';
+import { actionRecord } from './ingest.js';
+
+/**
+ * The rewrite step: every submitted action of a received batch goes through the plugin chain,
+ * and what it came to becomes a `RewriteDecision` the store applies in one transaction.
+ */
+export class Rewriter {
+  constructor(
+    private readonly store: Store,
+    private readonly plugins: PluginHost,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  async decide(batchId: string, text: string): Promise<RewriteDecision[]> {
+    const batch = readBatch(parseKvg(text, { source: `batch ${batchId}` })[0]!)!;
+    const refs: Array<{ batch: string; action: string; primary: string }> = [];
+    const outcomes = await Promise.all(
+      batch.actions.map((primary) =>
+        // Dependencies on other batches are collected here and checked against the store below.
+        this.plugins.rewrite(batch, primary, this.config.rewritePlugin, (b, a) => (b !== batch.id && refs.push({ batch: b, action: a, primary: primary.id }), b !== batch.id)),
+      ),
+    );
+    const known = await this.store.knownActions(refs);
+    const decisions = batch.actions.map((primary, i) => {
+      const missing = refs.find((r) => r.primary === primary.id && !known.has(`${r.batch}\u0000${r.action}`));
+      if (missing && outcomes[i]!.kind === 'rewritten') {
+        const message = `action ${primary.id}: plugin output breaks a rule: depends on action ${missing.action} of batch ${missing.batch}, which does not exist; action failed`;
+        return this.decision(batch, primary.id, { kind: 'invalid-output', plugin: this.config.rewritePlugin.join(', '), problems: [], message });
+      }
+      return this.decision(batch, primary.id, outcomes[i]!);
+    });
+    return this.breakCycles(batch, decisions);
+  }
+
+  private decision(batch: Batch, primaryId: string, outcome: RewriteOutcome): RewriteDecision {
+    const primary = batch.actions.find((a) => a.id === primaryId)!;
+    const meta = { batch: batch.id, action: primaryId };
+    const base = { primaryId, message: outcome.message, source: 'plugin' };
+    switch (outcome.kind) {
+      case 'none':
+        return { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: null };
+      case 'unchanged':
+        this.logger.info(outcome.message, meta);
+        return { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: null };
+      case 'rewritten':
+        this.logger.info(outcome.message, meta);
+        return { ...base, outcome: 'run', actions: outcome.actions.map((g) => actionRecord(readAction(g), primaryId, outcome.plugins.join(','))), board: null };
+      case 'plugin-error':
+        this.logger.error(outcome.message, { ...meta, plugin: outcome.plugin, code: outcome.code });
+        return outcome.policy === 'primary'
+          ? { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: 'error' }
+          : { ...base, outcome: 'fail', actions: [], board: 'error' };
+      case 'invalid-output':
+        this.logger.error(outcome.message, { ...meta, plugin: outcome.plugin });
+        return { ...base, outcome: 'fail', actions: [], board: 'error' };
+      case 'removed':
+        this.logger.info(outcome.message, meta);
+        return { ...base, outcome: 'removed', actions: [], board: 'info' };
+    }
+  }
+
+  /**
+   * Each plugin output was checked alone; outputs of different primaries may still wait for
+   * each other in a circle. Such primaries fail, with the cycle named.
+   */
+  private breakCycles(batch: Batch, decisions: RewriteDecision[]): RewriteDecision[] {
+    const running = decisions.flatMap((d) => (d.outcome === 'run' ? d.actions.map((a) => ({ a, d })) : []));
+    const graph = new DependencyGraph(running.map(({ a }) => ({ id: a.id, dependsOn: a.depends.filter((x) => x.batch === batch.id).map((x) => x.action) })));
+    const cycles = graph.cycles();
+    if (cycles.length === 0) return decisions;
+    const owner = new Map(running.map(({ a, d }) => [a.id, d.primaryId]));
+    const failed = new Map<string, string>();
+    for (const c of cycles) for (const id of c) failed.set(owner.get(id)!, c.join(' -> '));
+    return decisions.map((d) => {
+      const cycle = failed.get(d.primaryId);
+      if (!cycle) return d;
+      const message = `action ${d.primaryId}: the rewritten batch has a dependency cycle: ${cycle}; action failed`;
+      this.logger.error(message, { batch: batch.id, action: d.primaryId });
+      return { ...d, outcome: 'fail', actions: [], message, board: 'error' };
+    });
+  }
+}

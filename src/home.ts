@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The folders and files of a tmon home (contract §6). */
+export interface HomeLayout {
+  root: string;
+  db: string;
+  inbox: string;
+  rejected: string;
+  outbox: string;
+  logs: string;
+  config: string;
+}
+
+/** --home, else $TMON_HOME, else ./var. */
+export function resolveHomeDir(home?: string): string {
+  return resolve(home ?? process.env.TMON_HOME ?? 'var');
+}
+
+export function homeLayout(root: string): HomeLayout {
+  return {
+    root,
+    db: join(root, 'tmon.db'),
+    inbox: join(root, 'inbox'),
+    rejected: join(root, 'inbox', 'rejected'),
+    outbox: join(root, 'outbox'),
+    logs: join(root, 'logs'),
+    config: join(root, 'tmon.config.json'),
+  };
+}
+
+/** Creates what is missing. */
+export function ensureHome(layout: HomeLayout): void {
+  for (const d of [layout.root, layout.inbox, layout.rejected, layout.outbox, layout.logs]) mkdirSync(d, { recursive: true });
+}

@@ -1,0 +1,1 @@
+export { Outbox, replyDocument, replyFileName } from './outbox.js';

@@ -1,0 +1,10 @@
+import * as m001 from './001-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every migration, in order. A new one is a new numbered file added here; none is ever edited. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, ...m001 }];

@@ -1,0 +1,553 @@
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { TmonError } from '../errors.js';
+import { dirname } from 'node:path';
+import type { Dependency } from '../batch/index.js';
+import { migrate } from './migrate.js';
+import type {
+  ActionDetail,
+  ActionRecord,
+  ActionResult,
+  ActionState,
+  BatchDetail,
+  BatchFilter,
+  BatchState,
+  BatchSummary,
+  ClaimedAction,
+  DirectoryAccount,
+  DirectoryDump,
+  DirectoryTx,
+  Effects,
+  InsertResult,
+  Message,
+  NewBatch,
+  NewMessage,
+  Reply,
+  RewriteDecision,
+  Store,
+} from './types.js';
+
+export type RepliesMode = 'action' | 'tree';
+
+export interface SqliteStoreOptions {
+  /** `action`: a replyid is answered when its action is final; `tree`: when it and all it led to are. */
+  repliesMode?: RepliesMode;
+  /** Open for reading only (the CLI's status commands): never blocks or slows the daemon. */
+  readonly?: boolean;
+  /**
+   * `FULL` (default): a transaction is on disk when commit returns, so an inbox file is only
+   * deleted once its batch would survive a power cut. `NORMAL` survives a killed process but
+   * may lose the last transactions to a power cut; faster.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+const FINAL = new Set<ActionState>(['succeeded', 'failed', 'skipped', 'canceled']);
+const key = (batch: string, action: string): string => `${batch}\u0000${action}`;
+
+interface ActionRow {
+  batch_id: string;
+  id: string;
+  primary_id: string;
+  plugin: string | null;
+  state: ActionState;
+  operation: string;
+  hostid: string;
+  userid: string;
+  replyid: string;
+  interactive: number;
+  document: string;
+  waiting_on: number;
+  runnable_at: number | null;
+  attempts: number;
+  recovery: number;
+  retval: string | null;
+  last_error: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  rewritten: number;
+  queue_seq: number;
+}
+
+interface ReplyRow {
+  seq: number;
+  replyid: string;
+  batch_id: string;
+  action_id: string;
+  operation: string;
+  status: 'success' | 'failure';
+  retval: string;
+  message: string;
+  at: number;
+}
+
+const toReply = (r: ReplyRow): Reply => ({
+  seq: r.seq,
+  replyid: r.replyid,
+  batch: r.batch_id,
+  action: r.action_id,
+  operation: r.operation,
+  status: r.status,
+  retval: r.retval,
+  message: r.message,
+  at: r.at,
+});
+
+/** The SQLite store: one file, WAL journal, one writer (the daemon), any number of readers. */
+export class SqliteStore implements Store {
+  readonly db: Db;
+  private readonly repliesMode: RepliesMode;
+  private queueSeq = 0;
+  private readonly hosts = new Set<string>();
+  private readonly s: Record<string, Statement>;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.repliesMode = options.repliesMode ?? 'action';
+    if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+    else if (!existsSync(path)) throw new TmonError('STORE_MISSING', `no database at ${path}: the daemon has not run on this home yet`);
+    // A reader opens read-write but query-only: SQLite's read-only mode cannot open a WAL
+    // database whose shared-memory file is missing, and query_only refuses every write anyway.
+    this.db = new Database(path, { fileMustExist: options.readonly ?? false });
+    this.db.pragma('busy_timeout = 5000');
+    if (options.readonly) this.db.pragma('query_only = ON');
+    else {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      this.db.pragma('foreign_keys = ON');
+      migrate(this.db);
+      this.queueSeq = (this.db.prepare('SELECT coalesce(max(queue_seq), 0) AS m FROM actions').get() as { m: number }).m;
+      for (const r of this.db.prepare('SELECT DISTINCT hostid FROM actions').all() as Array<{ hostid: string }>) this.hosts.add(r.hostid);
+    }
+    const p = (sql: string): Statement => this.db.prepare(sql);
+    this.s = {
+      batchDigest: p('SELECT digest FROM batches WHERE id = ?'),
+      insertBatch: p(`INSERT INTO batches (id, state, document, digest, source, received_at, updated_at) VALUES (?, 'received', ?, ?, ?, ?, ?)`),
+      insertAction: p(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
+        VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, 'waiting', @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
+      insertDep: p('INSERT OR IGNORE INTO dependencies (batch_id, action_id, dep_batch_id, dep_action_id) VALUES (?, ?, ?, ?)'),
+      deleteDeps: p('DELETE FROM dependencies WHERE batch_id = ? AND action_id = ?'),
+      deleteAction: p('DELETE FROM actions WHERE batch_id = ? AND id = ?'),
+      markRewritten: p('UPDATE actions SET rewritten = 1 WHERE batch_id = ? AND id = ?'),
+      actionExists: p('SELECT 1 FROM actions WHERE batch_id = ? AND id = ?'),
+      action: p('SELECT * FROM actions WHERE batch_id = ? AND id = ?'),
+      batchState: p('SELECT state FROM batches WHERE id = ?'),
+      setBatchState: p('UPDATE batches SET state = ?, updated_at = ?, finished_at = ? WHERE id = ?'),
+      toRewrite: p(`SELECT id, document FROM batches WHERE state = 'received' ORDER BY received_at, id LIMIT ?`),
+      rewrittenOpen: p(`SELECT id FROM actions WHERE batch_id = ? AND rewritten = 1 AND state = 'waiting'`),
+      depsOf: p('SELECT dep_batch_id, dep_action_id FROM dependencies WHERE batch_id = ? AND action_id = ?'),
+      dependents: p('SELECT batch_id, action_id FROM dependencies WHERE dep_batch_id = ? AND dep_action_id = ?'),
+      setWaiting: p(`UPDATE actions SET waiting_on = ?, state = CASE WHEN ? = 0 THEN 'ready' ELSE 'waiting' END,
+        runnable_at = CASE WHEN ? = 0 THEN 0 ELSE NULL END, updated_at = ? WHERE batch_id = ? AND id = ?`),
+      decrementWaiting: p(`UPDATE actions SET waiting_on = waiting_on - 1, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'waiting' RETURNING waiting_on, rewritten`),
+      makeReady: p(`UPDATE actions SET state = 'ready', runnable_at = 0, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'waiting'`),
+      finalize: p(`UPDATE actions SET state = ?, retval = ?, last_error = ?, runnable_at = NULL, recovery = 0, rewritten = 1, finished_at = ?, updated_at = ?
+        WHERE batch_id = ? AND id = ?`),
+      retrying: p(`UPDATE actions SET state = 'retrying', retval = ?, last_error = ?, runnable_at = ?, recovery = 0, updated_at = ? WHERE batch_id = ? AND id = ?`),
+      insertReply: p(`INSERT OR IGNORE INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+      replied: p('SELECT 1 FROM replies WHERE replyid = ?'),
+      openCount: p(`SELECT count(*) AS n, sum(state != 'succeeded') AS bad FROM actions WHERE batch_id = ? AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')`),
+      badCount: p(`SELECT count(*) AS n FROM actions WHERE batch_id = ? AND state IN ('failed', 'skipped')`),
+      runningByHost: p(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' GROUP BY hostid`),
+      runnable: p(`SELECT batch_id, id, operation, hostid, interactive, document, attempts, recovery, queue_seq FROM actions
+        WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`),
+      claim: p(`UPDATE actions SET state = 'running', attempts = attempts + 1, runnable_at = NULL, started_at = ?, updated_at = ? WHERE batch_id = ? AND id = ?`),
+      nextRetry: p(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying'`),
+      recover: p(`UPDATE actions SET state = 'ready', runnable_at = 0, recovery = 1, updated_at = ? WHERE state = 'running'`),
+      unmirrored: p('SELECT * FROM replies WHERE mirrored = 0 ORDER BY seq'),
+      markMirrored: p('UPDATE replies SET mirrored = 1 WHERE seq = ?'),
+      replies: p('SELECT * FROM replies WHERE seq > ? ORDER BY seq LIMIT ?'),
+      postMessage: p('INSERT INTO messages (at, level, source, batch_id, action_id, text) VALUES (?, ?, ?, ?, ?, ?)'),
+      messages: p('SELECT * FROM messages WHERE at >= ? ORDER BY seq DESC LIMIT ?'),
+      primaryRows: p('SELECT * FROM actions WHERE batch_id = ? AND primary_id = ?'),
+      batchActions: p('SELECT * FROM actions WHERE batch_id = ? ORDER BY queue_seq, id'),
+      batchDeps: p('SELECT action_id, dep_batch_id, dep_action_id FROM dependencies WHERE batch_id = ?'),
+      dirAccount: p('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+      dirPut: p('INSERT INTO directory_accounts (hostid, userid, data) VALUES (?, ?, ?) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data'),
+      dirDelete: p('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+      dirHasGroup: p('SELECT 1 FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+      dirPutGroup: p('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
+      dirDeleteGroup: p('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+      dirAccounts: p('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
+      dirAll: p('SELECT hostid, userid, data FROM directory_accounts ORDER BY hostid, userid'),
+      dirHost: p('SELECT hostid, userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
+    };
+  }
+
+  // ---- batches in -------------------------------------------------------------------------
+
+  private insertActionRow(batchId: string, a: ActionRecord, rewritten: boolean, now: number): void {
+    this.s.insertAction!.run({
+      batch_id: batchId,
+      id: a.id,
+      queue_seq: ++this.queueSeq,
+      primary_id: a.primaryId,
+      plugin: a.plugin,
+      rewritten: rewritten ? 1 : 0,
+      operation: a.operation,
+      hostid: a.hostid,
+      userid: a.userid,
+      replyid: a.replyid,
+      interactive: a.interactive ? 1 : 0,
+      document: JSON.stringify(a.document),
+      now,
+    });
+    for (const d of a.depends) this.s.insertDep!.run(batchId, a.id, d.batch, d.action);
+    this.hosts.add(a.hostid);
+  }
+
+  async insertBatch(batch: NewBatch): Promise<InsertResult> {
+    return this.db.transaction((): InsertResult => {
+      const existing = this.s.batchDigest!.get(batch.id) as { digest: string } | undefined;
+      if (existing) return existing.digest === batch.digest ? 'duplicate' : 'conflict';
+      const now = Date.now();
+      this.s.insertBatch!.run(batch.id, batch.document, batch.digest, batch.source, now, now);
+      for (const a of batch.actions) this.insertActionRow(batch.id, a, false, now);
+      return 'inserted';
+    })();
+  }
+
+  async knownActions(refs: readonly Dependency[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (const r of refs) if (this.s.actionExists!.get(r.batch, r.action)) known.add(key(r.batch, r.action));
+    return known;
+  }
+
+  async batchDigest(id: string): Promise<string | undefined> {
+    return (this.s.batchDigest!.get(id) as { digest: string } | undefined)?.digest;
+  }
+
+  async batchesToRewrite(limit: number): Promise<Array<{ id: string; document: string }>> {
+    return this.s.toRewrite!.all(limit) as Array<{ id: string; document: string }>;
+  }
+
+  async applyRewrite(batchId: string, decisions: readonly RewriteDecision[]): Promise<Effects> {
+    return this.db.transaction((): Effects => {
+      const effects: Effects = { replies: [], events: [] };
+      const state = (this.s.batchState!.get(batchId) as { state: BatchState } | undefined)?.state;
+      if (state !== 'received') return effects;
+      const now = Date.now();
+      const finals: Array<{ id: string; state: 'failed' | 'succeeded'; message: string }> = [];
+      for (const d of decisions) {
+        if (d.board) this.s.postMessage!.run(now, d.board, d.source, batchId, d.primaryId, d.message);
+        if (d.outcome === 'run') {
+          this.s.deleteDeps!.run(batchId, d.primaryId);
+          this.s.deleteAction!.run(batchId, d.primaryId);
+          for (const a of d.actions) this.insertActionRow(batchId, a, true, now);
+          if (!d.actions.some((a) => a.id === d.primaryId)) {
+            // The plugin dropped the primary but fanned out work: keep the primary's row, so that
+            // what waits for it can go on and its replyid has an owner.
+            const primary = d.actions[0]!;
+            this.insertActionRow(batchId, { ...primary, id: d.primaryId, primaryId: d.primaryId, depends: [], operation: 'NOOP' }, true, now);
+            finals.push({ id: d.primaryId, state: 'succeeded', message: `${d.message}; the primary action was replaced by what the plugin fanned out` });
+          }
+        } else {
+          this.s.markRewritten!.run(batchId, d.primaryId);
+          finals.push({ id: d.primaryId, state: d.outcome === 'fail' ? 'failed' : 'succeeded', message: d.message });
+        }
+      }
+      this.s.setBatchState!.run('running', now, null, batchId);
+      const affected = new Set<string>([batchId]);
+      for (const f of finals) this.finalize(batchId, f.id, f.state, f.state === 'failed' ? '' : '0', f.message, now, effects, affected);
+      for (const { id } of this.s.rewrittenOpen!.all(batchId) as Array<{ id: string }>) this.settleWaiting(batchId, id, now, effects, affected);
+      this.completeBatches(affected, now, effects);
+      return effects;
+    })();
+  }
+
+  /** Counts what a newly rewritten action still waits for; skips it at once if one of those failed. */
+  private settleWaiting(batchId: string, id: string, now: number, effects: Effects, affected: Set<string>): void {
+    let waiting = 0;
+    for (const d of this.s.depsOf!.all(batchId, id) as Array<{ dep_batch_id: string; dep_action_id: string }>) {
+      const dep = this.s.action!.get(d.dep_batch_id, d.dep_action_id) as ActionRow | undefined;
+      if (dep && dep.state === 'succeeded') continue;
+      if (dep && FINAL.has(dep.state)) {
+        this.finalize(batchId, id, 'skipped', '', `skipped: it waits for action ${dep.id} of batch ${dep.batch_id}, which ${dep.state === 'canceled' ? 'was canceled' : dep.state}`, now, effects, affected);
+        return;
+      }
+      waiting++;
+    }
+    this.s.setWaiting!.run(waiting, waiting, waiting, now, batchId, id);
+  }
+
+  // ---- running ----------------------------------------------------------------------------
+
+  async claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number): Promise<ClaimedAction[]> {
+    return this.db.transaction((): ClaimedAction[] => {
+      const running = new Map<string, number>();
+      for (const r of this.s.runningByHost!.all() as Array<{ hostid: string; n: number }>) running.set(r.hostid, r.n);
+      const candidates: Array<ActionRow> = [];
+      for (const host of this.hosts) {
+        const room = Math.min(max, capacity(host, running.get(host) ?? 0));
+        if (room <= 0) continue;
+        candidates.push(...(this.s.runnable!.all(host, now, room) as ActionRow[]));
+      }
+      candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
+      const claimed: ClaimedAction[] = [];
+      for (const r of candidates.slice(0, max)) {
+        this.s.claim!.run(now, now, r.batch_id, r.id);
+        claimed.push({
+          batchId: r.batch_id,
+          id: r.id,
+          operation: r.operation,
+          hostid: r.hostid,
+          interactive: r.interactive === 1,
+          document: JSON.parse(r.document),
+          attempt: r.attempts + 1,
+          recovery: r.recovery === 1,
+        });
+      }
+      return claimed;
+    })();
+  }
+
+  async completeAction(batchId: string, actionId: string, result: ActionResult): Promise<Effects> {
+    return this.db.transaction((): Effects => {
+      const effects: Effects = { replies: [], events: [] };
+      const now = Date.now();
+      const row = this.s.action!.get(batchId, actionId) as ActionRow | undefined;
+      if (!row || FINAL.has(row.state)) return effects;
+      if (result.state === 'retrying') {
+        this.s.retrying!.run(result.retval, result.message, result.nextAttemptAt, now, batchId, actionId);
+        effects.events.push({ type: 'action.retrying', batch: batchId, action: actionId, operation: row.operation, hostid: row.hostid, message: result.message, at: now });
+        return effects;
+      }
+      const affected = new Set<string>([batchId]);
+      this.finalize(batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
+      this.completeBatches(affected, now, effects);
+      return effects;
+    })();
+  }
+
+  /**
+   * Makes an action final, and carries the consequences through in the same transaction:
+   * its reply, what now becomes ready, and the skipping of what can now never run.
+   */
+  private finalize(
+    batchId: string,
+    actionId: string,
+    state: 'succeeded' | 'failed' | 'skipped' | 'canceled',
+    retval: string,
+    message: string,
+    now: number,
+    effects: Effects,
+    affected: Set<string>,
+  ): void {
+    const queue: Array<{ batch: string; id: string; state: typeof state; retval: string; message: string }> = [{ batch: batchId, id: actionId, state, retval, message }];
+    const treeCandidates: ActionRow[] = [];
+    while (queue.length > 0) {
+      const f = queue.shift()!;
+      const row = this.s.action!.get(f.batch, f.id) as ActionRow | undefined;
+      if (!row || FINAL.has(row.state)) continue;
+      affected.add(f.batch);
+      const error = f.state === 'succeeded' ? null : f.message;
+      this.s.finalize!.run(f.state, f.retval, error, now, now, f.batch, f.id);
+      effects.events.push({ type: `action.${f.state}`, batch: f.batch, action: f.id, operation: row.operation, hostid: row.hostid, message: f.message, at: now });
+      if (this.repliesMode === 'action') {
+        if (row.replyid !== '') this.reply(row.replyid, f.batch, f.id, row.operation, f.state === 'succeeded', f.retval, f.message, now, effects);
+      } else treeCandidates.push(row);
+      for (const d of this.s.dependents!.all(f.batch, f.id) as Array<{ batch_id: string; action_id: string }>) {
+        if (f.state === 'succeeded') {
+          const left = this.s.decrementWaiting!.get(now, d.batch_id, d.action_id) as { waiting_on: number; rewritten: number } | undefined;
+          if (left && left.waiting_on <= 0 && left.rewritten === 1) this.s.makeReady!.run(now, d.batch_id, d.action_id);
+        } else {
+          const how = f.state === 'canceled' ? 'was canceled' : f.state;
+          queue.push({ batch: d.batch_id, id: d.action_id, state: f.state === 'canceled' ? 'canceled' : 'skipped', retval: '', message: `skipped: it waits for action ${f.id} of batch ${f.batch}, which ${how}` });
+        }
+      }
+    }
+    for (const row of treeCandidates) this.treeReplies(row, now, effects);
+  }
+
+  private reply(replyid: string, batch: string, action: string, operation: string, success: boolean, retval: string, message: string, now: number, effects: Effects): void {
+    const r = this.s.insertReply!.get(replyid, batch, action, operation, success ? 'success' : 'failure', retval, message, now) as ReplyRow | undefined;
+    if (r) effects.replies.push(toReply(r));
+  }
+
+  /**
+   * Tree mode: a primary's replyid is answered once the primary, everything fanned out of it
+   * and everything that waits on those (transitively) is final; failure if any of it failed.
+   * `row` just became final: the trees it may complete are those of its own primary and of
+   * the primaries of everything it waited for.
+   */
+  private treeReplies(row: ActionRow, now: number, effects: Effects): void {
+    const primaries = new Map<string, { batch: string; id: string }>();
+    const up: Array<{ batch: string; id: string; primary: string }> = [{ batch: row.batch_id, id: row.id, primary: row.primary_id }];
+    const seenUp = new Set<string>();
+    while (up.length > 0) {
+      const n = up.pop()!;
+      if (seenUp.has(key(n.batch, n.id))) continue;
+      seenUp.add(key(n.batch, n.id));
+      primaries.set(key(n.batch, n.primary), { batch: n.batch, id: n.primary });
+      for (const d of this.s.depsOf!.all(n.batch, n.id) as Array<{ dep_batch_id: string; dep_action_id: string }>) {
+        const dep = this.s.action!.get(d.dep_batch_id, d.dep_action_id) as ActionRow | undefined;
+        if (dep) up.push({ batch: dep.batch_id, id: dep.id, primary: dep.primary_id });
+      }
+    }
+    for (const p of primaries.values()) {
+      const primary = this.s.action!.get(p.batch, p.id) as ActionRow | undefined;
+      if (!primary || primary.replyid === '' || this.s.replied!.get(primary.replyid)) continue;
+      const tree = this.treeOf(p.batch, p.id);
+      if (tree.some((r) => !FINAL.has(r.state))) continue;
+      const bad = tree.filter((r) => r.state !== 'succeeded');
+      const message =
+        bad.length === 0
+          ? `${tree.length} action${tree.length === 1 ? '' : 's'} succeeded`
+          : bad.map((r) => `action ${r.id} ${r.state}: ${r.last_error ?? ''}`.trim()).join('; ');
+      this.reply(primary.replyid, p.batch, p.id, primary.operation, bad.length === 0, bad.length === 0 ? (primary.retval ?? '0') : (bad[0]!.retval ?? ''), message, now, effects);
+    }
+  }
+
+  /** The actions with this primary, and every action that waits on them, transitively. */
+  private treeOf(batch: string, primaryId: string): ActionRow[] {
+    const out = new Map<string, ActionRow>();
+    const stack = this.s.primaryRows!.all(batch, primaryId) as ActionRow[];
+    while (stack.length > 0) {
+      const r = stack.pop()!;
+      const k = key(r.batch_id, r.id);
+      if (out.has(k)) continue;
+      out.set(k, r);
+      for (const d of this.s.dependents!.all(r.batch_id, r.id) as Array<{ batch_id: string; action_id: string }>) {
+        const dep = this.s.action!.get(d.batch_id, d.action_id) as ActionRow | undefined;
+        if (dep) stack.push(dep);
+      }
+    }
+    return [...out.values()];
+  }
+
+  private completeBatches(batches: Set<string>, now: number, effects: Effects): void {
+    for (const b of batches) {
+      const state = (this.s.batchState!.get(b) as { state: BatchState } | undefined)?.state;
+      if (state !== 'running') continue;
+      const open = (this.s.openCount!.get(b) as { n: number }).n;
+      if (open > 0) continue;
+      const bad = (this.s.badCount!.get(b) as { n: number }).n;
+      const final: BatchState = bad > 0 ? 'failed' : 'succeeded';
+      this.s.setBatchState!.run(final, now, now, b);
+      effects.events.push({ type: 'batch.completed', batch: b, state: final, at: now });
+    }
+  }
+
+  async nextRetryAt(): Promise<number | null> {
+    return (this.s.nextRetry!.get() as { t: number | null }).t;
+  }
+
+  async recoverRunning(): Promise<number> {
+    return this.s.recover!.run(Date.now()).changes;
+  }
+
+  // ---- replies and messages ---------------------------------------------------------------
+
+  async unmirroredReplies(): Promise<Reply[]> {
+    return (this.s.unmirrored!.all() as ReplyRow[]).map(toReply);
+  }
+
+  async markMirrored(seqs: readonly number[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const s of seqs) this.s.markMirrored!.run(s);
+    })();
+  }
+
+  async replies(after = 0, limit = 1000): Promise<Reply[]> {
+    return (this.s.replies!.all(after, limit) as ReplyRow[]).map(toReply);
+  }
+
+  async postMessage(m: NewMessage): Promise<void> {
+    this.s.postMessage!.run(m.at ?? Date.now(), m.level, m.source, m.batch, m.action, m.text);
+  }
+
+  async messages(options: { since?: number; limit?: number } = {}): Promise<Message[]> {
+    const rows = this.s.messages!.all(options.since ?? 0, options.limit ?? 1000) as Array<{ seq: number; at: number; level: Message['level']; source: string; batch_id: string | null; action_id: string | null; text: string }>;
+    return rows.reverse().map((r) => ({ seq: r.seq, at: r.at, level: r.level, source: r.source, batch: r.batch_id, action: r.action_id, text: r.text }));
+  }
+
+  // ---- inspection -------------------------------------------------------------------------
+
+  async listBatches(filter: BatchFilter = {}): Promise<BatchSummary[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.state) where.push('b.state = ?'), args.push(filter.state);
+    if (filter.since !== undefined) where.push('b.received_at >= ?'), args.push(filter.since);
+    const sql = `SELECT b.id, b.state, b.source, b.received_at, b.finished_at,
+        count(a.id) AS total,
+        coalesce(sum(a.state = 'succeeded'), 0) AS succeeded, coalesce(sum(a.state = 'failed'), 0) AS failed,
+        coalesce(sum(a.state = 'skipped'), 0) AS skipped, coalesce(sum(a.state = 'canceled'), 0) AS canceled
+      FROM batches b LEFT JOIN actions a ON a.batch_id = b.id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      GROUP BY b.id ORDER BY b.received_at DESC, b.id DESC LIMIT ?`;
+    args.push(filter.limit ?? 1000);
+    type Row = { id: string; state: BatchState; source: string; received_at: number; finished_at: number | null; total: number; succeeded: number; failed: number; skipped: number; canceled: number };
+    return (this.db.prepare(sql).all(...args) as Row[]).map((r) => ({
+      id: r.id,
+      state: r.state,
+      source: r.source,
+      receivedAt: r.received_at,
+      finishedAt: r.finished_at,
+      counts: {
+        total: r.total,
+        succeeded: r.succeeded,
+        failed: r.failed,
+        skipped: r.skipped,
+        canceled: r.canceled,
+        pending: r.total - r.succeeded - r.failed - r.skipped - r.canceled,
+      },
+    }));
+  }
+
+  async batchDetail(id: string): Promise<BatchDetail | undefined> {
+    const summary = (await this.listBatches({ limit: 1e9 })).find((b) => b.id === id);
+    if (!summary) return undefined;
+    const deps = new Map<string, Dependency[]>();
+    for (const d of this.s.batchDeps!.all(id) as Array<{ action_id: string; dep_batch_id: string; dep_action_id: string }>) {
+      deps.set(d.action_id, [...(deps.get(d.action_id) ?? []), { batch: d.dep_batch_id, action: d.dep_action_id }]);
+    }
+    const actions: ActionDetail[] = (this.s.batchActions!.all(id) as ActionRow[]).map((r) => ({
+      id: r.id,
+      primaryId: r.primary_id,
+      plugin: r.plugin,
+      state: r.state,
+      operation: r.operation,
+      hostid: r.hostid,
+      userid: r.userid,
+      replyid: r.replyid,
+      interactive: r.interactive === 1,
+      attempts: r.attempts,
+      nextAttemptAt: r.state === 'retrying' ? r.runnable_at : null,
+      retval: r.retval,
+      lastError: r.last_error,
+      depends: deps.get(r.id) ?? [],
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    }));
+    return { ...summary, actions };
+  }
+
+  // ---- the simulated directory ------------------------------------------------------------
+
+  async withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T): Promise<T> {
+    const s = this.s;
+    const tx: DirectoryTx = {
+      account: (userid) => {
+        const r = s.dirAccount!.get(hostid, userid) as { data: string } | undefined;
+        return r ? (JSON.parse(r.data) as DirectoryAccount) : undefined;
+      },
+      putAccount: (userid, account) => void s.dirPut!.run(hostid, userid, JSON.stringify(account)),
+      deleteAccount: (userid) => void s.dirDelete!.run(hostid, userid),
+      hasGroup: (groupid) => s.dirHasGroup!.get(hostid, groupid) !== undefined,
+      putGroup: (groupid) => void s.dirPutGroup!.run(hostid, groupid),
+      deleteGroup: (groupid) => void s.dirDeleteGroup!.run(hostid, groupid),
+      accounts: () => (s.dirAccounts!.all(hostid) as Array<{ userid: string; data: string }>).map((r) => [r.userid, JSON.parse(r.data) as DirectoryAccount]),
+    };
+    return this.db.transaction(() => fn(tx))();
+  }
+
+  async directory(hostid?: string): Promise<DirectoryDump> {
+    const rows = (hostid ? this.s.dirHost!.all(hostid) : this.s.dirAll!.all()) as Array<{ hostid: string; userid: string; data: string }>;
+    const out: DirectoryDump = {};
+    for (const r of rows) (out[r.hostid] ??= {})[r.userid] = JSON.parse(r.data) as DirectoryAccount;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
