@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Reply, Store } from '../store/index.js';
@@ -58,6 +58,8 @@ export class Outbox {
 
   /** Writes every reply not yet marked mirrored (after a crash). Returns how many. */
   async catchUp(): Promise<number> {
+    // Half-written files of a run that was killed; their replies are unmarked and rewritten below.
+    for (const f of readdirSync(this.dir)) if (f.startsWith('.') && f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
     const pending = await this.store.unmirroredReplies();
     await this.mirror(pending);
     return pending.length;

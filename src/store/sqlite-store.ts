@@ -230,15 +230,31 @@ export class SqliteStore implements Store {
       for (const d of decisions) {
         if (d.board) this.s.postMessage!.run(now, d.board, d.source, batchId, d.primaryId, d.message);
         if (d.outcome === 'run') {
+          const original = this.s.action!.get(batchId, d.primaryId) as ActionRow | undefined;
           this.s.deleteDeps!.run(batchId, d.primaryId);
           this.s.deleteAction!.run(batchId, d.primaryId);
           for (const a of d.actions) this.insertActionRow(batchId, a, true, now);
-          if (!d.actions.some((a) => a.id === d.primaryId)) {
-            // The plugin dropped the primary but fanned out work: keep the primary's row, so that
-            // what waits for it can go on and its replyid has an owner.
-            const primary = d.actions[0]!;
-            this.insertActionRow(batchId, { ...primary, id: d.primaryId, primaryId: d.primaryId, depends: [], operation: 'NOOP' }, true, now);
-            finals.push({ id: d.primaryId, state: 'succeeded', message: `${d.message}; the primary action was replaced by what the plugin fanned out` });
+          if (original && !d.actions.some((a) => a.id === d.primaryId)) {
+            // The plugin dropped the primary but fanned out work: keep the primary's row, done,
+            // so that what waits for it can go on and its replyid is answered.
+            this.insertActionRow(
+              batchId,
+              {
+                id: d.primaryId,
+                primaryId: d.primaryId,
+                plugin: d.actions[0]?.plugin ?? null,
+                operation: original.operation,
+                hostid: original.hostid,
+                userid: original.userid,
+                replyid: original.replyid,
+                interactive: original.interactive === 1,
+                document: JSON.parse(original.document),
+                depends: [],
+              },
+              true,
+              now,
+            );
+            finals.push({ id: d.primaryId, state: 'succeeded', message: `${d.message}; the primary action itself was replaced by what the plugin fanned out` });
           }
         } else {
           this.s.markRewritten!.run(batchId, d.primaryId);
@@ -388,11 +404,11 @@ export class SqliteStore implements Store {
       if (!primary || primary.replyid === '' || this.s.replied!.get(primary.replyid)) continue;
       const tree = this.treeOf(p.batch, p.id);
       if (tree.some((r) => !FINAL.has(r.state))) continue;
-      const bad = tree.filter((r) => r.state !== 'succeeded');
+      const bad = tree.filter((r) => r.state !== 'succeeded').sort((a, b) => a.queue_seq - b.queue_seq);
       const message =
         bad.length === 0
           ? `${tree.length} action${tree.length === 1 ? '' : 's'} succeeded`
-          : bad.map((r) => `action ${r.id} ${r.state}: ${r.last_error ?? ''}`.trim()).join('; ');
+          : bad.map((r) => `action ${r.id} ${r.state}${r.last_error ? `: ${r.last_error.replace(/^skipped: /, '')}` : ''}`).join('; ');
       this.reply(primary.replyid, p.batch, p.id, primary.operation, bad.length === 0, bad.length === 0 ? (primary.retval ?? '0') : (bad[0]!.retval ?? ''), message, now, effects);
     }
   }

@@ -9,16 +9,14 @@ export function registerDaemon(program: Command): void {
     .option('--config <file>', 'the config file (default: tmon.config.json in the home folder, if any)')
     .action(async (opts: { config?: string }, cmd: Command) => {
       const home = resolveHome(cmd.optsWithGlobals<GlobalOptions>());
+      // Listen before starting, so that a signal during the start still ends in a clean stop.
+      let signalled!: () => void;
+      const stopRequested = new Promise<void>((resolve) => (signalled = resolve));
+      process.once('SIGTERM', () => signalled());
+      process.once('SIGINT', () => signalled());
       const daemon = await startDaemon({ home, ...(opts.config ? { configFile: opts.config } : {}) });
-      await new Promise<void>((resolve) => {
-        const onSignal = (): void => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          void daemon.stop().then(resolve);
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      await stopRequested;
+      await daemon.stop();
       // Worker threads and watchers are closed; leave now rather than wait on stray handles.
       process.exit(0);
     });

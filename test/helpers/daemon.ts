@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TMON } from './cli.js';
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves once the daemon says it has started (its signal handlers are in place by then). */
+  started: () => Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns the real `tmon daemon` (the built one, as `npm start` does). */
+export function spawnDaemon(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): DaemonProcess {
+  const child = spawn(process.execPath, [TMON, ...args, 'daemon'], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const started = () => waitFor('the daemon to start', () => out.includes('tmon daemon started') || (child.exitCode !== null && Promise.reject(new Error(`daemon exited: ${out}`))), 30_000).then(() => undefined);
+  return { child, output: () => out, exited, started };
+}
+
+/** Drops a batch file into an inbox the way a writer must: a dot-file renamed into place. */
+export function dropIntoInbox(inbox: string, name: string, text: string): void {
+  const tmp = join(inbox, `.${name}.part`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, join(inbox, name));
+}
+
+/** Polls `check` until it returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const exists = (path: string): boolean => existsSync(path);

@@ -1,0 +1,45 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { migrate, MIGRATIONS, SqliteStore } from '../../src/store/index.js';
+import { tempDir } from '../helpers/home.js';
+import { storeConformance } from './conformance.js';
+
+storeConformance('SQLite', async (options = {}) => {
+  const dir = tempDir();
+  const store = new SqliteStore(join(dir.path, 'tmon.db'), options);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      dir.cleanup();
+    },
+  };
+});
+
+describe('SQLite specifics', () => {
+  test('migrations are recorded and applied once, each in a transaction', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(migrate(db)).toEqual([]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+    const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").all()).toEqual([]);
+  });
+
+  test('the store runs in WAL mode, synchronous FULL by default, and readers are query-only', async () => {
+    const dir = tempDir();
+    try {
+      const store = new SqliteStore(join(dir.path, 'tmon.db'));
+      expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+      const reader = new SqliteStore(join(dir.path, 'tmon.db'), { readonly: true });
+      expect(() => reader.db.prepare("INSERT INTO messages (at, level, source, text) VALUES (1, 'info', 'x', 'y')").run()).toThrow(/readonly|query_only|attempt to write/i);
+      await reader.close();
+      await store.close();
+      expect(() => new SqliteStore(join(dir.path, 'missing.db'), { readonly: true })).toThrow(/has not run on this home yet/);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
