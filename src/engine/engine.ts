@@ -41,6 +41,8 @@ export class Engine {
   private ticking = false;
   private again = false;
   private stopping = false;
+  /** Nothing runs before `start` has recovered what a previous run left. */
+  private started = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private idleWaiters: Array<() => void> = [];
@@ -60,12 +62,13 @@ export class Engine {
     if (recovered > 0) this.logger.warn(`${recovered} action(s) were running when tmon stopped; they run again, flagged as a recovery`);
     const mirrored = await this.options.replies.catchUp();
     if (mirrored > 0) this.logger.info(`${mirrored} reply file(s) written again to the outbox after a restart`);
+    this.started = true;
     this.wake();
   }
 
   /** Something may have become runnable: look soon. Cheap to call often. */
   wake(): void {
-    if (this.stopping) return;
+    if (this.stopping || !this.started) return;
     if (this.ticking) {
       this.again = true;
       return;

@@ -1,0 +1,50 @@
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Outbox } from '../../src/replies/index.js';
+import { batchText } from '../helpers/batches.js';
+import { engineHarness, RecordingConnector, type Harness } from '../helpers/engine.js';
+
+describe('recovery at start (contract §4)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  test('a claimed action left running by a dead daemon runs again with recovery set', async () => {
+    const c = new RecordingConnector();
+    h = await engineHarness({ connector: c, hold: true });
+    await h.submit(batchText('R', [{ id: 'r1', replyid: 'rr' }]));
+    // Run the rewrite step and a claim by hand, then "die" (never complete it).
+    const { Rewriter } = await import('../../src/engine/rewriter.js');
+    const { PluginHost } = await import('../../src/plugins/index.js');
+    const plugins = new PluginHost(h.config, h.logger);
+    const rw = new Rewriter(h.store, plugins, h.config, h.logger);
+    const [b] = await h.store.batchesToRewrite(1);
+    await h.store.applyRewrite('R', await rw.decide(b!.id, b!.document));
+    await plugins.close();
+    expect((await h.store.claimRunnable(Date.now(), () => 4, 4)).map((x) => x.id)).toEqual(['r1']);
+    await h.start();
+    await h.settle();
+    expect(c.executions.map((e) => [e.id, e.attempt, e.recovery])).toEqual([['r1', 2, true]]);
+    expect((await h.store.replies()).map((r) => r.replyid)).toEqual(['rr']);
+    expect(h.logger.lines.some((l) => l.message.includes('were running when tmon stopped'))).toBe(true);
+  });
+
+  test('reply files lost in a crash are written again at start, half-written ones removed, none doubled', async () => {
+    h = await engineHarness({ connector: new RecordingConnector() });
+    await h.submit(batchText('M', [{ id: 'm1', replyid: 'rm1' }, { id: 'm2', replyid: 'rm2' }]));
+    await h.settle();
+    const outboxDir = join(h.home, 'outbox');
+    const files = readdirSync(outboxDir).sort();
+    expect(files).toEqual(['0000000001-rm1.kvg', '0000000002-rm2.kvg']);
+    // A crash between the commit and the file: the file is gone and the reply unmarked.
+    rmSync(join(outboxDir, files[1]!));
+    h.store.db.prepare('UPDATE replies SET mirrored = 0 WHERE seq = 2').run();
+    writeFileSync(join(outboxDir, '.0000000002-rm2.kvg.tmp'), 'half');
+    expect(await new Outbox(outboxDir, h.store).catchUp()).toBe(1);
+    expect(readdirSync(outboxDir).sort()).toEqual(files);
+    expect(existsSync(join(outboxDir, '.0000000002-rm2.kvg.tmp'))).toBe(false);
+    expect(await new Outbox(outboxDir, h.store).catchUp()).toBe(0);
+  });
+});
