@@ -40,12 +40,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const inbox = new Inbox({ dir: layout.inbox, store, logger, sweepMs: config.inboxSweepMs, onAccepted: () => engine.wake() });
   await engine.start();
   inbox.start();
+  // Operators' retries and cancels are written by another process: look for work now and then.
+  const poll = setInterval(() => engine.wake(), config.inboxSweepMs);
   logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('stopping: no new work; waiting for running actions');
+      clearInterval(poll);
       await inbox.stop();
       const drained = await engine.stop(config.shutdownGraceMs);
       if (!drained) logger.warn(`actions still running after ${config.shutdownGraceMs} ms; they run again at the next start`);

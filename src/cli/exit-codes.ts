@@ -18,7 +18,7 @@ const DATA_ERROR_PREFIXES = ['KVG_', 'BATCH_', 'CONFIG_'];
 export function exitCodeFor(err: unknown): ExitCode {
   if (hasCode(err)) {
     if (err.code === 'CLI_USAGE') return EXIT.USAGE;
-    if (err.code === 'CLI_NO_INPUT' || err.code === 'ENOENT') return EXIT.NO_INPUT;
+    if (err.code === 'CLI_NO_INPUT' || err.code === 'ENOENT' || err.code === 'STORE_MISSING') return EXIT.NO_INPUT;
     if (DATA_ERROR_PREFIXES.some((p) => err.code.startsWith(p))) return EXIT.DATA_ERROR;
   }
   return EXIT.FAILURE;

@@ -7,7 +7,7 @@ import { buildProgram } from './program.js';
  * only with --verbose), and the exit code comes from the error's `code` (contract §7).
  */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return EXIT.OK;

@@ -1,19 +1,41 @@
 import { Command } from 'commander';
-import { registerParse } from './commands/parse.js';
-import { registerValidate } from './commands/validate.js';
-import { registerRewrite } from './commands/rewrite.js';
-import { registerPlugins } from './commands/plugins.js';
-import { registerDaemon } from './commands/daemon.js';
-import { registerSubmit } from './commands/submit.js';
-import { registerStatus } from './commands/status.js';
-import { registerReplies } from './commands/replies.js';
-import { registerDirectory } from './commands/directory.js';
-import { registerMessages } from './commands/messages.js';
 
 export const VERSION = '0.1.0';
 
-/** The `tmon` command line: one register function per command. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (or for --help), so that
+ * `tmon status` does not pay for the KVGroup parser, the plugin pool or the daemon.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  parse: async () => (await import('./commands/parse.js')).registerParse,
+  validate: async () => (await import('./commands/validate.js')).registerValidate,
+  rewrite: async () => (await import('./commands/rewrite.js')).registerRewrite,
+  plugins: async () => (await import('./commands/plugins.js')).registerPlugins,
+  daemon: async () => (await import('./commands/daemon.js')).registerDaemon,
+  submit: async () => (await import('./commands/submit.js')).registerSubmit,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  show: async () => (await import('./commands/show.js')).registerShow,
+  replies: async () => (await import('./commands/replies.js')).registerReplies,
+  messages: async () => (await import('./commands/messages.js')).registerMessages,
+  retry: async () => (await import('./commands/operate.js')).registerRetry,
+  cancel: async () => (await import('./commands/operate.js')).registerCancel,
+  directory: async () => (await import('./commands/directory.js')).registerDirectory,
+};
+
+/** The command named on the command line, skipping the global options before it. */
+function commandIn(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--home') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** The `tmon` command line, with the command about to run (or every command, for help). */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name('tmon')
@@ -25,15 +47,8 @@ export function buildProgram(): Command {
     // Set before the commands are added, so that they inherit it: usage errors then reach
     // runCli as exceptions and exit 2, as §7 says, instead of commander's own exit 1.
     .exitOverride();
-  registerParse(program);
-  registerValidate(program);
-  registerRewrite(program);
-  registerPlugins(program);
-  registerDaemon(program);
-  registerSubmit(program);
-  registerStatus(program);
-  registerReplies(program);
-  registerDirectory(program);
-  registerMessages(program);
+  const named = commandIn(argv);
+  const wanted = named && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  for (const name of wanted) (await COMMANDS[name]!())(program);
   return program;
 }

@@ -22,6 +22,7 @@ import type {
   Message,
   NewBatch,
   NewMessage,
+  OperatorResult,
   Reply,
   RewriteDecision,
   Store,
@@ -128,6 +129,9 @@ export class SqliteStore implements Store {
       deleteDeps: p('DELETE FROM dependencies WHERE batch_id = ? AND action_id = ?'),
       deleteAction: p('DELETE FROM actions WHERE batch_id = ? AND id = ?'),
       markRewritten: p('UPDATE actions SET rewritten = 1 WHERE batch_id = ? AND id = ?'),
+      requeue: p(`UPDATE actions SET state = 'waiting', attempts = 0, retval = NULL, last_error = NULL, finished_at = NULL, runnable_at = NULL, updated_at = ?
+        WHERE batch_id = ? AND id = ?`),
+      findAction: p('SELECT batch_id FROM actions WHERE id = ? ORDER BY batch_id'),
       actionExists: p('SELECT 1 FROM actions WHERE batch_id = ? AND id = ?'),
       action: p('SELECT * FROM actions WHERE batch_id = ? AND id = ?'),
       batchState: p('SELECT state FROM batches WHERE id = ?'),
@@ -365,9 +369,12 @@ export class SqliteStore implements Store {
         if (f.state === 'succeeded') {
           const left = this.s.decrementWaiting!.get(now, d.batch_id, d.action_id) as { waiting_on: number; rewritten: number } | undefined;
           if (left && left.waiting_on <= 0 && left.rewritten === 1) this.s.makeReady!.run(now, d.batch_id, d.action_id);
+        } else if (f.state === 'canceled' && d.batch_id === f.batch) {
+          // Canceling a batch cancels its own waiting actions; another batch's are skipped below.
+          queue.push({ batch: d.batch_id, id: d.action_id, state: 'canceled', retval: '', message: f.message });
         } else {
           const how = f.state === 'canceled' ? 'was canceled' : f.state;
-          queue.push({ batch: d.batch_id, id: d.action_id, state: f.state === 'canceled' ? 'canceled' : 'skipped', retval: '', message: `skipped: it waits for action ${f.id} of batch ${f.batch}, which ${how}` });
+          queue.push({ batch: d.batch_id, id: d.action_id, state: 'skipped', retval: '', message: `skipped: it waits for action ${f.id} of batch ${f.batch}, which ${how}` });
         }
       }
     }
@@ -561,6 +568,68 @@ export class SqliteStore implements Store {
     const out: DirectoryDump = {};
     for (const r of rows) (out[r.hostid] ??= {})[r.userid] = JSON.parse(r.data) as DirectoryAccount;
     return out;
+  }
+
+  // ---- operators --------------------------------------------------------------------------
+
+  async findAction(actionId: string): Promise<string[]> {
+    return (this.s.findAction!.all(actionId) as Array<{ batch_id: string }>).map((r) => r.batch_id);
+  }
+
+  async retryAction(batchId: string, actionId: string, note: string): Promise<OperatorResult> {
+    return this.db.transaction((): OperatorResult => {
+      const row = this.s.action!.get(batchId, actionId) as ActionRow | undefined;
+      if (!row) return { ok: false, reason: `no action ${actionId} in batch ${batchId}` };
+      if (row.state !== 'failed') return { ok: false, reason: `action ${actionId} of batch ${batchId} is ${row.state}; only a failed action can be retried` };
+      const now = Date.now();
+      const requeued: Array<{ batch: string; id: string }> = [];
+      // The failed action and everything skipped because of it, in the order they wait.
+      const stack: ActionRow[] = [row];
+      const seen = new Set<string>();
+      const affected = new Set<string>();
+      while (stack.length > 0) {
+        const r = stack.pop()!;
+        const k = key(r.batch_id, r.id);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        requeued.push({ batch: r.batch_id, id: r.id });
+        affected.add(r.batch_id);
+        this.s.requeue!.run(now, r.batch_id, r.id);
+        for (const d of this.s.dependents!.all(r.batch_id, r.id) as Array<{ batch_id: string; action_id: string }>) {
+          const dep = this.s.action!.get(d.batch_id, d.action_id) as ActionRow | undefined;
+          if (dep && dep.state === 'skipped') stack.push(dep);
+        }
+      }
+      const effects: Effects = { replies: [], events: [] };
+      for (const b of affected) {
+        const st = (this.s.batchState!.get(b) as { state: BatchState }).state;
+        if (st === 'failed' || st === 'succeeded') this.s.setBatchState!.run('running', now, null, b);
+      }
+      for (const r of requeued) this.settleWaiting(r.batch, r.id, now, effects, affected);
+      const names = requeued.map((r) => (r.batch === batchId ? r.id : `${r.id} of batch ${r.batch}`));
+      this.s.postMessage!.run(now, 'info', 'operator', batchId, actionId, `retry: ${names.join(', ')} queued again${note ? ` (${note})` : ''}`);
+      return { ok: true, actions: names, effects };
+    })();
+  }
+
+  async cancelBatch(batchId: string, note: string): Promise<OperatorResult> {
+    return this.db.transaction((): OperatorResult => {
+      const state = (this.s.batchState!.get(batchId) as { state: BatchState } | undefined)?.state;
+      if (!state) return { ok: false, reason: `no batch ${batchId}` };
+      if (state !== 'received' && state !== 'running') return { ok: false, reason: `batch ${batchId} is ${state}; nothing is left to cancel` };
+      const now = Date.now();
+      const effects: Effects = { replies: [], events: [] };
+      const affected = new Set<string>();
+      const open = (this.s.batchActions!.all(batchId) as ActionRow[]).filter((r) => !FINAL.has(r.state) && r.state !== 'running');
+      const message = `canceled by an operator${note ? ` (${note})` : ''}`;
+      for (const r of open) this.finalize(batchId, r.id, 'canceled', '', message, now, effects, affected);
+      this.s.setBatchState!.run('canceled', now, now, batchId);
+      effects.events.push({ type: 'batch.canceled', batch: batchId, state: 'canceled', at: now });
+      affected.delete(batchId);
+      this.completeBatches(affected, now, effects);
+      this.s.postMessage!.run(now, 'info', 'operator', batchId, null, `cancel: ${open.length} action(s) canceled${note ? ` (${note})` : ''}`);
+      return { ok: true, actions: open.map((r) => r.id), effects };
+    })();
   }
 
   async close(): Promise<void> {

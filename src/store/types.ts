@@ -100,12 +100,15 @@ export type NewMessage = Omit<Message, 'seq' | 'at'> & { at?: number };
 /** What happened in the store that others (replies' outbox, triggers, logs) must hear of. */
 export type StoreEvent =
   | { type: 'action.succeeded' | 'action.failed' | 'action.skipped' | 'action.retrying' | 'action.canceled'; batch: string; action: string; operation: string; hostid: string; message: string; at: number }
-  | { type: 'batch.completed'; batch: string; state: BatchState; at: number };
+  | { type: 'batch.completed' | 'batch.canceled'; batch: string; state: BatchState; at: number };
 
 export interface Effects {
   replies: Reply[];
   events: StoreEvent[];
 }
+
+/** What an operator's retry or cancel did, or why it was refused. */
+export type OperatorResult = { ok: true; actions: string[]; effects: Effects } | { ok: false; reason: string };
 
 export interface BatchSummary {
   id: string;
@@ -200,6 +203,15 @@ export interface Store {
   batchDigest(id: string): Promise<string | undefined>;
   /** Runs `fn` on one target's directory in one transaction. */
   withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T): Promise<T>;
+  /** The batches holding an action with this id (ids are unique only within a batch). */
+  findAction(actionId: string): Promise<string[]>;
+  /**
+   * Puts a failed action back in the queue, and what was skipped because of it back to waiting.
+   * Its replyid was already answered with the failure, and is not answered twice.
+   */
+  retryAction(batchId: string, actionId: string, note: string): Promise<OperatorResult>;
+  /** Cancels everything of the batch that is neither running nor final. */
+  cancelBatch(batchId: string, note: string): Promise<OperatorResult>;
   directory(hostid?: string): Promise<DirectoryDump>;
   close(): Promise<void>;
 }

@@ -49,6 +49,10 @@ describe('tmon submit, status and replies', () => {
       expect(messages[1]!.text).toMatch(/batch 20070503-113234-00 is already held with other content; refused/);
       expect(JSON.parse(tmon(['--home', home, 'replies', '--json']).stdout)).toHaveLength(1);
       expect(tmon(['--home', home, 'status', 'NOPE']).status).toBe(66);
+      // Progress, when asked for (as on a terminal), goes to stderr and leaves stdout the ids.
+      const many = tmon(['--home', home, 'submit', 'fixtures/delu-input.kvg', 'fixtures/delu-input.kvg'], { env: { TMON_PROGRESS: '1' } });
+      expect(many.stdout).toBe('20070503-113234-00\n20070503-113234-00\n');
+      expect(many.stderr).toMatch(/^\rsubmitting 1\/2 .*\rsubmitting 2\/2 .*\rsubmitted 2 of 2 file\(s\) +\n$/s);
       daemon.child.kill('SIGTERM');
       expect((await daemon.exited).code).toBe(0);
     } finally {

@@ -13,7 +13,7 @@ function* delays(seed: number): Generator<number> {
   let x = seed;
   for (;;) {
     x = (x * 1103515245 + 12345) % 2 ** 31;
-    yield 250 + (x % 900);
+    yield 20 + (x % 400);
   }
 }
 
@@ -52,6 +52,8 @@ describe('crash safety (contract §4)', () => {
     try {
       for (let round = 0; round < 12; round++) {
         const d = spawnDaemon(['--home', home]);
+        // Killed a random moment after it is up, however slowly this machine started it.
+        await d.started();
         await new Promise((r) => setTimeout(r, kills.next().value as number));
         d.child.kill('SIGKILL');
         const { signal } = await d.exited;

@@ -31,8 +31,11 @@ export function registerSubmit(program: Command): void {
       mkdirSync(layout.inbox, { recursive: true });
       const taken: Array<{ file: string; batch: string; inbox: string }> = [];
       let worst: number = EXIT.OK;
+      // Progress on a terminal (TMON_PROGRESS=1 forces it), on stderr so stdout stays the ids.
+      const progress = files.length > 1 && (process.stderr.isTTY === true || process.env.TMON_PROGRESS === '1');
       await withReadStore(globals, async (store) => {
-        for (const file of files) {
+        for (const [i, file] of files.entries()) {
+          if (progress) process.stderr.write(`\rsubmitting ${i + 1}/${files.length} ${file.slice(-40).padEnd(40)}`);
           try {
             const { text, source } = await readInput(file);
             const batch = await prepareBatch(text, source, store);
@@ -51,6 +54,7 @@ export function registerSubmit(program: Command): void {
           }
         }
       });
+      if (progress) process.stderr.write(`\rsubmitted ${taken.length} of ${files.length} file(s)${' '.repeat(40)}\n`);
       if (opts.json) await writeOut(`${JSON.stringify(taken, null, 2)}\n`);
       if (worst !== EXIT.OK) {
         const err = new TmonError(worst === EXIT.NO_INPUT ? 'CLI_NO_INPUT' : 'BATCH_REFUSED', 'some files were not taken');

@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { styleText } from 'node:util';
+import { TmonError } from '../../errors.js';
+import type { ActionDetail, ActionState, BatchDetail } from '../../store/index.js';
+import { withReadStore, type GlobalOptions } from '../context.js';
+import { json } from '../format.js';
+import { writeOut } from '../output.js';
+
+export interface TreeNode extends ActionDetail {
+  /** The node is drawn in full under another parent; here it is only named. */
+  seeAbove?: true;
+  children: TreeNode[];
+}
+
+/**
+ * The batch's actions as a forest: roots wait for nothing in the batch, children wait for
+ * their parent. An action that waits for several is drawn in full under the first and named
+ * under the others.
+ */
+export function dependencyForest(batch: BatchDetail): TreeNode[] {
+  const byId = new Map(batch.actions.map((a) => [a.id, a]));
+  const dependents = new Map<string, string[]>();
+  for (const a of batch.actions) {
+    for (const d of a.depends) if (d.batch === batch.id && byId.has(d.action)) dependents.set(d.action, [...(dependents.get(d.action) ?? []), a.id]);
+  }
+  const drawn = new Set<string>();
+  const build = (a: ActionDetail): TreeNode => {
+    if (drawn.has(a.id)) return { ...a, seeAbove: true, children: [] };
+    drawn.add(a.id);
+    return { ...a, children: (dependents.get(a.id) ?? []).map((id) => build(byId.get(id)!)) };
+  };
+  const roots = batch.actions.filter((a) => !a.depends.some((d) => d.batch === batch.id && byId.has(d.action)));
+  return roots.map(build);
+}
+
+const COLOURS: Partial<Record<ActionState, Parameters<typeof styleText>[0]>> = {
+  succeeded: 'green',
+  failed: 'red',
+  skipped: 'yellow',
+  retrying: 'yellow',
+  running: 'cyan',
+  canceled: 'gray',
+  waiting: 'gray',
+};
+
+function fit(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** The tree as lines of at most `width` characters; the state word coloured when `colour`. */
+export function drawForest(batch: BatchDetail, forest: TreeNode[], width: number, colour: boolean): string[] {
+  const paint = (line: string, state: ActionState): string => {
+    const style = COLOURS[state];
+    if (!colour || !style) return line;
+    const at = line.lastIndexOf(` ${state}`);
+    return at < 0 ? line : `${line.slice(0, at + 1)}${styleText(style, state)}${line.slice(at + 1 + state.length)}`;
+  };
+  const lines = [fit(`batch ${batch.id}  ${batch.state}  (${batch.counts.total} action${batch.counts.total === 1 ? '' : 's'}: ${batch.counts.succeeded} ok, ${batch.counts.failed} failed, ${batch.counts.skipped} skipped, ${batch.counts.pending} pending)`, width)];
+  const walk = (nodes: TreeNode[], prefix: string): void => {
+    nodes.forEach((n, i) => {
+      const last = i === nodes.length - 1;
+      const branch = `${prefix}${last ? '└─ ' : '├─ '}`;
+      const under = `${prefix}${last ? '   ' : '│  '}`;
+      if (n.seeAbove) {
+        lines.push(fit(`${branch}${n.id} (drawn above)`, width));
+        return;
+      }
+      const origin = n.primaryId === n.id ? 'primary' : `from ${n.primaryId}`;
+      const via = n.plugin ? ` by ${n.plugin}` : '';
+      const outside = n.depends.filter((d) => d.batch !== batch.id).map((d) => `${d.batch}/${d.action}`);
+      const tags = `[${origin}${via}${outside.length ? `; waits on ${outside.join(', ')}` : ''}]`;
+      const head = `${branch}${n.id}  ${n.operation} ${n.hostid}${n.userid ? ` ${n.userid}` : ''}  `;
+      const tail = ` ${n.state}${n.attempts > 1 ? ` (${n.attempts} tries)` : ''}`;
+      // Shorten the tags, not the state, when the line is too long.
+      const room = width - head.length - tail.length;
+      lines.push(paint(`${head}${fit(tags, Math.max(3, room))}${tail}`.slice(0, Math.max(width, head.length + tail.length)), n.state));
+      if (n.lastError && n.state !== 'succeeded') lines.push(fit(`${under}${n.children.length ? '│' : ' '}  ! ${n.lastError}`, width));
+      walk(n.children, under);
+    });
+  };
+  walk(forest, '');
+  return lines;
+}
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description('a batch\'s actions drawn as a dependency tree: which plugin made each, primary or fanned out, and its state')
+    .argument('<batch>', 'the batch id')
+    .option('--json', 'print {batch: {id, state, counts}, roots: [action with children: [...]]}')
+    .action(async (batchId: string, opts: { json?: boolean }, cmd: Command) => {
+      await withReadStore(cmd.optsWithGlobals<GlobalOptions>(), async (store) => {
+        const batch = await store?.batchDetail(batchId);
+        if (!batch) throw new TmonError('CLI_NO_INPUT', `no batch ${batchId}`);
+        const forest = dependencyForest(batch);
+        if (opts.json) return writeOut(json({ batch: { id: batch.id, state: batch.state, counts: batch.counts }, roots: forest }));
+        const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+        return writeOut(`${drawForest(batch, forest, process.stdout.columns || 80, colour).join('\n')}\n`);
+      });
+    });
+}
