@@ -70,7 +70,7 @@ describe('operator commands on a store prepared by the engine', () => {
     const r = t('show', 'HIRE-7');
     expect(r.stdout).toBe(
       [
-        'batch HIRE-7  failed  (4 actions: 2 ok, 1 failed, 1 skipped, 0 pending)',
+        'batch HIRE-7  failed  (4 actions: 2 ok, 1 failed, 1 skipped)',
         '└─ HIRE-7_0  ACUA AD ann  [primary] succeeded',
         '   ├─ HIRE-7_1  GRUA AD bob  [primary] failed',
         '   │  │  ! no such account bob on AD',

@@ -55,7 +55,9 @@ export function drawForest(batch: BatchDetail, forest: TreeNode[], width: number
     const at = line.lastIndexOf(` ${state}`);
     return at < 0 ? line : `${line.slice(0, at + 1)}${styleText(style, state)}${line.slice(at + 1 + state.length)}`;
   };
-  const lines = [fit(`batch ${batch.id}  ${batch.state}  (${batch.counts.total} action${batch.counts.total === 1 ? '' : 's'}: ${batch.counts.succeeded} ok, ${batch.counts.failed} failed, ${batch.counts.skipped} skipped, ${batch.counts.pending} pending)`, width)];
+  const c = batch.counts;
+  const counts = [`${c.succeeded} ok`, ...(['failed', 'skipped', 'canceled', 'pending'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`)];
+  const lines = [fit(`batch ${batch.id}  ${batch.state}  (${c.total} action${c.total === 1 ? '' : 's'}: ${counts.join(', ')})`, width)];
   const walk = (nodes: TreeNode[], prefix: string): void => {
     nodes.forEach((n, i) => {
       const last = i === nodes.length - 1;
@@ -69,12 +71,16 @@ export function drawForest(batch: BatchDetail, forest: TreeNode[], width: number
       const via = n.plugin ? ` by ${n.plugin}` : '';
       const outside = n.depends.filter((d) => d.batch !== batch.id).map((d) => `${d.batch}/${d.action}`);
       const tags = `[${origin}${via}${outside.length ? `; waits on ${outside.join(', ')}` : ''}]`;
-      const head = `${branch}${n.id}  ${n.operation} ${n.hostid}${n.userid ? ` ${n.userid}` : ''}  `;
+      const head = `${branch}${n.id}  ${n.operation} ${n.hostid}${n.userid ? ` ${n.userid}` : ''}`;
       const tail = ` ${n.state}${n.attempts > 1 ? ` (${n.attempts} tries)` : ''}`;
-      // Shorten the tags, not the state, when the line is too long.
-      const room = width - head.length - tail.length;
-      lines.push(paint(`${head}${fit(tags, Math.max(3, room))}${tail}`.slice(0, Math.max(width, head.length + tail.length)), n.state));
-      if (n.lastError && n.state !== 'succeeded') lines.push(fit(`${under}${n.children.length ? '│' : ' '}  ! ${n.lastError}`, width));
+      const more = `${under}${n.children.length ? '│' : ' '}  `;
+      // The tags go on the line when they fit, else on a line of their own below it.
+      if (head.length + 2 + tags.length + tail.length <= width) lines.push(paint(`${head}  ${tags}${tail}`, n.state));
+      else {
+        lines.push(paint(`${fit(head, width - tail.length)}${tail}`, n.state));
+        lines.push(fit(`${more}${tags}`, width));
+      }
+      if (n.lastError && n.state !== 'succeeded') lines.push(fit(`${more}! ${n.lastError}`, width));
       walk(n.children, under);
     });
   };
