@@ -1,7 +1,9 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { basename, extname } from 'node:path';
 import { TmonError, hasCode } from './errors.js';
+import { EVENT_TYPES, type EventType } from './store/types.js';
 
 /*
  * Configuration: an ajv schema, then normalisation (defaults, one plugin name → a list,
@@ -36,6 +38,21 @@ export interface TargetConfig {
 
 type TargetOverrides = Partial<Omit<TargetConfig, 'retry'>> & { retry?: Partial<RetryPolicy> };
 
+export type PayloadFormat = 'kvgroup' | 'json' | 'xml';
+
+/** A script run when an event happens (contract §8). */
+export interface TriggerConfig {
+  /** What `tmon triggers test NAME` calls it: given, or the script's file name without extension. */
+  name: string;
+  event: EventType;
+  script: string;
+  args: string[];
+  format: PayloadFormat;
+  /** Only events about these targets or operations (an event without the field does not match). */
+  filter: { hostid?: string[]; operation?: string[] };
+  timeoutMs: number;
+}
+
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
@@ -62,6 +79,11 @@ export interface Config {
   maxRunning: number;
   /** SQLite `synchronous`: FULL (every commit on disk) or NORMAL (faster; a power cut may lose the last commits). */
   storeSync: 'FULL' | 'NORMAL';
+  triggers: TriggerConfig[];
+  /** Trigger scripts running at once. */
+  triggerConcurrency: number;
+  /** Waits between a trigger's tries; one more try than waits (default: 5 tries). */
+  triggerRetryDelaysMs: number[];
   /** The config file read, if any. */
   file?: string;
 }
@@ -82,7 +104,12 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   shutdownGraceMs: 30 * SECOND,
   maxRunning: 64,
   storeSync: 'FULL',
+  triggers: [],
+  triggerConcurrency: 2,
+  triggerRetryDelaysMs: [1 * SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND],
 });
+
+export const TRIGGER_TIMEOUT_MS = 30 * SECOND;
 
 /** Connector settings of a target that names none. */
 export const TARGET_DEFAULTS = Object.freeze({ connector: 'directory' as ConnectorKind, concurrency: 4, args: [] as string[], timeoutMs: 30 * SECOND });
@@ -134,8 +161,32 @@ const SCHEMA = {
     shutdownGraceMs: { type: 'integer', minimum: 0 },
     maxRunning: { type: 'integer', minimum: 1 },
     storeSync: { enum: ['FULL', 'NORMAL'] },
+    triggers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['event', 'script'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          event: { enum: [...EVENT_TYPES] },
+          script: { type: 'string', minLength: 1 },
+          args: { type: 'array', items: { type: 'string' } },
+          format: { enum: ['kvgroup', 'json', 'xml'] },
+          filter: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { hostid: { $ref: '#/$defs/names' }, operation: { $ref: '#/$defs/names' } },
+          },
+          timeoutMs: { type: 'integer', minimum: 1 },
+        },
+      },
+    },
+    triggerConcurrency: { type: 'integer', minimum: 1 },
+    triggerRetryDelaysMs: { type: 'array', items: { type: 'integer', minimum: 0 } },
   },
   $defs: {
+    names: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }] },
     retry: {
       type: 'object',
       additionalProperties: false,
@@ -207,9 +258,22 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, t.script ? { ...t, script: resolve(baseDir, t.script) } : t]),
     ),
+    triggers: ((data.triggers ?? []) as Array<Partial<TriggerConfig> & { filter?: Record<string, string | string[]> }>).map((t) => ({
+      name: t.name ?? basename(t.script!, extname(t.script!)),
+      event: t.event!,
+      script: resolve(baseDir, t.script!),
+      args: t.args ?? [],
+      format: t.format ?? 'json',
+      filter: Object.fromEntries(Object.entries(t.filter ?? {}).map(([k, v]) => [k, typeof v === 'string' ? [v] : v])),
+      timeoutMs: t.timeoutMs ?? TRIGGER_TIMEOUT_MS,
+    })),
     ...(file ? { file } : {}),
   };
   const errors: string[] = [];
+  config.triggers.forEach((t, i) => {
+    const first = config.triggers.findIndex((o) => o.name === t.name);
+    if (first !== i) errors.push(`triggers[${i}].name: "${t.name}" is also the name of triggers[${first}]; give each trigger its own name`);
+  });
   for (const ext of Object.keys(config.interpreters)) {
     if (!/^\.[^./\\]+$/.test(ext)) errors.push(`interpreters.${ext}: must be a file extension with its dot, such as ".py"`);
     if (['.js', '.mjs', '.cjs'].includes(ext)) errors.push(`interpreters.${ext}: JavaScript plugins run in worker threads, not through an interpreter`);

@@ -6,6 +6,7 @@ import { createLogger } from './log.js';
 import { PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
 import { SqliteStore } from './store/index.js';
+import { TriggerRunner, triggersFor } from './triggers/index.js';
 
 export interface DaemonOptions {
   home: string;
@@ -34,14 +35,37 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
   ensureHome(layout);
   const logger = createLogger({ logsDir: layout.logs, console: options.console ?? true });
-  const store = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync });
+  const store = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
   const plugins = new PluginHost(config, logger);
-  const engine = new Engine({ store, config, logger, plugins, connectorFor: connectorsFor(config, store), replies: new Outbox(layout.outbox, store) });
-  const inbox = new Inbox({ dir: layout.inbox, store, logger, sweepMs: config.inboxSweepMs, onAccepted: () => engine.wake() });
+  const triggers = new TriggerRunner(store, config, logger);
+  const engine = new Engine({
+    store,
+    config,
+    logger,
+    plugins,
+    connectorFor: connectorsFor(config, store),
+    replies: new Outbox(layout.outbox, store),
+    onEvents: () => triggers.wake(),
+  });
+  const inbox = new Inbox({
+    dir: layout.inbox,
+    store,
+    logger,
+    sweepMs: config.inboxSweepMs,
+    onAccepted: () => {
+      engine.wake();
+      triggers.wake();
+    },
+  });
   await engine.start();
+  await triggers.start();
   inbox.start();
-  // Operators' retries and cancels are written by another process: look for work now and then.
-  const poll = setInterval(() => engine.wake(), config.inboxSweepMs);
+  // Operators' retries and cancels are written by another process, and a rejected file queues
+  // trigger runs outside the engine: look for work now and then.
+  const poll = setInterval(() => {
+    engine.wake();
+    triggers.wake();
+  }, config.inboxSweepMs);
   logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
 
   let stopping: Promise<void> | undefined;
@@ -51,6 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       clearInterval(poll);
       await inbox.stop();
       const drained = await engine.stop(config.shutdownGraceMs);
+      await triggers.stop(Math.min(config.shutdownGraceMs, 5000));
       if (!drained) logger.warn(`actions still running after ${config.shutdownGraceMs} ms; they run again at the next start`);
       await plugins.close();
       await store.close();

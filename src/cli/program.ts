@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   retry: async () => (await import('./commands/operate.js')).registerRetry,
   cancel: async () => (await import('./commands/operate.js')).registerCancel,
   directory: async () => (await import('./commands/directory.js')).registerDirectory,
+  triggers: async () => (await import('./commands/triggers.js')).registerTriggers,
 };
 
 /** The command named on the command line, skipping the global options before it. */

@@ -5,6 +5,7 @@ import type { ClaimedAction, Effects, Reply, StoreEvent, Store } from '../store/
 import type { Connector } from './connector.js';
 import { Executor } from './executor.js';
 import { Rewriter } from './rewriter.js';
+import { WorkLoop } from './work-loop.js';
 
 /** Where replies go once they are durable: the outbox (src/replies/). */
 export interface ReplySink {
@@ -38,8 +39,7 @@ export class Engine {
   private readonly executor: Executor;
   private readonly now: () => number;
   private running = 0;
-  private ticking = false;
-  private again = false;
+  private readonly loop: WorkLoop;
   private stopping = false;
   /** Nothing runs before `start` has recovered what a previous run left. */
   private started = false;
@@ -54,6 +54,17 @@ export class Engine {
     this.now = options.now ?? Date.now;
     this.rewriter = new Rewriter(options.store, options.plugins, options.config, options.logger);
     this.executor = new Executor(options.config, options.connectorFor, options.logger, this.now, options.random);
+    this.loop = new WorkLoop(
+      async () => {
+        await this.rewriteReceived();
+        await this.dispatch();
+      },
+      (err) => this.logger.error(`engine: ${err.message}`, { stack: err.stack }),
+      async () => {
+        await this.armRetryTimer();
+        this.notifyIfIdle();
+      },
+    );
   }
 
   /** Recovers what a previous run left behind, then starts working. */
@@ -69,28 +80,7 @@ export class Engine {
   /** Something may have become runnable: look soon. Cheap to call often. */
   wake(): void {
     if (this.stopping || !this.started) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = true;
-    setImmediate(() => void this.tick());
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        await this.rewriteReceived();
-        await this.dispatch();
-      } while (this.again && !this.stopping);
-    } catch (err) {
-      this.logger.error(`engine: ${(err as Error).message}`, { stack: (err as Error).stack });
-    } finally {
-      this.ticking = false;
-    }
-    await this.armRetryTimer();
-    this.notifyIfIdle();
+    this.loop.wake();
   }
 
   private async rewriteReceived(): Promise<void> {
@@ -104,7 +94,8 @@ export class Engine {
         continue;
       }
       await this.handle(await this.store.applyRewrite(b.id, decisions));
-      this.again = true;
+      // Rewritten batches may have made work runnable, and more batches may be waiting.
+      this.loop.wake();
     }
   }
 
@@ -145,7 +136,7 @@ export class Engine {
     }
     for (const e of effects.events) {
       if (e.type === 'batch.completed') this.logger.info(`batch ${e.state}`, { batch: e.batch });
-      else if (e.type === 'action.skipped' || e.type === 'action.canceled') this.logger.warn(e.message, { batch: e.batch, action: e.action });
+      else if (e.type === 'action.skipped' || e.type === 'action.canceled') this.logger.warn(e.message ?? e.type, { batch: e.batch, action: e.action });
     }
     if (effects.events.length > 0) this.options.onEvents?.(effects.events);
   }
@@ -165,7 +156,7 @@ export class Engine {
   }
 
   private notifyIfIdle(): void {
-    if (this.running > 0 || this.ticking) return;
+    if (this.running > 0 || this.loop.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
@@ -173,7 +164,7 @@ export class Engine {
 
   /** Resolves when nothing is running or being looked at (tests, benchmarks). */
   idle(): Promise<void> {
-    if (this.running === 0 && !this.ticking) return Promise.resolve();
+    if (this.running === 0 && !this.loop.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -183,6 +174,7 @@ export class Engine {
    */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
+    this.loop.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.inflight.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;

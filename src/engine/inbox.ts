@@ -123,7 +123,10 @@ export class Inbox {
     this.options.logger.error(`rejected ${name}: ${reason.replace(/\n/g, '; ')}`, { file: name, ...(batch ? { batch } : {}) });
     const lines = reason.split('\n');
     const more = lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; see inbox/rejected/${target}.error)` : '';
-    await this.options.store.postMessage({ level: 'error', source: 'ingest', batch, action: null, text: `rejected ${name} (moved to inbox/rejected/${target}): ${lines[0]}${more}` });
+    const text = `rejected ${name} (moved to inbox/rejected/${target}): ${lines[0]}${more}`;
+    await this.options.store.postMessage({ level: 'error', source: 'ingest', batch, action: null, text }, [
+      { type: 'batch.rejected', batch, source: name, message: reason, at: Date.now() },
+    ]);
   }
 
   async stop(): Promise<void> {

@@ -52,18 +52,24 @@ export class Rewriter {
         return { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: null };
       case 'rewritten':
         this.logger.info(outcome.message, meta);
-        return { ...base, outcome: 'run', actions: outcome.actions.map((g) => actionRecord(readAction(g), primaryId, outcome.plugins.join(','))), board: null };
+        return {
+          ...base,
+          outcome: 'run',
+          actions: outcome.actions.map((g) => actionRecord(readAction(g), primaryId, outcome.plugins.join(','))),
+          board: null,
+          event: { type: 'action.rewritten', plugin: outcome.plugins.join(',') },
+        };
       case 'plugin-error':
         this.logger.error(outcome.message, { ...meta, plugin: outcome.plugin, code: outcome.code });
         return outcome.policy === 'primary'
-          ? { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: 'error' }
-          : { ...base, outcome: 'fail', actions: [], board: 'error' };
+          ? { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: 'error', event: { type: 'plugin.failed', plugin: outcome.plugin } }
+          : { ...base, outcome: 'fail', actions: [], board: 'error', event: { type: 'plugin.failed', plugin: outcome.plugin } };
       case 'invalid-output':
         this.logger.error(outcome.message, { ...meta, plugin: outcome.plugin });
-        return { ...base, outcome: 'fail', actions: [], board: 'error' };
+        return { ...base, outcome: 'fail', actions: [], board: 'error', event: { type: 'plugin.failed', plugin: outcome.plugin } };
       case 'removed':
         this.logger.info(outcome.message, meta);
-        return { ...base, outcome: 'removed', actions: [], board: 'info' };
+        return { ...base, outcome: 'removed', actions: [], board: 'info', event: { type: 'action.rewritten', plugin: outcome.plugin } };
     }
   }
 
@@ -84,7 +90,7 @@ export class Rewriter {
       if (!cycle) return d;
       const message = `action ${d.primaryId}: the rewritten batch has a dependency cycle: ${cycle}; action failed`;
       this.logger.error(message, { batch: batch.id, action: d.primaryId });
-      return { ...d, outcome: 'fail', actions: [], message, board: 'error' };
+      return { ...d, outcome: 'fail', actions: [], message, board: 'error', event: { type: 'plugin.failed', plugin: this.config.rewritePlugin.join(',') } };
     });
   }
 }

@@ -26,6 +26,8 @@ import type {
   Reply,
   RewriteDecision,
   Store,
+  StoreEvent,
+  TriggerRun,
 } from './types.js';
 
 export type RepliesMode = 'action' | 'tree';
@@ -33,6 +35,11 @@ export type RepliesMode = 'action' | 'tree';
 export interface SqliteStoreOptions {
   /** `action`: a replyid is answered when its action is final; `tree`: when it and all it led to are. */
   repliesMode?: RepliesMode;
+  /**
+   * The triggers an event starts (contract §8), by name. Their runs are queued in the same
+   * transaction as the state change that raised the event, so none is lost or repeated.
+   */
+  triggersFor?: (event: StoreEvent) => string[];
   /** Open for reading only (the CLI's status commands): never blocks or slows the daemon. */
   readonly?: boolean;
   /**
@@ -82,6 +89,32 @@ interface ReplyRow {
   at: number;
 }
 
+interface TriggerRow {
+  id: number;
+  trigger: string;
+  event: string;
+  payload: string;
+  state: TriggerRun['state'];
+  attempts: number;
+  next_at: number;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+const toTriggerRun = (r: TriggerRow): TriggerRun => ({
+  id: r.id,
+  trigger: r.trigger,
+  event: r.event as TriggerRun['event'],
+  payload: JSON.parse(r.payload) as StoreEvent,
+  state: r.state,
+  attempts: r.attempts,
+  nextAt: r.next_at,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
 const toReply = (r: ReplyRow): Reply => ({
   seq: r.seq,
   replyid: r.replyid,
@@ -98,12 +131,14 @@ const toReply = (r: ReplyRow): Reply => ({
 export class SqliteStore implements Store {
   readonly db: Db;
   private readonly repliesMode: RepliesMode;
+  private readonly triggersFor: (event: StoreEvent) => string[];
   private queueSeq = 0;
   private readonly hosts = new Set<string>();
   private readonly s: Record<string, Statement>;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.repliesMode = options.repliesMode ?? 'action';
+    this.triggersFor = options.triggersFor ?? (() => []);
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
     else if (!existsSync(path)) throw new TmonError('STORE_MISSING', `no database at ${path}: the daemon has not run on this home yet`);
     // A reader opens read-write but query-only: SQLite's read-only mode cannot open a WAL
@@ -132,6 +167,15 @@ export class SqliteStore implements Store {
       requeue: p(`UPDATE actions SET state = 'waiting', attempts = 0, retval = NULL, last_error = NULL, finished_at = NULL, runnable_at = NULL, updated_at = ?
         WHERE batch_id = ? AND id = ?`),
       findAction: p('SELECT batch_id FROM actions WHERE id = ? ORDER BY batch_id'),
+      queueTrigger: p(`INSERT INTO trigger_runs (trigger, event, payload, state, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`),
+      dueTriggers: p(`SELECT * FROM trigger_runs WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
+      claimTrigger: p(`UPDATE trigger_runs SET state = 'running', attempts = attempts + 1 WHERE id = ?`),
+      triggerDone: p(`UPDATE trigger_runs SET state = 'succeeded', last_error = NULL, finished_at = ? WHERE id = ?`),
+      triggerRetry: p(`UPDATE trigger_runs SET state = 'pending', last_error = ?, next_at = ? WHERE id = ?`),
+      triggerFailed: p(`UPDATE trigger_runs SET state = 'failed', last_error = ?, finished_at = ? WHERE id = ?`),
+      nextTrigger: p(`SELECT min(next_at) AS t FROM trigger_runs WHERE state = 'pending'`),
+      recoverTriggers: p(`UPDATE trigger_runs SET state = 'pending' WHERE state = 'running'`),
+      triggerRuns: p('SELECT * FROM trigger_runs ORDER BY id DESC LIMIT ?'),
       actionExists: p('SELECT 1 FROM actions WHERE batch_id = ? AND id = ?'),
       action: p('SELECT * FROM actions WHERE batch_id = ? AND id = ?'),
       batchState: p('SELECT state FROM batches WHERE id = ?'),
@@ -206,6 +250,7 @@ export class SqliteStore implements Store {
       const now = Date.now();
       this.s.insertBatch!.run(batch.id, batch.document, batch.digest, batch.source, now, now);
       for (const a of batch.actions) this.insertActionRow(batch.id, a, false, now);
+      this.queueRuns([{ type: 'batch.received', batch: batch.id, state: 'received', source: batch.source, message: `${batch.actions.length} action(s)`, at: now }], now);
       return 'inserted';
     })();
   }
@@ -233,6 +278,7 @@ export class SqliteStore implements Store {
       const finals: Array<{ id: string; state: 'failed' | 'succeeded'; message: string }> = [];
       for (const d of decisions) {
         if (d.board) this.s.postMessage!.run(now, d.board, d.source, batchId, d.primaryId, d.message);
+        if (d.event) effects.events.push({ type: d.event.type, batch: batchId, action: d.primaryId, plugin: d.event.plugin, message: d.message, at: now });
         if (d.outcome === 'run') {
           const original = this.s.action!.get(batchId, d.primaryId) as ActionRow | undefined;
           this.s.deleteDeps!.run(batchId, d.primaryId);
@@ -270,6 +316,7 @@ export class SqliteStore implements Store {
       for (const f of finals) this.finalize(batchId, f.id, f.state, f.state === 'failed' ? '' : '0', f.message, now, effects, affected);
       for (const { id } of this.s.rewrittenOpen!.all(batchId) as Array<{ id: string }>) this.settleWaiting(batchId, id, now, effects, affected);
       this.completeBatches(affected, now, effects);
+      this.queueRuns(effects.events, now);
       return effects;
     })();
   }
@@ -328,12 +375,14 @@ export class SqliteStore implements Store {
       if (!row || FINAL.has(row.state)) return effects;
       if (result.state === 'retrying') {
         this.s.retrying!.run(result.retval, result.message, result.nextAttemptAt, now, batchId, actionId);
-        effects.events.push({ type: 'action.retrying', batch: batchId, action: actionId, operation: row.operation, hostid: row.hostid, message: result.message, at: now });
+        effects.events.push({ type: 'action.retrying', batch: batchId, action: actionId, operation: row.operation, hostid: row.hostid, state: 'retrying', message: result.message, at: now });
+        this.queueRuns(effects.events, now);
         return effects;
       }
       const affected = new Set<string>([batchId]);
       this.finalize(batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
       this.completeBatches(affected, now, effects);
+      this.queueRuns(effects.events, now);
       return effects;
     })();
   }
@@ -361,7 +410,7 @@ export class SqliteStore implements Store {
       affected.add(f.batch);
       const error = f.state === 'succeeded' ? null : f.message;
       this.s.finalize!.run(f.state, f.retval, error, now, now, f.batch, f.id);
-      effects.events.push({ type: `action.${f.state}`, batch: f.batch, action: f.id, operation: row.operation, hostid: row.hostid, message: f.message, at: now });
+      effects.events.push({ type: `action.${f.state}`, batch: f.batch, action: f.id, operation: row.operation, hostid: row.hostid, state: f.state, message: f.message, at: now });
       if (this.repliesMode === 'action') {
         if (row.replyid !== '') this.reply(row.replyid, f.batch, f.id, row.operation, f.state === 'succeeded', f.retval, f.message, now, effects);
       } else treeCandidates.push(row);
@@ -474,8 +523,46 @@ export class SqliteStore implements Store {
     return (this.s.replies!.all(after, limit) as ReplyRow[]).map(toReply);
   }
 
-  async postMessage(m: NewMessage): Promise<void> {
-    this.s.postMessage!.run(m.at ?? Date.now(), m.level, m.source, m.batch, m.action, m.text);
+  async postMessage(m: NewMessage, events: readonly StoreEvent[] = []): Promise<void> {
+    this.db.transaction(() => {
+      const now = m.at ?? Date.now();
+      this.s.postMessage!.run(now, m.level, m.source, m.batch, m.action, m.text);
+      this.queueRuns(events, now);
+    })();
+  }
+
+  /** Queues the trigger runs of these events; called inside the transaction that raised them. */
+  private queueRuns(events: readonly StoreEvent[], now: number): void {
+    for (const e of events) for (const name of this.triggersFor(e)) this.s.queueTrigger!.run(name, e.type, JSON.stringify(e), now, now);
+  }
+
+  // ---- trigger runs -----------------------------------------------------------------------
+
+  async claimTriggerRuns(now: number, max: number): Promise<TriggerRun[]> {
+    return this.db.transaction((): TriggerRun[] => {
+      const rows = this.s.dueTriggers!.all(now, max) as TriggerRow[];
+      for (const r of rows) this.s.claimTrigger!.run(r.id);
+      return rows.map((r) => toTriggerRun({ ...r, state: 'running', attempts: r.attempts + 1 }));
+    })();
+  }
+
+  async finishTriggerRun(id: number, result: { ok: true } | { ok: false; error: string; retryAt: number | null }): Promise<void> {
+    const now = Date.now();
+    if (result.ok) this.s.triggerDone!.run(now, id);
+    else if (result.retryAt !== null) this.s.triggerRetry!.run(result.error, result.retryAt, id);
+    else this.s.triggerFailed!.run(result.error, now, id);
+  }
+
+  async nextTriggerAt(): Promise<number | null> {
+    return (this.s.nextTrigger!.get() as { t: number | null }).t;
+  }
+
+  async recoverTriggerRuns(): Promise<number> {
+    return this.s.recoverTriggers!.run().changes;
+  }
+
+  async triggerRuns(limit = 100): Promise<TriggerRun[]> {
+    return (this.s.triggerRuns!.all(limit) as TriggerRow[]).map(toTriggerRun);
   }
 
   async messages(options: { since?: number; limit?: number } = {}): Promise<Message[]> {
@@ -608,6 +695,7 @@ export class SqliteStore implements Store {
       for (const r of requeued) this.settleWaiting(r.batch, r.id, now, effects, affected);
       const names = requeued.map((r) => (r.batch === batchId ? r.id : `${r.id} of batch ${r.batch}`));
       this.s.postMessage!.run(now, 'info', 'operator', batchId, actionId, `retry: ${names.join(', ')} queued again${note ? ` (${note})` : ''}`);
+      this.queueRuns(effects.events, now);
       return { ok: true, actions: names, effects };
     })();
   }
@@ -628,6 +716,7 @@ export class SqliteStore implements Store {
       affected.delete(batchId);
       this.completeBatches(affected, now, effects);
       this.s.postMessage!.run(now, 'info', 'operator', batchId, null, `cancel: ${open.length} action(s) canceled${note ? ` (${note})` : ''}`);
+      this.queueRuns(effects.events, now);
       return { ok: true, actions: open.map((r) => r.id), effects };
     })();
   }

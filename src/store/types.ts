@@ -46,6 +46,8 @@ export type InsertResult = 'inserted' | 'duplicate' | 'conflict';
 /** What the rewrite step decided for one submitted action. */
 export interface RewriteDecision {
   primaryId: string;
+  /** What the plugin did, for the event it raises: action.rewritten or plugin.failed (or none). */
+  event?: { type: 'action.rewritten' | 'plugin.failed'; plugin: string };
   /** run: `actions` replace the primary; fail: the primary fails; removed: it succeeds doing nothing. */
   outcome: 'run' | 'fail' | 'removed';
   actions: ActionRecord[];
@@ -97,10 +99,54 @@ export interface Message {
 
 export type NewMessage = Omit<Message, 'seq' | 'at'> & { at?: number };
 
-/** What happened in the store that others (replies' outbox, triggers, logs) must hear of. */
-export type StoreEvent =
-  | { type: 'action.succeeded' | 'action.failed' | 'action.skipped' | 'action.retrying' | 'action.canceled'; batch: string; action: string; operation: string; hostid: string; message: string; at: number }
-  | { type: 'batch.completed' | 'batch.canceled'; batch: string; state: BatchState; at: number };
+export const EVENT_TYPES = [
+  'batch.received',
+  'batch.rejected',
+  'action.rewritten',
+  'action.succeeded',
+  'action.failed',
+  'action.skipped',
+  'action.retrying',
+  'action.canceled',
+  'batch.completed',
+  'batch.canceled',
+  'plugin.failed',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * What happened that others (the outbox, triggers, logs) must hear of. Plain data, never a
+ * document, so never a password. Fields that do not apply to an event are absent.
+ */
+export interface StoreEvent {
+  type: EventType;
+  batch: string | null;
+  action?: string;
+  operation?: string;
+  hostid?: string;
+  /** The action's or batch's state after the event. */
+  state?: string;
+  plugin?: string;
+  /** A file name, for batch.received and batch.rejected. */
+  source?: string;
+  message?: string;
+  at: number;
+}
+
+/** A trigger run queued in the store (contract §8). */
+export interface TriggerRun {
+  id: number;
+  trigger: string;
+  event: EventType;
+  payload: StoreEvent;
+  state: 'pending' | 'running' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
 
 export interface Effects {
   replies: Reply[];
@@ -196,7 +242,15 @@ export interface Store {
   unmirroredReplies(): Promise<Reply[]>;
   markMirrored(seqs: readonly number[]): Promise<void>;
   replies(after?: number, limit?: number): Promise<Reply[]>;
-  postMessage(message: NewMessage): Promise<void>;
+  /** A message-board entry, with the events it goes with (their trigger runs queued with it). */
+  postMessage(message: NewMessage, events?: readonly StoreEvent[]): Promise<void>;
+  /** Marks up to `max` due trigger runs running. */
+  claimTriggerRuns(now: number, max: number): Promise<TriggerRun[]>;
+  finishTriggerRun(id: number, result: { ok: true } | { ok: false; error: string; retryAt: number | null }): Promise<void>;
+  nextTriggerAt(): Promise<number | null>;
+  /** At start: runs left running are pending again (a finished one is never repeated). */
+  recoverTriggerRuns(): Promise<number>;
+  triggerRuns(limit?: number): Promise<TriggerRun[]>;
   messages(options?: { since?: number; limit?: number }): Promise<Message[]>;
   listBatches(filter?: BatchFilter): Promise<BatchSummary[]>;
   batchDetail(id: string): Promise<BatchDetail | undefined>;

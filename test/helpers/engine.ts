@@ -5,6 +5,7 @@ import { ConnectorError, Engine, prepareBatch, type Connector, type ConnectorReq
 import { PluginHost } from '../../src/plugins/index.js';
 import { Outbox } from '../../src/replies/index.js';
 import { SqliteStore, type StoreEvent } from '../../src/store/index.js';
+import { TriggerRunner, triggersFor } from '../../src/triggers/index.js';
 import { tempDir } from './home.js';
 import { recordingLogger } from './logger.js';
 
@@ -73,10 +74,11 @@ export interface Harness {
 export async function engineHarness(options: { config?: Record<string, unknown>; connector?: Connector; random?: () => number; hold?: boolean } = {}): Promise<Harness> {
   const dir = tempDir();
   const config = normaliseConfig({ pluginThreads: 1, ...options.config }, dir.path);
-  const store = new SqliteStore(join(dir.path, 'tmon.db'), { repliesMode: config.replies.mode, synchronous: 'NORMAL' });
+  const store = new SqliteStore(join(dir.path, 'tmon.db'), { repliesMode: config.replies.mode, synchronous: 'NORMAL', triggersFor: triggersFor(config.triggers) });
   const logger = recordingLogger();
   const plugins = new PluginHost(config, logger);
   const events: StoreEvent[] = [];
+  const triggers = new TriggerRunner(store, config, logger);
   const connectorFor = options.connector ? () => options.connector! : connectorsFor(config, store);
   const engine = new Engine({
     store,
@@ -85,10 +87,14 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
     plugins,
     connectorFor,
     replies: new Outbox(join(dir.path, 'outbox'), store),
-    onEvents: (e) => events.push(...e),
+    onEvents: (e) => {
+      events.push(...e);
+      triggers.wake();
+    },
     ...(options.random ? { random: options.random } : {}),
   });
   if (!options.hold) await engine.start();
+  await triggers.start();
   return {
     home: dir.path,
     store,
@@ -101,6 +107,7 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
       const batch = await prepareBatch(text, source, store);
       await store.insertBatch(batch);
       engine.wake();
+      triggers.wake();
       return batch.id;
     },
     async settle(timeoutMs = 20_000) {
@@ -114,6 +121,7 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
     },
     async close() {
       await engine.stop(5000);
+      await triggers.stop(5000);
       await plugins.close();
       await store.close();
       dir.cleanup();
