@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import * as parse from './parse.js';
 import * as validate from './validate.js';
 import * as pluginCall from './plugin-call.js';
+import * as pipeline from './pipeline.js';
 
-const BENCHES = [parse, validate, pluginCall];
+const BENCHES = [parse, validate, pluginCall, pipeline];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -76,3 +76,36 @@ export function batchDocument(batchId, n, { seed = 1, chainEvery = 3 } = {}) {
     ],
   };
 }
+
+/**
+ * The pipeline workload: batches of 1–20 submitted actions (an ACUA of a new account, then
+ * group additions that wait for it), spread over 8 targets; a third of the batches ask the
+ * bench plugin to fan the ACUA out into ACUA + UPDT. Returns the files' texts and the number of
+ * actions that will run (fan-out included).
+ */
+export function pipelineWorkload(totalActions, seed = 7) {
+  const random = rng(seed);
+  const batches = [];
+  let actions = 0;
+  for (let b = 0; actions < totalActions; b++) {
+    const id = `P-${String(b).padStart(6, '0')}`;
+    const size = Math.min(totalActions - actions, 1 + Math.floor(random() * 20));
+    const fanout = b % 3 === 0;
+    const host = `HOST${b % 8}`;
+    const user = `user${b}`;
+    const lines = [`"" "" = {`, `  "batch" "${id}" = {`];
+    for (let i = 0; i < size; i++) {
+      const op = i === 0 ? 'ACUA' : 'GRUA';
+      lines.push(`    "action" "${id}_${i}" = {`);
+      lines.push(`      "operation" = "${op}"`, `      "hostid" = "${host}"`, `      "userid" = "${user}"`, `      "groupid" = "${i === 0 ? '' : `group${i}`}"`);
+      lines.push(`      "interactive" = "false"`, `      "replyid" = "${id}-r${i}"`);
+      lines.push(`      "depends" "" = {`);
+      if (i > 0) lines.push(`        "local" "" = {`, `          "action" = "${id}_0"`, `          "batch" = "${id}"`, `        }`);
+      lines.push(`      }`, `    }`);
+    }
+    lines.push(`  }`, `  "request" "" = {`, `    "fanout" = "${fanout ? 'yes' : 'no'}"`, `  }`, `}`, ``);
+    batches.push({ id, text: lines.join('\n'), submitted: size, runs: size + (fanout ? 1 : 0) });
+    actions += size;
+  }
+  return { batches, submitted: actions, runs: batches.reduce((n, b) => n + b.runs, 0) };
+}

@@ -1,7 +1,7 @@
 import { targetFor, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { PluginHost } from '../plugins/index.js';
-import type { ClaimedAction, Effects, Reply, StoreEvent, Store } from '../store/index.js';
+import type { ActionResult, ClaimedAction, Effects, Reply, StoreEvent, Store } from '../store/index.js';
 import type { Connector } from './connector.js';
 import { Executor } from './executor.js';
 import { Rewriter } from './rewriter.js';
@@ -9,8 +9,12 @@ import { WorkLoop } from './work-loop.js';
 
 /** Where replies go once they are durable: the outbox (src/replies/). */
 export interface ReplySink {
+  /** Takes replies that are committed; their files may follow a moment later. */
   mirror(replies: readonly Reply[]): Promise<void>;
+  /** At start: writes what a previous run committed but did not mirror. */
   catchUp(): Promise<number>;
+  /** Resolves when everything taken is mirrored. */
+  drain(): Promise<void>;
 }
 
 export interface EngineOptions {
@@ -39,7 +43,13 @@ export class Engine {
   private readonly executor: Executor;
   private readonly now: () => number;
   private running = 0;
+  /** Records results and starts runnable actions. */
   private readonly loop: WorkLoop;
+  /** Rewrites received batches, beside the execution loop so neither waits for the other. */
+  private readonly rewriteLoop: WorkLoop;
+  private readonly rewriting = new Set<string>();
+  /** Results waiting for the next group commit. */
+  private results: Array<{ batchId: string; actionId: string; result: ActionResult; done: () => void }> = [];
   private stopping = false;
   /** Nothing runs before `start` has recovered what a previous run left. */
   private started = false;
@@ -54,9 +64,14 @@ export class Engine {
     this.now = options.now ?? Date.now;
     this.rewriter = new Rewriter(options.store, options.plugins, options.config, options.logger);
     this.executor = new Executor(options.config, options.connectorFor, options.logger, this.now, options.random);
+    this.rewriteLoop = new WorkLoop(
+      () => this.rewriteReceived(),
+      (err) => this.logger.error(`engine: ${err.message}`, { stack: err.stack }),
+      () => this.notifyIfIdle(),
+    );
     this.loop = new WorkLoop(
       async () => {
-        await this.rewriteReceived();
+        await this.commitResults();
         await this.dispatch();
       },
       (err) => this.logger.error(`engine: ${err.message}`, { stack: err.stack }),
@@ -81,21 +96,34 @@ export class Engine {
   wake(): void {
     if (this.stopping || !this.started) return;
     this.loop.wake();
+    this.rewriteLoop.wake();
   }
 
+  /**
+   * Rewrites received batches, several at once (the plugin pool runs their actions in
+   * parallel), each stored as soon as it is done so that its actions can start.
+   */
   private async rewriteReceived(): Promise<void> {
-    for (const b of await this.store.batchesToRewrite(16)) {
+    const PARALLEL = 8;
+    for (;;) {
       if (this.stopping) return;
-      let decisions;
-      try {
-        decisions = await this.rewriter.decide(b.id, b.document);
-      } catch (err) {
-        this.logger.error(`cannot rewrite batch ${b.id}: ${(err as Error).message}`, { batch: b.id });
-        continue;
-      }
-      await this.handle(await this.store.applyRewrite(b.id, decisions));
-      // Rewritten batches may have made work runnable, and more batches may be waiting.
-      this.loop.wake();
+      const batches = (await this.store.batchesToRewrite(PARALLEL + this.rewriting.size)).filter((b) => !this.rewriting.has(b.id)).slice(0, PARALLEL);
+      if (batches.length === 0) return;
+      await Promise.all(
+        batches.map(async (b) => {
+          this.rewriting.add(b.id);
+          try {
+            const decisions = await this.rewriter.decide(b.id, b.document);
+            if (this.stopping) return;
+            await this.handle(await this.store.applyRewrite(b.id, decisions));
+            this.loop.wake();
+          } catch (err) {
+            this.logger.error(`cannot rewrite batch ${b.id}: ${(err as Error).message}`, { batch: b.id });
+          } finally {
+            this.rewriting.delete(b.id);
+          }
+        }),
+      );
     }
   }
 
@@ -113,7 +141,11 @@ export class Engine {
     p = (async () => {
       try {
         const result = await this.executor.run(claim);
-        await this.handle(await this.store.completeAction(claim.batchId, claim.id, result));
+        // Recorded with the others that finish meanwhile, in one transaction (group commit).
+        await new Promise<void>((done) => {
+          this.results.push({ batchId: claim.batchId, actionId: claim.id, result, done });
+          this.loop.wake();
+        });
       } catch (err) {
         this.logger.error(`engine: recording action ${claim.id}: ${(err as Error).message}`, { batch: claim.batchId, action: claim.id });
       } finally {
@@ -123,6 +155,17 @@ export class Engine {
       }
     })();
     this.inflight.add(p);
+  }
+
+  private async commitResults(): Promise<void> {
+    if (this.results.length === 0) return;
+    const taken = this.results;
+    this.results = [];
+    try {
+      await this.handle(await this.store.completeActions(taken));
+    } finally {
+      for (const t of taken) t.done();
+    }
   }
 
   private async handle(effects: Effects): Promise<void> {
@@ -156,7 +199,7 @@ export class Engine {
   }
 
   private notifyIfIdle(): void {
-    if (this.running > 0 || this.loop.busy) return;
+    if (this.running > 0 || this.loop.busy || this.rewriteLoop.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
@@ -164,7 +207,7 @@ export class Engine {
 
   /** Resolves when nothing is running or being looked at (tests, benchmarks). */
   idle(): Promise<void> {
-    if (this.running === 0 && !this.loop.busy) return Promise.resolve();
+    if (this.running === 0 && !this.loop.busy && !this.rewriteLoop.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -174,15 +217,18 @@ export class Engine {
    */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
-    this.loop.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.inflight.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       Promise.all([...this.inflight]).then(() => true),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
     ]);
     clearTimeout(timer);
+    this.loop.stop();
+    this.rewriteLoop.stop();
+    // What finished while stopping is recorded before the store closes.
+    await this.commitResults();
+    await this.options.replies.drain();
     return drained;
   }
 }

@@ -22,12 +22,12 @@ export class Rewriter {
   async decide(batchId: string, text: string): Promise<RewriteDecision[]> {
     const batch = readBatch(parseKvg(text, { source: `batch ${batchId}` })[0]!)!;
     const refs: Array<{ batch: string; action: string; primary: string }> = [];
-    const outcomes = await Promise.all(
-      batch.actions.map((primary) =>
-        // Dependencies on other batches are collected here and checked against the store below.
-        this.plugins.rewrite(batch, primary, this.config.rewritePlugin, (b, a) => (b !== batch.id && refs.push({ batch: b, action: a, primary: primary.id }), b !== batch.id)),
-      ),
-    );
+    // Dependencies on other batches are collected here and checked against the store below.
+    const outcomes = await this.plugins.rewriteBatch(batch, this.config.rewritePlugin, (b, a, primary) => {
+      if (b === batch.id) return false;
+      refs.push({ batch: b, action: a, primary });
+      return true;
+    });
     const known = await this.store.knownActions(refs);
     const decisions = batch.actions.map((primary, i) => {
       const missing = refs.find((r) => r.primary === primary.id && !known.has(`${r.batch}\u0000${r.action}`));

@@ -91,53 +91,102 @@ export class PluginHost {
   }
 
   /**
-   * Rewrites one primary action of a batch through the plugin chain (contract §3). Each
-   * plugin's output is the next one's input; a failure anywhere applies to the whole chain.
+   * Runs one plugin on several inputs of one batch. JS plugins get them in one worker task (one
+   * message there and back for the whole batch); if that task fails as a whole (a hang, a
+   * crash), each input runs again on its own, so that each gets its own outcome and limit.
    */
+  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<{ actionId: string; input: KvGroup }>): Promise<PluginRun[]> {
+    const entry = items.length > 1 ? this.registry.get(name) : undefined;
+    if (entry && !entry.error && entry.kind === 'js') {
+      const r = await this.workers().runMany({
+        kind: 'rewrite-many',
+        modulePath: entry.path,
+        moduleFormat: entry.moduleFormat!,
+        version: entry.version,
+        plugin: name,
+        options: this.optionsFor(name),
+        batchId,
+        items: [...items],
+      });
+      if (r.ok) {
+        return r.results.map((one, i) => {
+          this.relay(one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId });
+          return one.ok ? { ok: true, output: one.output! } : { ok: false, error: one.error };
+        });
+      }
+    }
+    return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId, actionId: it.actionId })));
+  }
+
+  /** Rewrites one primary action of a batch through the plugin chain (contract §3). */
   async rewrite(batch: Batch, primary: Action, chain: readonly string[] = this.config.rewritePlugin, lookup?: ValidateOptions['lookup']): Promise<RewriteOutcome> {
-    const who = `action ${primary.id}`;
-    if (chain.length === 0) return { kind: 'none', message: `${who}: no rewrite plugin; runs as submitted` };
-    const ids = { batchId: batch.id, actionId: primary.id };
-    let current = sliceForAction(batch, primary);
-    const changedBy: string[] = [];
-    let lastCheck: ReturnType<typeof checkRewriteOutput> | undefined;
+    return (await this.rewriteBatch(batch, chain, lookup, [primary]))[0]!;
+  }
+
+  /**
+   * Rewrites primary actions of a batch (all of them by default) through the plugin chain
+   * (contract §3), one outcome each. Each plugin's output is the next one's input; a failure
+   * anywhere applies to the whole chain of that action.
+   */
+  async rewriteBatch(
+    batch: Batch,
+    chain: readonly string[] = this.config.rewritePlugin,
+    lookup?: (batch: string, action: string, primaryId: string) => boolean,
+    primaries: readonly Action[] = batch.actions,
+  ): Promise<RewriteOutcome[]> {
+    const states = primaries.map((primary) => ({
+      primary,
+      who: `action ${primary.id}`,
+      current: sliceForAction(batch, primary),
+      changedBy: [] as string[],
+      lastCheck: undefined as ReturnType<typeof checkRewriteOutput> | undefined,
+      outcome: undefined as RewriteOutcome | undefined,
+    }));
+    if (chain.length === 0) return states.map((s) => ({ kind: 'none', message: `${s.who}: no rewrite plugin; runs as submitted` }));
+    const policy = this.config.onPluginError;
+    const keep = policy === 'primary' ? 'primary action kept as submitted' : 'action failed';
     for (const plugin of chain) {
-      const run = await this.runPlugin(plugin, current, ids);
-      const policy = this.config.onPluginError;
-      const keep = policy === 'primary' ? 'primary action kept as submitted' : 'action failed';
-      if (!run.ok) {
-        return { kind: 'plugin-error', plugin, code: run.error.code, policy, message: `${who}: plugin ${plugin} ${run.error.message}; ${keep}` };
-      }
-      const retval = getValue(run.output, 'retval');
-      const changed = getValue(run.output, 'changed');
-      if ((retval !== undefined && retval !== '0') || (changed === 'true' && retval === undefined)) {
-        const said = retval === undefined ? 'no retval' : `retval "${retval}"`;
-        return { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: `${who}: plugin ${plugin} returned ${said}; ${keep}` };
-      }
-      if (changed !== 'true') {
-        this.logger.info(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`, { plugin, batch: batch.id, action: primary.id });
-        continue;
-      }
-      const check = checkRewriteOutput({ batch, primary }, run.output, lookup ? { lookup } : {});
-      if (check.problems.length > 0) {
-        const first = check.problems[0]!.message;
-        const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : '';
-        return { kind: 'invalid-output', plugin, problems: check.problems, message: `${who}: plugin ${plugin} output breaks a rule: ${first}${more}; action failed` };
-      }
-      changedBy.push(plugin);
-      lastCheck = check;
-      // The next plugin gets this output as its input, without this plugin's verdict pairs.
-      current = { ...run.output, members: run.output.members.filter((m) => !(isPair(m) && (m.key === 'changed' || m.key === 'retval'))) };
+      const active = states.filter((s) => !s.outcome);
+      if (active.length === 0) break;
+      const runs = await this.runPluginMany(plugin, batch.id, active.map((s) => ({ actionId: s.primary.id, input: s.current })));
+      active.forEach((s, i) => {
+        const run = runs[i]!;
+        if (!run.ok) {
+          s.outcome = { kind: 'plugin-error', plugin, code: run.error.code, policy, message: `${s.who}: plugin ${plugin} ${run.error.message}; ${keep}` };
+          return;
+        }
+        const retval = getValue(run.output, 'retval');
+        const changed = getValue(run.output, 'changed');
+        if ((retval !== undefined && retval !== '0') || (changed === 'true' && retval === undefined)) {
+          const said = retval === undefined ? 'no retval' : `retval "${retval}"`;
+          s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: `${s.who}: plugin ${plugin} returned ${said}; ${keep}` };
+          return;
+        }
+        if (changed !== 'true') {
+          this.logger.info(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`, { plugin, batch: batch.id, action: s.primary.id });
+          return;
+        }
+        const check = checkRewriteOutput({ batch, primary: s.primary }, run.output, lookup ? { lookup: (b, a) => lookup(b, a, s.primary.id) } : {});
+        if (check.problems.length > 0) {
+          const first = check.problems[0]!.message;
+          const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : '';
+          s.outcome = { kind: 'invalid-output', plugin, problems: check.problems, message: `${s.who}: plugin ${plugin} output breaks a rule: ${first}${more}; action failed` };
+          return;
+        }
+        s.changedBy.push(plugin);
+        s.lastCheck = check;
+        // The next plugin gets this output as its input, without this plugin's verdict pairs.
+        s.current = { ...run.output, members: run.output.members.filter((m) => !(isPair(m) && (m.key === 'changed' || m.key === 'retval'))) };
+      });
     }
-    if (!lastCheck) {
-      return { kind: 'unchanged', plugins: [...chain], message: `${who}: ${chain.length > 1 ? 'no plugin' : `plugin ${chain[0]}`} changed it; runs as submitted` };
-    }
-    const actions = lastCheck.output!.actions.map((a) => a.group);
-    const by = changedBy.join(', ');
-    if (actions.length === 0) {
-      return { kind: 'removed', plugin: changedBy.at(-1)!, message: `${who}: removed by plugin ${by}, nothing fanned out; reported as success` };
-    }
-    return { kind: 'rewritten', plugins: changedBy, actions, message: `${who}: rewritten by plugin ${by} into ${actions.length} action${actions.length === 1 ? '' : 's'}` };
+    return states.map((s): RewriteOutcome => {
+      if (s.outcome) return s.outcome;
+      if (!s.lastCheck) return { kind: 'unchanged', plugins: [...chain], message: `${s.who}: ${chain.length > 1 ? 'no plugin' : `plugin ${chain[0]}`} changed it; runs as submitted` };
+      const actions = s.lastCheck.output!.actions.map((a) => a.group);
+      const by = s.changedBy.join(', ');
+      if (actions.length === 0) return { kind: 'removed', plugin: s.changedBy.at(-1)!, message: `${s.who}: removed by plugin ${by}, nothing fanned out; reported as success` };
+      return { kind: 'rewritten', plugins: s.changedBy, actions, message: `${s.who}: rewritten by plugin ${by} into ${actions.length} action${actions.length === 1 ? '' : 's'}` };
+    });
   }
 
   async close(): Promise<void> {

@@ -26,12 +26,24 @@ export interface RewriteTask extends TaskBase {
   actionId: string;
 }
 
+/**
+ * Run the plugin's `rewrite` on each of several inputs (the primaries of one batch): one
+ * message there and back for all of them, instead of one each.
+ */
+export interface RewriteManyTask extends TaskBase {
+  kind: 'rewrite-many';
+  plugin: string;
+  options: Record<string, unknown>;
+  batchId: string;
+  items: Array<{ actionId: string; input: KvGroup }>;
+}
+
 /** Load the module and say whether it is a plugin, running nothing of it but its top level. */
 export interface ProbeTask extends TaskBase {
   kind: 'probe';
 }
 
-export type WorkerTask = RewriteTask | ProbeTask;
+export type WorkerTask = RewriteTask | RewriteManyTask | ProbeTask;
 
 export interface PluginLogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -59,3 +71,6 @@ export interface PluginFailure {
 export type WorkerResult =
   | { ok: true; output: KvGroup | null; logs: PluginLogLine[] }
   | { ok: false; error: PluginFailure; logs: PluginLogLine[] };
+
+/** The answer to a RewriteManyTask: one result per item, in order (or one failure for all). */
+export type WorkerManyResult = { ok: true; results: WorkerResult[] } | { ok: false; error: PluginFailure };

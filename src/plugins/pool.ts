@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { PluginFailure, WorkerResult, WorkerTask } from './messages.js';
+import type { PluginFailure, RewriteManyTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
 
 export interface PoolOptions {
   threads: number;
@@ -68,18 +68,32 @@ export class PluginPool {
     else this.running--;
   }
 
-  async run(task: WorkerTask): Promise<WorkerResult> {
+  async run(task: Exclude<WorkerTask, RewriteManyTask>): Promise<WorkerResult> {
+    const r = await this.submit(task, this.options.timeoutMs);
+    return 'error' in r && !('logs' in r) ? { ok: false, error: r.error, logs: [] } : (r as WorkerResult);
+  }
+
+  /**
+   * Several rewrites in one task, under the limit of one call: a batch that takes longer, or a
+   * worker that dies, is answered with a failure, and the caller runs the items one by one.
+   */
+  async runMany(task: RewriteManyTask): Promise<WorkerManyResult> {
+    const r = await this.submit(task, this.options.timeoutMs);
+    return r.ok ? (r as WorkerManyResult) : { ok: false, error: r.error };
+  }
+
+  private async submit(task: WorkerTask, timeoutMs: number): Promise<WorkerResult | WorkerManyResult> {
     await this.slot();
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.options.timeoutMs);
+    }, timeoutMs);
     try {
-      return (await this.piscina.run(task, { signal: controller.signal })) as WorkerResult;
+      return (await this.piscina.run(task, { signal: controller.signal })) as WorkerResult | WorkerManyResult;
     } catch (err) {
-      return { ok: false, error: crashFailure(err, timedOut, this.options.timeoutMs), logs: [] };
+      return { ok: false, error: crashFailure(err, timedOut, timeoutMs) };
     } finally {
       clearTimeout(timer);
       this.release();

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parseKvg, type KvGroup } from '../kvgroup/index.js';
 import { documentShapeError } from './document-shape.js';
-import type { PluginFailure, PluginLogLine, RewriteTask, WorkerResult, WorkerTask } from './messages.js';
+import type { PluginFailure, PluginLogLine, RewriteTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
 import type { RewritePlugin, RewriteContext } from './types.js';
 
 /*
@@ -57,7 +57,7 @@ function contextFor(task: RewriteTask, logs: PluginLogLine[]): RewriteContext {
   };
 }
 
-export default async function run(task: WorkerTask): Promise<WorkerResult> {
+export default async function run(task: WorkerTask): Promise<WorkerResult | WorkerManyResult> {
   let plugin: RewritePlugin;
   try {
     plugin = await load(task);
@@ -65,7 +65,17 @@ export default async function run(task: WorkerTask): Promise<WorkerResult> {
     return failure('PLUGIN_LOAD', `cannot load: ${errorText(err)}`);
   }
   if (task.kind === 'probe') return { ok: true, output: null, logs: [] };
+  if (task.kind === 'rewrite-many') {
+    const results: WorkerResult[] = [];
+    for (const item of task.items) {
+      results.push(await rewriteOne(plugin, { ...task, kind: 'rewrite', input: item.input, actionId: item.actionId }));
+    }
+    return { ok: true, results };
+  }
+  return rewriteOne(plugin, task);
+}
 
+async function rewriteOne(plugin: RewritePlugin, task: RewriteTask): Promise<WorkerResult> {
   const logs: PluginLogLine[] = [];
   let result: unknown;
   try {

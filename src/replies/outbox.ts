@@ -1,5 +1,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WorkLoop } from '../engine/work-loop.js';
 import { printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Reply, Store } from '../store/index.js';
 
@@ -27,20 +29,39 @@ export function replyFileName(r: Reply): string {
   return `${String(r.seq).padStart(10, '0')}-${r.replyid.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}.kvg`;
 }
 
+/** Files written at once; the rest wait their turn. */
+const PARALLEL_WRITES = 16;
+/** Replies marked mirrored per store transaction. */
+const ROUND = 512;
+
 /**
  * Mirrors replies into the outbox folder, one canonical KVGroup file each, written under a
- * dot-name and renamed into place, so a reader never sees half a file. The store is the
- * record: a reply is marked mirrored only after its file is in place, and at start every
- * unmarked reply is written again (same name, same content), so none is lost or doubled.
+ * dot-name and renamed into place, so a reader never sees half a file. The store is the record:
+ * a reply is marked mirrored only after its file is in place, and at start every unmarked reply
+ * is written again (same name, same content), so none is lost or doubled.
+ *
+ * Files are written off the engine's path, several at once, and marked in rounds: a reply is
+ * durable (and in `tmon replies`) when its transaction commits; its file follows at once.
  */
 export class Outbox {
+  private queue: Reply[] = [];
+  private readonly loop: WorkLoop;
+  private idle: Array<() => void> = [];
+
   constructor(
     readonly dir: string,
     private readonly store: Pick<Store, 'unmirroredReplies' | 'markMirrored'>,
+    private readonly onError: (err: Error) => void = () => {},
   ) {
     mkdirSync(dir, { recursive: true });
+    this.loop = new WorkLoop(
+      () => this.round(),
+      (err) => this.onError(err),
+      () => this.settle(),
+    );
   }
 
+  /** Writes replies now, synchronously (the benchmark's bare loop; tests). */
   write(replies: readonly Reply[]): void {
     for (const r of replies) {
       const name = replyFileName(r);
@@ -50,10 +71,39 @@ export class Outbox {
     }
   }
 
+  private async writeOne(r: Reply): Promise<void> {
+    const name = replyFileName(r);
+    const tmp = join(this.dir, `.${name}.tmp`);
+    await writeFile(tmp, printKvg(replyDocument(r)));
+    await rename(tmp, join(this.dir, name));
+  }
+
+  private async round(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, ROUND);
+      for (let i = 0; i < batch.length; i += PARALLEL_WRITES) await Promise.all(batch.slice(i, i + PARALLEL_WRITES).map((r) => this.writeOne(r)));
+      await this.store.markMirrored(batch.map((r) => r.seq));
+    }
+  }
+
+  private settle(): void {
+    if (this.queue.length > 0 || this.loop.busy) return;
+    const waiting = this.idle;
+    this.idle = [];
+    for (const w of waiting) w();
+  }
+
+  /** Queues committed replies for their files. */
   async mirror(replies: readonly Reply[]): Promise<void> {
     if (replies.length === 0) return;
-    this.write(replies);
-    await this.store.markMirrored(replies.map((r) => r.seq));
+    this.queue.push(...replies);
+    this.loop.wake();
+  }
+
+  /** Resolves once every queued reply has its file and its mark. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && !this.loop.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   /** Writes every reply not yet marked mirrored (after a crash). Returns how many. */
@@ -62,6 +112,7 @@ export class Outbox {
     for (const f of readdirSync(this.dir)) if (f.startsWith('.') && f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
     const pending = await this.store.unmirroredReplies();
     await this.mirror(pending);
+    await this.drain();
     return pending.length;
   }
 }

@@ -368,19 +368,25 @@ export class SqliteStore implements Store {
   }
 
   async completeAction(batchId: string, actionId: string, result: ActionResult): Promise<Effects> {
+    return this.completeActions([{ batchId, actionId, result }]);
+  }
+
+  async completeActions(results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>): Promise<Effects> {
     return this.db.transaction((): Effects => {
       const effects: Effects = { replies: [], events: [] };
       const now = Date.now();
-      const row = this.s.action!.get(batchId, actionId) as ActionRow | undefined;
-      if (!row || FINAL.has(row.state)) return effects;
-      if (result.state === 'retrying') {
-        this.s.retrying!.run(result.retval, result.message, result.nextAttemptAt, now, batchId, actionId);
-        effects.events.push({ type: 'action.retrying', batch: batchId, action: actionId, operation: row.operation, hostid: row.hostid, state: 'retrying', message: result.message, at: now });
-        this.queueRuns(effects.events, now);
-        return effects;
+      const affected = new Set<string>();
+      for (const { batchId, actionId, result } of results) {
+        const row = this.s.action!.get(batchId, actionId) as ActionRow | undefined;
+        if (!row || FINAL.has(row.state)) continue;
+        if (result.state === 'retrying') {
+          this.s.retrying!.run(result.retval, result.message, result.nextAttemptAt, now, batchId, actionId);
+          effects.events.push({ type: 'action.retrying', batch: batchId, action: actionId, operation: row.operation, hostid: row.hostid, state: 'retrying', message: result.message, at: now });
+          continue;
+        }
+        affected.add(batchId);
+        this.finalize(batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
       }
-      const affected = new Set<string>([batchId]);
-      this.finalize(batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
       this.completeBatches(affected, now, effects);
       this.queueRuns(effects.events, now);
       return effects;

@@ -235,6 +235,8 @@ export interface Store {
   /** Marks up to `max` runnable actions running, interactive ones first, within each target's capacity. */
   claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number): Promise<ClaimedAction[]>;
   completeAction(batchId: string, actionId: string, result: ActionResult): Promise<Effects>;
+  /** Several completions in one transaction (group commit): one disk flush for all of them. */
+  completeActions(results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>): Promise<Effects>;
   /** When the earliest waiting retry is due, or null. */
   nextRetryAt(): Promise<number | null>;
   /** At start: actions left running are made runnable again, flagged as a recovery. */

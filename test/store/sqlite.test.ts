@@ -21,10 +21,23 @@ describe('SQLite specifics', () => {
     const db = new Database(':memory:');
     expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(migrate(db)).toEqual([]);
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'running-indexes' },
+    ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").all()).toEqual([]);
+  });
+
+  test('the hot queries use their indexes, not a scan of every action', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan(`SELECT hostid, count(*) FROM actions WHERE state = 'running' GROUP BY hostid`)).toMatch(/USING (COVERING )?INDEX actions_running/);
+    expect(plan(`SELECT min(runnable_at) FROM actions WHERE state = 'retrying'`)).toMatch(/INDEX actions_retrying/);
+    expect(plan(`SELECT * FROM actions WHERE hostid = 'H' AND runnable_at IS NOT NULL AND runnable_at <= 5 ORDER BY interactive DESC, queue_seq LIMIT 4`)).toMatch(/INDEX actions_runnable/);
+    expect(plan(`SELECT batch_id, action_id FROM dependencies WHERE dep_batch_id = 'B' AND dep_action_id = 'a'`)).toMatch(/INDEX dependencies_target/);
   });
 
   test('the store runs in WAL mode, synchronous FULL by default, and readers are query-only', async () => {

@@ -1,4 +1,5 @@
 import * as m001 from './001-initial.js';
+import * as m002 from './002-running-indexes.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. A new one is a new numbered file added here; none is ever edited. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, ...m001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, ...m001 },
+  { version: 2, ...m002 },
+];
