@@ -279,7 +279,10 @@ export class SqliteStore implements Store {
       for (const d of decisions) {
         if (d.board) this.s.postMessage!.run(now, d.board, d.source, batchId, d.primaryId, d.message);
         if (d.event) effects.events.push({ type: d.event.type, batch: batchId, action: d.primaryId, plugin: d.event.plugin, message: d.message, at: now });
-        if (d.outcome === 'run') {
+        if (d.outcome === 'run' && d.actions.length === 1 && d.actions[0]!.id === d.primaryId && d.actions[0]!.plugin === null) {
+          // The primary runs as submitted: its row and dependencies are already right.
+          this.s.markRewritten!.run(batchId, d.primaryId);
+        } else if (d.outcome === 'run') {
           const original = this.s.action!.get(batchId, d.primaryId) as ActionRow | undefined;
           this.s.deleteDeps!.run(batchId, d.primaryId);
           this.s.deleteAction!.run(batchId, d.primaryId);

@@ -84,7 +84,8 @@ describe('the real daemon, end to end', () => {
       { seq: 3, replyid: 'setup-2', batch: 'SETUP-1', action: 'SETUP-1_2', operation: 'GRUA', status: 'success', retval: '0', message: 'AUTH4 added to CN=staff,OU=CANADA,DC=yan,DC=local' },
       { seq: 4, replyid: 'eca0000000000000ff', batch: '20070503-113234-00', action: '20070503-113234-00_0', operation: 'DNAU', status: 'success', retval: '0', message: 'account AUTH4 disabled' },
     ]);
-    // One outbox file per reply, in canonical KVGroup.
+    // One outbox file per reply, in canonical KVGroup (written a moment after the commit).
+    await waitFor('the reply files', () => readdirSync(join(home, 'outbox')).filter((f) => !f.startsWith('.')).length === 4);
     const outbox = readdirSync(join(home, 'outbox')).sort();
     expect(outbox).toEqual(['0000000001-setup-0.kvg', '0000000002-setup-1.kvg', '0000000003-setup-2.kvg', '0000000004-eca0000000000000ff.kvg']);
     expect(readFileSync(join(home, 'outbox', outbox[3]!), 'utf8')).toMatch(/^"reply" "eca0000000000000ff" = \{\n {2}"seq" = "4"\n/);

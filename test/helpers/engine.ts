@@ -65,7 +65,7 @@ export interface Harness {
   submit(text: string, source?: string): Promise<string>;
   /** Starts a held engine (see `hold`). */
   start(): Promise<void>;
-  /** Resolves when every batch held is final. */
+  /** Resolves when every batch held is final and its reply files are written. */
   settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,13 +80,14 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
   const events: StoreEvent[] = [];
   const triggers = new TriggerRunner(store, config, logger);
   const connectorFor = options.connector ? () => options.connector! : connectorsFor(config, store);
+  const outbox = new Outbox(join(dir.path, 'outbox'), store);
   const engine = new Engine({
     store,
     config,
     logger,
     plugins,
     connectorFor,
-    replies: new Outbox(join(dir.path, 'outbox'), store),
+    replies: outbox,
     onEvents: (e) => {
       events.push(...e);
       triggers.wake();
@@ -114,7 +115,8 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const open = (await store.listBatches()).filter((b) => b.state === 'received' || b.state === 'running');
-        if (open.length === 0) return;
+        // Reply files follow their commit a moment later: wait for them too.
+        if (open.length === 0) return outbox.drain();
         if (Date.now() > deadline) throw new Error(`batches still open: ${open.map((b) => `${b.id} ${b.state}`).join(', ')}`);
         await new Promise((r) => setTimeout(r, 10));
       }
