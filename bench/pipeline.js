@@ -35,9 +35,12 @@ export function peakRss(pid) {
   }
 }
 
-/** Starts the real `tmon daemon` on a home; resolves once it says it started. */
+/** The Node flags `npm start` gives the daemon (heap bounds), read from package.json. */
+const DAEMON_FLAGS = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')).scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
+
+/** Starts the real `tmon daemon` on a home, as `npm start` would; resolves once it says it started. */
 export async function spawnDaemon(home) {
-  const child = spawn(process.execPath, [join(here, '..', 'bin', 'tmon.js'), '--home', home, 'daemon'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...DAEMON_FLAGS, join(here, '..', 'bin', 'tmon.js'), '--home', home, 'daemon'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const exited = new Promise((r) => child.on('exit', r));

@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --only NAME]`: runs every benchmark, prints its figures and
 // its ratio against a baseline measured in the same run, and (on a full run) writes
 // bench/RESULTS.md with the machine and Node version.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,10 @@ import * as parse from './parse.js';
 import * as validate from './validate.js';
 import * as pluginCall from './plugin-call.js';
 import * as pipeline from './pipeline.js';
+import * as latency from './latency.js';
+import * as memory from './memory.js';
 
-const BENCHES = [parse, validate, pluginCall, pipeline];
+const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -37,6 +39,8 @@ for (const bench of BENCHES) {
 if (!quick && !only) {
   const here = dirname(fileURLToPath(import.meta.url));
   const header = `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\n\nEvery figure is a median of repeated runs, measured side by side with its baseline in the same process.\n`;
-  writeFileSync(join(here, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
+  // The hand-written account of profiles and changes follows the figures.
+  const notes = readFileSync(join(here, 'notes.md'), 'utf8');
+  writeFileSync(join(here, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n\n${notes}`);
   console.log('wrote bench/RESULTS.md');
 }

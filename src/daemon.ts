@@ -38,13 +38,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const store = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
   const plugins = new PluginHost(config, logger);
   const triggers = new TriggerRunner(store, config, logger);
-  const engine = new Engine({
+  let engine: Engine;
+  const outbox = new Outbox(layout.outbox, store, (err) => logger.error(`outbox: ${err.message}`), () => engine?.wake());
+  engine = new Engine({
     store,
     config,
     logger,
     plugins,
     connectorFor: connectorsFor(config, store),
-    replies: new Outbox(layout.outbox, store),
+    replies: outbox,
     onEvents: () => triggers.wake(),
   });
   const inbox = new Inbox({

@@ -15,6 +15,8 @@ export interface ReplySink {
   catchUp(): Promise<number>;
   /** Resolves when everything taken is mirrored. */
   drain(): Promise<void>;
+  /** True while so many replies wait for their files that no action should start. */
+  readonly full?: boolean;
 }
 
 export interface EngineOptions {
@@ -129,7 +131,8 @@ export class Engine {
 
   private async dispatch(): Promise<void> {
     const free = this.config.maxRunning - this.running;
-    if (free <= 0 || this.stopping) return;
+    // Back-pressure: while the outbox is far behind, finish what runs and start nothing.
+    if (free <= 0 || this.stopping || this.options.replies.full) return;
     const claims = await this.store.claimRunnable(this.now(), (host, busy) => targetFor(this.config, host).concurrency - busy, free);
     for (const c of claims) this.launch(c);
   }

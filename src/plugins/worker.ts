@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { parseKvg, type KvGroup } from '../kvgroup/index.js';
+import type { KvGroup } from '../kvgroup/index.js';
 import { documentShapeError } from './document-shape.js';
 import type { PluginFailure, PluginLogLine, RewriteTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
 import type { RewritePlugin, RewriteContext } from './types.js';
@@ -85,6 +85,8 @@ async function rewriteOne(plugin: RewritePlugin, task: RewriteTask): Promise<Wor
   }
   if (typeof result === 'string') {
     try {
+      // Loaded only by a plugin that answers in text: the parser costs each thread ~30 MB.
+      const { parseKvg } = await import('../kvgroup/parser.js');
       const doc = parseKvg(result, { source: 'output' });
       if (doc.length !== 1) return failure('PLUGIN_BAD_OUTPUT', `returned ${doc.length} top-level groups, not one`, logs);
       return { ok: true, output: doc[0]!, logs };

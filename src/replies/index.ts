@@ -1,1 +1,1 @@
-export { Outbox, replyDocument, replyFileName } from './outbox.js';
+export { Outbox, OUTBOX_BACKLOG_LIMIT, replyDocument, replyFileName } from './outbox.js';

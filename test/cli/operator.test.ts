@@ -90,6 +90,13 @@ describe('operator commands on a store prepared by the engine', () => {
     ]);
   });
 
+  test('directory and messages in human form', () => {
+    expect(t('directory').stdout).toBe('AD:\n  ann (ann): enabled; groups vpn\n');
+    expect(JSON.parse(t('directory', '--host', 'NOPE', '--json').stdout)).toEqual({});
+    // Nothing went wrong outside the actions yet: the board is empty, and says so.
+    expect(t('messages').stdout).toBe('no messages\n');
+  });
+
   test('replies and messages', () => {
     const replies = JSON.parse(t('replies', '--json').stdout) as Array<{ replyid: string; status: string }>;
     expect(replies.map((r) => [r.replyid, r.status])).toEqual([
