@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { actionValue, BatchInvalidError, isInteractive, validateDocument, type Action, type Dependency } from '../batch/index.js';
 import { parseKvg, printKvg } from '../kvgroup/index.js';
-import type { ActionRecord, InsertResult, NewBatch, Store } from '../store/index.js';
+import type { ActionRecord, NewBatch, Store } from '../store/index.js';
 
 /** The record the store keeps of an action. */
 export function actionRecord(a: Action, primaryId: string, plugin: string | null): ActionRecord {
@@ -38,9 +38,4 @@ export async function prepareBatch(text: string, source: string, store?: Pick<St
     source,
     actions: batch.actions.map((a) => actionRecord(a, a.id, null)),
   };
-}
-
-/** Stores a prepared batch: inserted, a duplicate (same id, same content: a no-op) or a conflict. */
-export async function storeBatch(store: Store, batch: NewBatch): Promise<InsertResult> {
-  return store.insertBatch(batch);
 }

@@ -38,12 +38,14 @@ export function registerRewrite(program: Command): void {
       let failed = 0;
       const results: KvGroup[] = [];
       try {
-        for (const action of batch.actions) {
-          const outcome = await host.rewrite(batch, action);
+        // The whole batch at once, as the daemon does (one worker task for its JS plugins).
+        const outcomes = await host.rewriteBatch(batch);
+        batch.actions.forEach((action, i) => {
+          const outcome = outcomes[i]!;
           process.stderr.write(`${outcome.message}\n`);
           if (failsPrimary(outcome)) failed++;
           results.push(...actionsToRun(outcome, action.group));
-        }
+        });
       } finally {
         await host.close();
       }
