@@ -130,6 +130,13 @@ const toReply = (r: ReplyRow): Reply => ({
 /** The SQLite store: one file, WAL journal, one writer (the daemon), any number of readers. */
 export class SqliteStore implements Store {
   readonly db: Db;
+  /**
+   * The simulated directory's own connection to the same file, with `synchronous = NORMAL`:
+   * it stands in for an external system, so its writes need not each wait for the disk. They
+   * are on disk no later than the next FULL commit of an action's result (the WAL is one
+   * sequence), and a recovery re-checks the directory anyway.
+   */
+  private readonly dirDb: Db;
   private readonly repliesMode: RepliesMode;
   private readonly triggersFor: (event: StoreEvent) => string[];
   private queueSeq = 0;
@@ -154,7 +161,14 @@ export class SqliteStore implements Store {
       this.queueSeq = (this.db.prepare('SELECT coalesce(max(queue_seq), 0) AS m FROM actions').get() as { m: number }).m;
       for (const r of this.db.prepare('SELECT DISTINCT hostid FROM actions').all() as Array<{ hostid: string }>) this.hosts.add(r.hostid);
     }
+    if (options.readonly || path === ':memory:') this.dirDb = this.db;
+    else {
+      this.dirDb = new Database(path);
+      this.dirDb.pragma('busy_timeout = 5000');
+      this.dirDb.pragma('synchronous = NORMAL');
+    }
     const p = (sql: string): Statement => this.db.prepare(sql);
+    const d = (sql: string): Statement => this.dirDb.prepare(sql);
     this.s = {
       batchDigest: p('SELECT digest FROM batches WHERE id = ?'),
       insertBatch: p(`INSERT INTO batches (id, state, document, digest, source, received_at, updated_at) VALUES (?, 'received', ?, ?, ?, ?, ?)`),
@@ -209,13 +223,13 @@ export class SqliteStore implements Store {
       primaryRows: p('SELECT * FROM actions WHERE batch_id = ? AND primary_id = ?'),
       batchActions: p('SELECT * FROM actions WHERE batch_id = ? ORDER BY queue_seq, id'),
       batchDeps: p('SELECT action_id, dep_batch_id, dep_action_id FROM dependencies WHERE batch_id = ?'),
-      dirAccount: p('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
-      dirPut: p('INSERT INTO directory_accounts (hostid, userid, data) VALUES (?, ?, ?) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data'),
-      dirDelete: p('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
-      dirHasGroup: p('SELECT 1 FROM directory_groups WHERE hostid = ? AND groupid = ?'),
-      dirPutGroup: p('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
-      dirDeleteGroup: p('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
-      dirAccounts: p('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
+      dirAccount: d('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+      dirPut: d('INSERT INTO directory_accounts (hostid, userid, data) VALUES (?, ?, ?) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data'),
+      dirDelete: d('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+      dirHasGroup: d('SELECT 1 FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+      dirPutGroup: d('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
+      dirDeleteGroup: d('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+      dirAccounts: d('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
       dirAll: p('SELECT hostid, userid, data FROM directory_accounts ORDER BY hostid, userid'),
       dirHost: p('SELECT hostid, userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
     };
@@ -656,7 +670,7 @@ export class SqliteStore implements Store {
       deleteGroup: (groupid) => void s.dirDeleteGroup!.run(hostid, groupid),
       accounts: () => (s.dirAccounts!.all(hostid) as Array<{ userid: string; data: string }>).map((r) => [r.userid, JSON.parse(r.data) as DirectoryAccount]),
     };
-    return this.db.transaction(() => fn(tx))();
+    return this.dirDb.transaction(() => fn(tx))();
   }
 
   async directory(hostid?: string): Promise<DirectoryDump> {
@@ -731,6 +745,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.dirDb !== this.db) this.dirDb.close();
     this.db.close();
   }
 }

@@ -13,7 +13,7 @@ function* delays(seed: number): Generator<number> {
   let x = seed;
   for (;;) {
     x = (x * 1103515245 + 12345) % 2 ** 31;
-    yield 5 + (x % 120);
+    yield 20 + (x % 600);
   }
 }
 
@@ -51,10 +51,14 @@ describe('crash safety (contract §4)', () => {
     };
     try {
       for (let round = 0; round < 16; round++) {
+        const before = await repliesSoFar();
         const d = spawnDaemon(['--home', home]);
-        // Killed a random moment after it is up, however slowly this machine started it.
         await d.started();
-        await new Promise((r) => setTimeout(r, kills.next().value as number));
+        // Killed mid-flow whatever this machine's speed: once a few more replies are in (how
+        // many is drawn from the sequence), or after a random pause while it ingests.
+        const wanted = before + ((kills.next().value as number) % 40) + 1;
+        const deadline = Date.now() + (kills.next().value as number);
+        while ((await repliesSoFar()) < wanted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 3));
         d.child.kill('SIGKILL');
         const { signal } = await d.exited;
         if (signal === 'SIGKILL') killed++;
