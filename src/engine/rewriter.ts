@@ -77,7 +77,20 @@ export class Rewriter {
    * Each plugin output was checked alone; outputs of different primaries may still wait for
    * each other in a circle. Such primaries fail, with the cycle named.
    */
-  private breakCycles(batch: Batch, decisions: RewriteDecision[]): RewriteDecision[] {
+  private breakCycles(batch: Batch, input: RewriteDecision[]): RewriteDecision[] {
+    // Two outputs that fan out the same new id cannot both be stored: the later one fails.
+    const seen = new Map<string, string>();
+    const decisions = input.map((d) => {
+      if (d.outcome !== 'run') return d;
+      const clash = d.actions.find((a) => seen.has(a.id) && seen.get(a.id) !== d.primaryId);
+      if (!clash) {
+        for (const a of d.actions) seen.set(a.id, d.primaryId);
+        return d;
+      }
+      const message = `action ${d.primaryId}: the plugin output reuses action id ${clash.id}, already produced for action ${seen.get(clash.id)}; action failed`;
+      this.logger.error(message, { batch: batch.id, action: d.primaryId });
+      return { ...d, outcome: 'fail' as const, actions: [], message, board: 'error' as const, event: { type: 'plugin.failed' as const, plugin: this.config.rewritePlugin.join(',') } };
+    });
     const running = decisions.flatMap((d) => (d.outcome === 'run' ? d.actions.map((a) => ({ a, d })) : []));
     const graph = new DependencyGraph(running.map(({ a }) => ({ id: a.id, dependsOn: a.depends.filter((x) => x.batch === batch.id).map((x) => x.action) })));
     const cycles = graph.cycles();

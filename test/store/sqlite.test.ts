@@ -24,6 +24,7 @@ describe('SQLite specifics', () => {
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'running-indexes' },
+      { version: 3, name: 'received-index' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();
@@ -37,6 +38,7 @@ describe('SQLite specifics', () => {
     expect(plan(`SELECT hostid, count(*) FROM actions WHERE state = 'running' GROUP BY hostid`)).toMatch(/USING (COVERING )?INDEX actions_running/);
     expect(plan(`SELECT min(runnable_at) FROM actions WHERE state = 'retrying'`)).toMatch(/INDEX actions_retrying/);
     expect(plan(`SELECT * FROM actions WHERE hostid = 'H' AND runnable_at IS NOT NULL AND runnable_at <= 5 ORDER BY interactive DESC, queue_seq LIMIT 4`)).toMatch(/INDEX actions_runnable/);
+    expect(plan(`SELECT id, document FROM batches WHERE state = 'received' ORDER BY received_at, id LIMIT 8`)).toMatch(/INDEX batches_state_received/);
     expect(plan(`SELECT batch_id, action_id FROM dependencies WHERE dep_batch_id = 'B' AND dep_action_id = 'a'`)).toMatch(/INDEX dependencies_target/);
   });
 

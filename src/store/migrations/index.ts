@@ -1,5 +1,6 @@
 import * as m001 from './001-initial.js';
 import * as m002 from './002-running-indexes.js';
+import * as m003 from './003-received-index.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, ...m001 },
   { version: 2, ...m002 },
+  { version: 3, ...m003 },
 ];
