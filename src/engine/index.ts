@@ -1,5 +1,6 @@
 export { Engine, type EngineOptions, type ReplySink } from './engine.js';
 export { Inbox, type InboxOptions } from './inbox.js';
 export { prepareBatch, actionRecord } from './ingest.js';
+export { Rewriter } from './rewriter.js';
 export { retryDelay } from './backoff.js';
 export * from './connector.js';

@@ -13,7 +13,7 @@ import { actionRecord } from './ingest.js';
  */
 export class Rewriter {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'knownActions'>,
     private readonly plugins: PluginHost,
     private readonly config: Config,
     private readonly logger: Logger,

@@ -43,6 +43,13 @@ describe('tmon rewrite', () => {
     expect(r.stderr).toMatch(/dependency cycle: .* -> .*; action failed\n$/);
   });
 
+  test('the checks across outputs apply too, as in the daemon: a clashing fanned-out id fails the later action', () => {
+    const two = readFileSync(join(ROOT, 'fixtures', 'invalid', 'duplicate-replyid.kvg'), 'utf8').replace('"replyid" = "r-1"\n      "depends" "" = {\n      }\n    }\n  }', '"replyid" = "r-2"\n      "depends" "" = {\n      }\n    }\n  }');
+    const r = tmon(['rewrite', '-', '--plugin', 'fixed-fanout-id', '--plugins', 'test/fixtures/plugins', '--config', configFile], { input: two });
+    expect(r.stderr.split('\n')).toContain('action B-1_1: the plugin output reuses action id SAME-ID, already produced for action B-1_0; action failed');
+    expect(r.status).toBe(65);
+  });
+
   test('passwords are never printed', () => {
     const withPw = readFileSync(join(ROOT, 'fixtures', 'delu-input.kvg'), 'utf8').replace('"newpw" = ""', '"newpw" = "Sup3r-Secret"');
     const r = tmon(['rewrite', '-', '--plugin', 'terminate-disable', '--config', configFile], { input: withPw });

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { BatchInvalidError, validateDocument } from '../../batch/index.js';
+import { BatchInvalidError, readBatch } from '../../batch/index.js';
+import { prepareBatch, Rewriter } from '../../engine/index.js';
 import { isGroup, parseKvg, printKvg, type KvGroup } from '../../kvgroup/index.js';
-import { redact } from '../../log.js';
-import { actionsToRun, failsPrimary, PluginHost } from '../../plugins/index.js';
-import { cliConfig, stderrLogger, type GlobalOptions } from '../context.js';
+import { redact, silentLogger } from '../../log.js';
+import { PluginHost } from '../../plugins/index.js';
+import type { Store } from '../../store/index.js';
+import { cliConfig, stderrLogger, withReadStore, type GlobalOptions } from '../context.js';
 import { readInput } from '../input.js';
 import { writeOut } from '../output.js';
 
@@ -31,23 +33,25 @@ export function registerRewrite(program: Command): void {
       const base = cliConfig(globals);
       const config = { ...base, rewritePlugin: opts.plugin, ...(opts.plugins ? { pluginsDir: resolve(opts.plugins) } : {}) };
       const { text, source } = await readInput(file);
-      const { batch, problems } = validateDocument(parseKvg(text, { source }));
-      if (!batch || problems.length > 0) throw new BatchInvalidError(problems, source);
-
       const host = new PluginHost(config, stderrLogger(globals.verbose));
+      // Exactly the daemon's rewrite step: the batch validated against the home's store (if any),
+      // every action through the chain at once, then the checks across the outputs.
+      const { batch, decisions } = await withReadStore(globals, async (store) => {
+        const known: Pick<Store, 'knownActions'> = { knownActions: async (refs) => (store ? store.knownActions(refs) : new Set<string>()) };
+        const prepared = await prepareBatch(text, source, known);
+        const read = readBatch(parseKvg(text, { source })[0]!)!;
+        try {
+          return { batch: read, decisions: await new Rewriter(known, host, config, silentLogger).decide(prepared.id, text) };
+        } finally {
+          await host.close();
+        }
+      });
       let failed = 0;
       const results: KvGroup[] = [];
-      try {
-        // The whole batch at once, as the daemon does (one worker task for its JS plugins).
-        const outcomes = await host.rewriteBatch(batch);
-        batch.actions.forEach((action, i) => {
-          const outcome = outcomes[i]!;
-          process.stderr.write(`${outcome.message}\n`);
-          if (failsPrimary(outcome)) failed++;
-          results.push(...actionsToRun(outcome, action.group));
-        });
-      } finally {
-        await host.close();
+      for (const d of decisions) {
+        process.stderr.write(`${d.message}\n`);
+        if (d.outcome === 'fail') failed++;
+        if (d.outcome === 'run') results.push(...d.actions.map((a) => a.document));
       }
       const actionsOut = batch.batchGroup.members.filter((m) => !(isGroup(m) && m.type === 'action')).concat(results);
       const root: KvGroup = { ...batch.root, members: batch.root.members.map((m) => (m === batch.batchGroup ? { ...batch.batchGroup, members: actionsOut } : m)) };
