@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { hasCode } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
 
@@ -17,7 +18,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     const verbose = argv.includes('--verbose');
-    if ((err as { quiet?: boolean }).quiet) return exitCodeFor(err);
+    if (hasCode(err, 'CLI_QUIET_EXIT')) return exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`tmon: ${message.split('\n')[0]}\n`);
     if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -139,25 +139,25 @@ export class Engine {
 
   private launch(claim: ClaimedAction): void {
     this.running++;
-    // The promise removes itself from `inflight` when done; it is assigned before its first await ends.
-    let p: Promise<void> | undefined = undefined;
-    p = (async () => {
-      try {
-        const result = await this.executor.run(claim);
-        // Recorded with the others that finish meanwhile, in one transaction (group commit).
-        await new Promise<void>((done) => {
-          this.results.push({ batchId: claim.batchId, actionId: claim.id, result, done });
-          this.loop.wake();
-        });
-      } catch (err) {
-        this.logger.error(`engine: recording action ${claim.id}: ${(err as Error).message}`, { batch: claim.batchId, action: claim.id });
-      } finally {
-        this.running--;
-        this.inflight.delete(p!);
-        this.wake();
-      }
-    })();
+    const p = this.execute(claim).finally(() => {
+      this.running--;
+      this.inflight.delete(p);
+      this.wake();
+    });
     this.inflight.add(p);
+  }
+
+  private async execute(claim: ClaimedAction): Promise<void> {
+    try {
+      const result = await this.executor.run(claim);
+      // Recorded with the others that finish meanwhile, in one transaction (group commit).
+      await new Promise<void>((done) => {
+        this.results.push({ batchId: claim.batchId, actionId: claim.id, result, done });
+        this.loop.wake();
+      });
+    } catch (err) {
+      this.logger.error(`engine: recording action ${claim.id}: ${(err as Error).message}`, { batch: claim.batchId, action: claim.id });
+    }
   }
 
   private async commitResults(): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { actionValue, BatchInvalidError, isInteractive, validateDocument, type Action, type Dependency } from '../batch/index.js';
 import { parseKvg, printKvg } from '../kvgroup/index.js';
-import type { ActionRecord, NewBatch, Store } from '../store/index.js';
+import { actionKey, type ActionRecord, type NewBatch, type Store } from '../store/index.js';
 
 /** The record the store keeps of an action. */
 export function actionRecord(a: Action, primaryId: string, plugin: string | null): ActionRecord {
@@ -29,7 +29,7 @@ export async function prepareBatch(text: string, source: string, store?: Pick<St
   const refs: Dependency[] = [];
   validateDocument(doc, { lookup: (batch, action) => (refs.push({ batch, action }), true) });
   const known = store ? await store.knownActions(refs) : new Set<string>();
-  const { batch, problems } = validateDocument(doc, { lookup: (b, a) => known.has(`${b}\u0000${a}`) });
+  const { batch, problems } = validateDocument(doc, { lookup: (b, a) => known.has(actionKey(b, a)) });
   if (!batch || problems.length > 0) throw new BatchInvalidError(problems, source);
   return {
     id: batch.id,

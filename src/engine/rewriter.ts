@@ -1,10 +1,9 @@
-import { DependencyGraph, readBatch, type Batch } from '../batch/index.js';
+import { DependencyGraph, readAction, readBatch, type Batch } from '../batch/index.js';
 import type { Config } from '../config.js';
 import { parseKvg } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import type { PluginHost, RewriteOutcome } from '../plugins/index.js';
-import { readAction } from '../batch/index.js';
-import type { RewriteDecision, Store } from '../store/index.js';
+import { actionKey, type RewriteDecision, type Store } from '../store/index.js';
 import { actionRecord } from './ingest.js';
 
 /**
@@ -30,7 +29,7 @@ export class Rewriter {
     });
     const known = await this.store.knownActions(refs);
     const decisions = batch.actions.map((primary, i) => {
-      const missing = refs.find((r) => r.primary === primary.id && !known.has(`${r.batch}\u0000${r.action}`));
+      const missing = refs.find((r) => r.primary === primary.id && !known.has(actionKey(r.batch, r.action)));
       if (missing && outcomes[i]!.kind === 'rewritten') {
         const message = `action ${primary.id}: plugin output breaks a rule: depends on action ${missing.action} of batch ${missing.batch}, which does not exist; action failed`;
         return this.decision(batch, primary.id, { kind: 'invalid-output', plugin: this.config.rewritePlugin.join(', '), problems: [], message });

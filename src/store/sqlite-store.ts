@@ -29,6 +29,7 @@ import type {
   StoreEvent,
   TriggerRun,
 } from './types.js';
+import { actionKey, FINAL_ACTION_STATES } from './types.js';
 
 export type RepliesMode = 'action' | 'tree';
 
@@ -40,7 +41,9 @@ export interface SqliteStoreOptions {
    * transaction as the state change that raised the event, so none is lost or repeated.
    */
   triggersFor?: (event: StoreEvent) => string[];
-  /** Open for reading only (the CLI's status commands): never blocks or slows the daemon. */
+  /** Refuse to create the database: opening a home where the daemon never ran is an error. */
+  mustExist?: boolean;
+  /** Open for reading only (the CLI's status commands): never blocks or slows the daemon. Implies mustExist. */
   readonly?: boolean;
   /**
    * `FULL` (default): a transaction is on disk when commit returns, so an inbox file is only
@@ -50,8 +53,7 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
-const FINAL = new Set<ActionState>(['succeeded', 'failed', 'skipped', 'canceled']);
-const key = (batch: string, action: string): string => `${batch}\u0000${action}`;
+const FINAL = new Set<ActionState>(FINAL_ACTION_STATES);
 
 interface ActionRow {
   batch_id: string;
@@ -146,8 +148,9 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.repliesMode = options.repliesMode ?? 'action';
     this.triggersFor = options.triggersFor ?? (() => []);
-    if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
-    else if (!existsSync(path)) throw new TmonError('STORE_MISSING', `no database at ${path}: the daemon has not run on this home yet`);
+    if (options.readonly || options.mustExist) {
+      if (!existsSync(path)) throw new TmonError('STORE_MISSING', `no database at ${path}: the daemon has not run on this home yet`);
+    } else mkdirSync(dirname(path), { recursive: true });
     // A reader opens read-write but query-only: SQLite's read-only mode cannot open a WAL
     // database whose shared-memory file is missing, and query_only refuses every write anyway.
     this.db = new Database(path, { fileMustExist: options.readonly ?? false });
@@ -207,8 +210,8 @@ export class SqliteStore implements Store {
       retrying: p(`UPDATE actions SET state = 'retrying', retval = ?, last_error = ?, runnable_at = ?, recovery = 0, updated_at = ? WHERE batch_id = ? AND id = ?`),
       insertReply: p(`INSERT OR IGNORE INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
       replied: p('SELECT 1 FROM replies WHERE replyid = ?'),
-      openCount: p(`SELECT count(*) AS n, sum(state != 'succeeded') AS bad FROM actions WHERE batch_id = ? AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')`),
-      badCount: p(`SELECT count(*) AS n FROM actions WHERE batch_id = ? AND state IN ('failed', 'skipped')`),
+      batchTally: p(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
+        coalesce(sum(state IN ('failed', 'skipped')), 0) AS bad FROM actions WHERE batch_id = ?`),
       runningByHost: p(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' GROUP BY hostid`),
       runnable: p(`SELECT batch_id, id, operation, hostid, interactive, document, attempts, recovery, queue_seq FROM actions
         WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`),
@@ -271,7 +274,7 @@ export class SqliteStore implements Store {
 
   async knownActions(refs: readonly Dependency[]): Promise<Set<string>> {
     const known = new Set<string>();
-    for (const r of refs) if (this.s.actionExists!.get(r.batch, r.action)) known.add(key(r.batch, r.action));
+    for (const r of refs) if (this.s.actionExists!.get(r.batch, r.action)) known.add(actionKey(r.batch, r.action));
     return known;
   }
 
@@ -470,9 +473,9 @@ export class SqliteStore implements Store {
     const seenUp = new Set<string>();
     while (up.length > 0) {
       const n = up.pop()!;
-      if (seenUp.has(key(n.batch, n.id))) continue;
-      seenUp.add(key(n.batch, n.id));
-      primaries.set(key(n.batch, n.primary), { batch: n.batch, id: n.primary });
+      if (seenUp.has(actionKey(n.batch, n.id))) continue;
+      seenUp.add(actionKey(n.batch, n.id));
+      primaries.set(actionKey(n.batch, n.primary), { batch: n.batch, id: n.primary });
       for (const d of this.s.depsOf!.all(n.batch, n.id) as Array<{ dep_batch_id: string; dep_action_id: string }>) {
         const dep = this.s.action!.get(d.dep_batch_id, d.dep_action_id) as ActionRow | undefined;
         if (dep) up.push({ batch: dep.batch_id, id: dep.id, primary: dep.primary_id });
@@ -498,7 +501,7 @@ export class SqliteStore implements Store {
     const stack = this.s.primaryRows!.all(batch, primaryId) as ActionRow[];
     while (stack.length > 0) {
       const r = stack.pop()!;
-      const k = key(r.batch_id, r.id);
+      const k = actionKey(r.batch_id, r.id);
       if (out.has(k)) continue;
       out.set(k, r);
       for (const d of this.s.dependents!.all(r.batch_id, r.id) as Array<{ batch_id: string; action_id: string }>) {
@@ -513,9 +516,8 @@ export class SqliteStore implements Store {
     for (const b of batches) {
       const state = (this.s.batchState!.get(b) as { state: BatchState } | undefined)?.state;
       if (state !== 'running') continue;
-      const open = (this.s.openCount!.get(b) as { n: number }).n;
+      const { open, bad } = this.s.batchTally!.get(b) as { open: number; bad: number };
       if (open > 0) continue;
-      const bad = (this.s.badCount!.get(b) as { n: number }).n;
       const final: BatchState = bad > 0 ? 'failed' : 'succeeded';
       this.s.setBatchState!.run(final, now, now, b);
       effects.events.push({ type: 'batch.completed', batch: b, state: final, at: now });
@@ -598,6 +600,7 @@ export class SqliteStore implements Store {
   async listBatches(filter: BatchFilter = {}): Promise<BatchSummary[]> {
     const where: string[] = [];
     const args: unknown[] = [];
+    if (filter.id !== undefined) where.push('b.id = ?'), args.push(filter.id);
     if (filter.state) where.push('b.state = ?'), args.push(filter.state);
     if (filter.since !== undefined) where.push('b.received_at >= ?'), args.push(filter.since);
     const sql = `SELECT b.id, b.state, b.source, b.received_at, b.finished_at,
@@ -627,7 +630,7 @@ export class SqliteStore implements Store {
   }
 
   async batchDetail(id: string): Promise<BatchDetail | undefined> {
-    const summary = (await this.listBatches({ limit: 1e9 })).find((b) => b.id === id);
+    const [summary] = await this.listBatches({ id, limit: 1 });
     if (!summary) return undefined;
     const deps = new Map<string, Dependency[]>();
     for (const d of this.s.batchDeps!.all(id) as Array<{ action_id: string; dep_batch_id: string; dep_action_id: string }>) {
@@ -699,7 +702,7 @@ export class SqliteStore implements Store {
       const affected = new Set<string>();
       while (stack.length > 0) {
         const r = stack.pop()!;
-        const k = key(r.batch_id, r.id);
+        const k = actionKey(r.batch_id, r.id);
         if (seen.has(k)) continue;
         seen.add(k);
         requeued.push({ batch: r.batch_id, id: r.id });

@@ -12,6 +12,11 @@ export type BatchState = 'received' | 'running' | 'succeeded' | 'failed' | 'canc
 export type ActionState = 'waiting' | 'ready' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
 
 export const FINAL_ACTION_STATES: readonly ActionState[] = ['succeeded', 'failed', 'skipped', 'canceled'];
+
+/** One string per action across batches (ids are unique only within a batch). */
+export function actionKey(batch: string, action: string): string {
+  return `${batch}\u0000${action}`;
+}
 export const FINAL_BATCH_STATES: readonly BatchState[] = ['succeeded', 'failed', 'canceled'];
 
 /** An action as it is stored. */
@@ -189,6 +194,7 @@ export interface BatchDetail extends BatchSummary {
 }
 
 export interface BatchFilter {
+  id?: string;
   state?: BatchState;
   since?: number;
   limit?: number;
@@ -227,7 +233,7 @@ export type DirectoryDump = Record<string, Record<string, Omit<DirectoryAccount,
  */
 export interface Store {
   insertBatch(batch: NewBatch): Promise<InsertResult>;
-  /** Which of these actions tmon holds, as `batch\u0000action` keys. */
+  /** Which of these actions tmon holds, as `actionKey`s. */
   knownActions(refs: readonly Dependency[]): Promise<Set<string>>;
   batchesToRewrite(limit: number): Promise<Array<{ id: string; document: string }>>;
   /** Replaces a received batch's submitted actions by what the rewrite step decided; the batch starts running. */

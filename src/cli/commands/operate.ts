@@ -13,9 +13,8 @@ import { writeOut } from '../output.js';
  */
 async function withWriteStore<T>(opts: GlobalOptions, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
   const layout = homeLayout(resolveHome(opts));
-  // Opened query-only first, so that a home where the daemon never ran is an error, not a new database.
-  new SqliteStore(layout.db, { readonly: true }).db.close();
-  const store = new SqliteStore(layout.db);
+  // A home where the daemon never ran is an error, not a new database.
+  const store = new SqliteStore(layout.db, { mustExist: true });
   try {
     return await fn(store);
   } finally {

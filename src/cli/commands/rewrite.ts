@@ -8,6 +8,7 @@ import { PluginHost } from '../../plugins/index.js';
 import type { Store } from '../../store/index.js';
 import { cliConfig, stderrLogger, withReadStore, type GlobalOptions } from '../context.js';
 import { readInput } from '../input.js';
+import { QuietExit } from '../exit-codes.js';
 import { writeOut } from '../output.js';
 
 interface RewriteOptions {
@@ -57,9 +58,7 @@ export function registerRewrite(program: Command): void {
       const root: KvGroup = { ...batch.root, members: batch.root.members.map((m) => (m === batch.batchGroup ? { ...batch.batchGroup, members: actionsOut } : m)) };
       await writeOut(printKvg(redact(root) as KvGroup));
       if (failed > 0) {
-        const err = new BatchInvalidError([], source);
-        (err as { quiet?: boolean }).quiet = true;
-        throw err;
+        throw new QuietExit(new BatchInvalidError([], source));
       }
     });
 }

@@ -6,7 +6,7 @@ import { prepareBatch } from '../../engine/index.js';
 import { homeLayout } from '../../home.js';
 import { TmonError } from '../../errors.js';
 import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { EXIT, exitCodeFor, QuietExit } from '../exit-codes.js';
 import { readInput } from '../input.js';
 import { writeOut } from '../output.js';
 
@@ -57,9 +57,7 @@ export function registerSubmit(program: Command): void {
       if (progress) process.stderr.write(`\rsubmitted ${taken.length} of ${files.length} file(s)${' '.repeat(40)}\n`);
       if (opts.json) await writeOut(`${JSON.stringify(taken, null, 2)}\n`);
       if (worst !== EXIT.OK) {
-        const err = new TmonError(worst === EXIT.NO_INPUT ? 'CLI_NO_INPUT' : 'BATCH_REFUSED', 'some files were not taken');
-        (err as { quiet?: boolean }).quiet = true;
-        throw err;
+        throw new QuietExit(new TmonError(worst === EXIT.NO_INPUT ? 'CLI_NO_INPUT' : 'BATCH_REFUSED', 'some files were not taken'));
       }
     });
 }

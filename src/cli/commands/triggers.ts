@@ -4,6 +4,7 @@ import { EVENT_TYPES, type EventType } from '../../store/index.js';
 import { runTriggerScript, sampleEvent, renderPayload } from '../../triggers/index.js';
 import { cliConfig, withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json } from '../format.js';
+import { QuietExit } from '../exit-codes.js';
 import { writeOut } from '../output.js';
 import { table } from '../table.js';
 
@@ -54,9 +55,7 @@ export function registerTriggers(program: Command): void {
         );
       }
       if (!out.ok) {
-        const err = new TmonError('CLI_TRIGGER_FAILED', `trigger ${name} failed`);
-        (err as { quiet?: boolean }).quiet = true;
-        throw err;
+        throw new QuietExit(new TmonError('CLI_TRIGGER_FAILED', `trigger ${name} failed`));
       }
     });
 }

@@ -3,6 +3,7 @@ import { BatchInvalidError, validateDocument, type Problem } from '../../batch/i
 import { hasCode } from '../../errors.js';
 import { parseKvg } from '../../kvgroup/index.js';
 import { readInput } from '../input.js';
+import { QuietExit } from '../exit-codes.js';
 import { writeOut } from '../output.js';
 
 export function registerValidate(program: Command): void {
@@ -28,10 +29,8 @@ export function registerValidate(program: Command): void {
       if (opts.json) await writeOut(`${JSON.stringify(problems, null, 2)}\n`);
       else await writeOut(problems.length === 0 ? summary : problems.map((p) => `${p.message}\n`).join(''));
       if (problems.length > 0) {
-        const err = new BatchInvalidError(problems, source);
-        // The problems are already printed; the CLI only needs the exit code.
-        (err as { quiet?: boolean }).quiet = true;
-        throw err;
+        // The problems are already printed; only the exit code is left.
+        throw new QuietExit(new BatchInvalidError(problems, source));
       }
     });
 }
