@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBatch } from '../dist/batch/index.js';
-import { normaliseConfig } from '../dist/config.js';
+import { normaliseConfig } from '../dist/config/index.js';
 import { parseKvg } from '../dist/index.js';
 import { silentLogger } from '../dist/log.js';
 import { PluginHost } from '../dist/plugins/index.js';

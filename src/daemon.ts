@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, type Config } from './config/index.js';
 import { connectorsFor } from './connectors/index.js';
 import { Engine, Inbox } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';

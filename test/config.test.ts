@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, DEFAULTS, loadConfig, normaliseConfig, SECOND } from '../src/config.js';
+import { ConfigError, DEFAULTS, loadConfig, normaliseConfig, SECOND } from '../src/config/index.js';
 import { tempDir } from './helpers/home.js';
 
 const errorsOf = (raw: unknown): string[] => {
@@ -48,6 +48,15 @@ describe('config', () => {
         'pluginOptions.x: must be object',
       ].sort(),
     );
+  });
+
+  test('durations are capped at the longest delay a Node timer keeps (2^31 - 1 ms)', () => {
+    // Node clamps a longer timer to 1 ms: a 1e300 ms plugin limit would time out every call.
+    const errors = errorsOf({ inboxSweepMs: 99999999999, pluginTimeoutMs: 1e300, retry: { maxDelayMs: 2 ** 31 } });
+    expect(errors).toEqual(
+      expect.arrayContaining(['inboxSweepMs: must be <= 2147483647', 'pluginTimeoutMs: must be <= 2147483647', 'retry.maxDelayMs: must be <= 2147483647']),
+    );
+    expect(normaliseConfig({ pluginTimeoutMs: 2 ** 31 - 1 }, '/base').pluginTimeoutMs).toBe(2 ** 31 - 1);
   });
 
   test('cross-key rules: interpreter keys are extensions, and not JavaScript ones', () => {

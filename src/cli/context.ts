@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config/index.js';
 import { hasCode } from '../errors.js';
 import { homeLayout, resolveHomeDir } from '../home.js';
 import { redact, type Logger } from '../log.js';

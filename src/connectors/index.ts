@@ -1,4 +1,4 @@
-import { targetFor, type Config } from '../config.js';
+import { targetFor, type Config } from '../config/index.js';
 import type { Connector } from '../engine/connector.js';
 import type { Store } from '../store/index.js';
 import { DirectoryConnector } from './directory.js';

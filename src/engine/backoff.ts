@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../config.js';
+import type { RetryPolicy } from '../config/index.js';
 
 /**
  * The wait before try `attempt + 1`, after `attempt` tries failed: exponential from

@@ -1,4 +1,4 @@
-import { targetFor, type Config } from '../config.js';
+import { targetFor, type Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { PluginHost } from '../plugins/index.js';
 import type { ActionResult, ClaimedAction, Effects, Reply, StoreEvent, Store } from '../store/index.js';

@@ -1,5 +1,5 @@
 import { readAction } from '../batch/index.js';
-import { targetFor, type Config } from '../config.js';
+import { targetFor, type Config } from '../config/index.js';
 import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ActionResult, ClaimedAction } from '../store/index.js';

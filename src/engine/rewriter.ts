@@ -1,5 +1,5 @@
 import { DependencyGraph, readAction, readBatch, type Batch } from '../batch/index.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { parseKvg } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import type { PluginHost, RewriteOutcome } from '../plugins/index.js';

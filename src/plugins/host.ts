@@ -1,6 +1,6 @@
 import type { Action, Batch, ValidateOptions } from '../batch/index.js';
 import { checkRewriteOutput, sliceForAction } from '../batch/index.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { getValue, isPair, printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import { minimalEnv } from './child-process.js';

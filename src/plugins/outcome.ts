@@ -1,6 +1,6 @@
 import type { Problem } from '../batch/index.js';
 import type { KvGroup } from '../kvgroup/index.js';
-import type { OnPluginError } from '../config.js';
+import type { OnPluginError } from '../config/index.js';
 import type { PluginErrorCode } from './messages.js';
 
 /*

@@ -104,21 +104,8 @@ export interface Message {
 
 export type NewMessage = Omit<Message, 'seq' | 'at'> & { at?: number };
 
-export const EVENT_TYPES = [
-  'batch.received',
-  'batch.rejected',
-  'action.rewritten',
-  'action.succeeded',
-  'action.failed',
-  'action.skipped',
-  'action.retrying',
-  'action.canceled',
-  'batch.completed',
-  'batch.canceled',
-  'plugin.failed',
-] as const;
-
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType } from '../events.js';
+import type { EventType } from '../events.js';
 
 /**
  * What happened that others (the outbox, triggers, logs) must hear of. Plain data, never a

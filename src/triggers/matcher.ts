@@ -1,4 +1,4 @@
-import type { TriggerConfig } from '../config.js';
+import type { TriggerConfig } from '../config/index.js';
 import type { StoreEvent } from '../store/index.js';
 
 /** Which triggers an event starts: its type, then the filter (all given fields must match). */

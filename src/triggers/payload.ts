@@ -1,5 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import type { PayloadFormat } from '../config.js';
+import type { PayloadFormat } from '../config/index.js';
 import { printKvg } from '../kvgroup/index.js';
 import type { StoreEvent } from '../store/index.js';
 

@@ -1,4 +1,4 @@
-import type { Config, TriggerConfig } from '../config.js';
+import type { Config, TriggerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { minimalEnv, runProcess, stderrTail } from '../plugins/child-process.js';
 import type { Store, StoreEvent, TriggerRun } from '../store/index.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { normaliseConfig, type Config } from '../../src/config.js';
+import { normaliseConfig, type Config } from '../../src/config/index.js';
 import { connectorsFor } from '../../src/connectors/index.js';
 import { ConnectorError, Engine, prepareBatch, type Connector, type ConnectorRequest, type ConnectorResult } from '../../src/engine/index.js';
 import { PluginHost } from '../../src/plugins/index.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBatch, type Batch } from '../../src/batch/index.js';
-import { normaliseConfig, type Config } from '../../src/config.js';
+import { normaliseConfig, type Config } from '../../src/config/index.js';
 import { findGroup, getValue, parseKvg, type KvGroup } from '../../src/kvgroup/index.js';
 import { actionsToRun, PluginHost, type RewriteOutcome } from '../../src/plugins/index.js';
 import { ROOT } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBatch } from '../../src/batch/index.js';
-import { normaliseConfig } from '../../src/config.js';
+import { normaliseConfig } from '../../src/config/index.js';
 import { findGroup, getValue, parseKvg } from '../../src/kvgroup/index.js';
 import { actionsToRun, PluginHost, PluginRegistry } from '../../src/plugins/index.js';
 import { ROOT } from '../helpers/cli.js';

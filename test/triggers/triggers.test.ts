@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { normaliseConfig } from '../../src/config.js';
+import { normaliseConfig } from '../../src/config/index.js';
 import { parseKvg, getValue } from '../../src/kvgroup/index.js';
 import type { StoreEvent } from '../../src/store/index.js';
 import { renderPayload, triggersFor } from '../../src/triggers/index.js';

@@ -1,0 +1,33 @@
+import type { Config, ConnectorKind } from './types.js';
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+/** The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
+  pluginsDir: './plugins',
+  rewritePlugin: [],
+  pluginOptions: {},
+  pluginTimeoutMs: 5 * SECOND,
+  pluginMemoryMb: 64,
+  pluginThreads: 2,
+  onPluginError: 'primary',
+  interpreters: { '.py': 'python3', '.sh': 'sh' },
+  targets: {},
+  retry: { attempts: 5, firstDelayMs: 1 * SECOND, maxDelayMs: 5 * MINUTE },
+  replies: { mode: 'action' as const },
+  inboxSweepMs: 2 * SECOND,
+  shutdownGraceMs: 30 * SECOND,
+  maxRunning: 64,
+  storeSync: 'FULL',
+  triggers: [],
+  triggerConcurrency: 2,
+  triggerRetryDelaysMs: [1 * SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND],
+});
+
+export const TRIGGER_TIMEOUT_MS = 30 * SECOND;
+
+/** Connector settings of a target that names none. */
+export const TARGET_DEFAULTS = Object.freeze({ connector: 'directory' as ConnectorKind, concurrency: 4, args: [] as string[], timeoutMs: 30 * SECOND });
+
