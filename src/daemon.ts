@@ -54,7 +54,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     store,
     logger,
     sweepMs: config.inboxSweepMs,
-    onAccepted: () => {
+    onAccepted: (effects) => {
+      void engine.absorb(effects);
       engine.wake();
       triggers.wake();
     },

@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'batch.completed',
   'batch.canceled',
   'plugin.failed',
+  'action.retried',
+  'batch.resubmitted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

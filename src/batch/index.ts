@@ -4,3 +4,4 @@ export * from './problem.js';
 export * from './graph.js';
 export { validateBatch, validateDocument, type ValidateOptions } from './validate.js';
 export { checkRewriteOutput, type RewriteCheck, type RewriteInput } from './output-rules.js';
+export { batchContext } from './context.js';

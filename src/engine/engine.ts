@@ -1,7 +1,7 @@
 import { targetFor, type Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { PluginHost } from '../plugins/index.js';
-import type { ActionResult, ClaimedAction, Effects, Reply, StoreEvent, Store } from '../store/index.js';
+import type { ActionResult, ClaimedAction, Effects, Reply, RewriteDecision, StoreEvent, Store } from '../store/index.js';
 import type { Connector } from './connector.js';
 import { Executor } from './executor.js';
 import { Rewriter } from './rewriter.js';
@@ -32,10 +32,15 @@ export interface EngineOptions {
   random?: () => number;
 }
 
+/** How long an action waits before its plugin is tried again, when the plugin cannot be used. */
+export const PLUGIN_HOLD_MS = 5000;
+
 /**
- * The engine: rewrites received batches, then runs what is runnable, interactive work first,
- * within each target's concurrency and the global `maxRunning`, until told to stop. All state
- * lives in the store, so the engine can be killed at any moment and started again.
+ * The engine: claims what is runnable, interactive work first, within each target's concurrency
+ * and the global `maxRunning`; a submitted action is first rewritten (the plugin runs just
+ * before the action would, contract §3), then it or what replaced it runs. Results and rewrite
+ * decisions are committed in groups, one transaction per turn of the loop. All state lives in
+ * the store, so the engine can be killed at any moment and started again.
  */
 export class Engine {
   private readonly store: Store;
@@ -44,14 +49,14 @@ export class Engine {
   private readonly rewriter: Rewriter;
   private readonly executor: Executor;
   private readonly now: () => number;
+  /** Slots taken: actions being rewritten or carried out. */
   private running = 0;
-  /** Records results and starts runnable actions. */
+  /** Records results and decisions, then starts what is runnable. */
   private readonly loop: WorkLoop;
-  /** Rewrites received batches, beside the execution loop so neither waits for the other. */
-  private readonly rewriteLoop: WorkLoop;
-  private readonly rewriting = new Set<string>();
   /** Results waiting for the next group commit. */
   private results: Array<{ batchId: string; actionId: string; result: ActionResult; done: () => void }> = [];
+  /** Rewrite decisions waiting for the next group commit, with the slots they hold. */
+  private decided: Array<{ decisions: RewriteDecision[]; done: () => void }> = [];
   private stopping = false;
   /** Nothing runs before `start` has recovered what a previous run left. */
   private started = false;
@@ -66,14 +71,9 @@ export class Engine {
     this.now = options.now ?? Date.now;
     this.rewriter = new Rewriter(options.store, options.plugins, options.config, options.logger);
     this.executor = new Executor(options.config, options.connectorFor, options.logger, this.now, options.random);
-    this.rewriteLoop = new WorkLoop(
-      () => this.rewriteReceived(),
-      (err) => this.logger.error(`engine: ${err.message}`, { stack: err.stack }),
-      () => this.notifyIfIdle(),
-    );
     this.loop = new WorkLoop(
       async () => {
-        await this.commitResults();
+        await this.commit();
         await this.dispatch();
       },
       (err) => this.logger.error(`engine: ${err.message}`, { stack: err.stack }),
@@ -87,7 +87,7 @@ export class Engine {
   /** Recovers what a previous run left behind, then starts working. */
   async start(): Promise<void> {
     const recovered = await this.store.recoverRunning();
-    if (recovered > 0) this.logger.warn(`${recovered} action(s) were running when tmon stopped; they run again, flagged as a recovery`);
+    if (recovered > 0) this.logger.warn(`${recovered} action(s) were running or being rewritten when tmon stopped; they run again (a rewritten one flagged as a recovery, one not yet rewritten through its plugin)`);
     const mirrored = await this.options.replies.catchUp();
     if (mirrored > 0) this.logger.info(`${mirrored} reply file(s) written again to the outbox after a restart`);
     this.started = true;
@@ -98,53 +98,51 @@ export class Engine {
   wake(): void {
     if (this.stopping || !this.started) return;
     this.loop.wake();
-    this.rewriteLoop.wake();
-  }
-
-  /**
-   * Rewrites received batches, several at once (the plugin pool runs their actions in
-   * parallel), each stored as soon as it is done so that its actions can start.
-   */
-  private async rewriteReceived(): Promise<void> {
-    const PARALLEL = 8;
-    for (;;) {
-      if (this.stopping) return;
-      const batches = (await this.store.batchesToRewrite(PARALLEL + this.rewriting.size)).filter((b) => !this.rewriting.has(b.id)).slice(0, PARALLEL);
-      if (batches.length === 0) return;
-      await Promise.all(
-        batches.map(async (b) => {
-          this.rewriting.add(b.id);
-          try {
-            const decisions = await this.rewriter.decide(b.id, b.document);
-            if (this.stopping) return;
-            await this.handle(await this.store.applyRewrite(b.id, decisions));
-            this.loop.wake();
-          } catch (err) {
-            this.logger.error(`cannot rewrite batch ${b.id}: ${(err as Error).message}`, { batch: b.id });
-          } finally {
-            this.rewriting.delete(b.id);
-          }
-        }),
-      );
-    }
   }
 
   private async dispatch(): Promise<void> {
     const free = this.config.maxRunning - this.running;
     // Back-pressure: while the outbox is far behind, finish what runs and start nothing.
     if (free <= 0 || this.stopping || this.options.replies.full) return;
-    const claims = await this.store.claimRunnable(this.now(), (host, busy) => targetFor(this.config, host).concurrency - busy, free);
-    for (const c of claims) this.launch(c);
+    const rewrite = this.config.rewritePlugin.length > 0;
+    const claims = await this.store.claimRunnable(this.now(), (host, busy) => targetFor(this.config, host).concurrency - busy, free, rewrite);
+    const toRewrite = new Map<string, ClaimedAction[]>();
+    for (const c of claims) {
+      if (!c.rewrite) this.launch(c);
+      else toRewrite.set(c.batchId, [...(toRewrite.get(c.batchId) ?? []), c]);
+    }
+    for (const group of toRewrite.values()) this.track(this.rewrite(group), group.length);
   }
 
-  private launch(claim: ClaimedAction): void {
-    this.running++;
-    const p = this.execute(claim).finally(() => {
-      this.running--;
+  /** Holds `slots` until `work` is done, so that `stop` and `idle` wait for it. */
+  private track(work: Promise<void>, slots: number): void {
+    this.running += slots;
+    const p = work.finally(() => {
+      this.running -= slots;
       this.inflight.delete(p);
       this.wake();
     });
     this.inflight.add(p);
+  }
+
+  private launch(claim: ClaimedAction): void {
+    this.track(this.execute(claim), 1);
+  }
+
+  /** Runs the plugin for primaries of one batch; what they came to is committed with the next turn. */
+  private async rewrite(claims: ClaimedAction[]): Promise<void> {
+    let decisions: RewriteDecision[];
+    try {
+      decisions = await this.rewriter.decide(claims);
+    } catch (err) {
+      this.logger.error(`engine: rewriting actions of batch ${claims[0]!.batchId}: ${(err as Error).message}; they wait for the next turn`, { batch: claims[0]!.batchId });
+      await this.store.releaseRewrites(claims.map((c) => ({ batchId: c.batchId, id: c.id }))).catch(() => undefined);
+      return;
+    }
+    await new Promise<void>((done) => {
+      this.decided.push({ decisions, done });
+      this.loop.wake();
+    });
   }
 
   private async execute(claim: ClaimedAction): Promise<void> {
@@ -160,18 +158,39 @@ export class Engine {
     }
   }
 
-  private async commitResults(): Promise<void> {
-    if (this.results.length === 0) return;
-    const taken = this.results;
-    this.results = [];
-    try {
-      await this.handle(await this.store.completeActions(taken));
-    } finally {
-      for (const t of taken) t.done();
+  /** Commits what finished and what was decided since the last turn. */
+  private async commit(): Promise<void> {
+    if (this.results.length > 0) {
+      const taken = this.results;
+      this.results = [];
+      try {
+        await this.absorb(await this.store.completeActions(taken));
+      } finally {
+        for (const t of taken) t.done();
+      }
+    }
+    if (this.decided.length > 0) {
+      const taken = this.decided;
+      this.decided = [];
+      try {
+        const applied = await this.store.applyRewrites(
+          taken.flatMap((t) => t.decisions),
+          PLUGIN_HOLD_MS,
+        );
+        await this.absorb(applied.effects);
+        // Primaries that run as they are keep the slot their rewrite had.
+        for (const c of applied.run) {
+          if (this.stopping) continue;
+          this.launch(c);
+        }
+      } finally {
+        for (const t of taken) t.done();
+      }
     }
   }
 
-  private async handle(effects: Effects): Promise<void> {
+  /** Takes what a committed change set off: reply files, logs, triggers. */
+  async absorb(effects: Effects): Promise<void> {
     if (effects.replies.length > 0) {
       try {
         await this.options.replies.mirror(effects.replies);
@@ -185,6 +204,7 @@ export class Engine {
       else if (e.type === 'action.skipped' || e.type === 'action.canceled') this.logger.warn(e.message ?? e.type, { batch: e.batch, action: e.action });
     }
     if (effects.events.length > 0) this.options.onEvents?.(effects.events);
+    if (effects.events.length > 0) this.wake();
   }
 
   private async armRetryTimer(): Promise<void> {
@@ -196,13 +216,13 @@ export class Engine {
     this.retryTimer = setTimeout(() => this.wake(), Math.max(0, next - this.now()) + 5);
   }
 
-  /** Actions being carried out now. */
+  /** Actions being rewritten or carried out now. */
   get busy(): number {
     return this.running;
   }
 
   private notifyIfIdle(): void {
-    if (this.running > 0 || this.loop.busy || this.rewriteLoop.busy) return;
+    if (this.running > 0 || this.loop.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
@@ -210,7 +230,7 @@ export class Engine {
 
   /** Resolves when nothing is running or being looked at (tests, benchmarks). */
   idle(): Promise<void> {
-    if (this.running === 0 && !this.loop.busy && !this.rewriteLoop.busy) return Promise.resolve();
+    if (this.running === 0 && !this.loop.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -222,15 +242,14 @@ export class Engine {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     let timer: NodeJS.Timeout | undefined;
+    // What finishes while stopping is still committed by the loop as it comes (`loop.wake`).
     const drained = await Promise.race([
       Promise.all([...this.inflight]).then(() => true),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
     ]);
     clearTimeout(timer);
     this.loop.stop();
-    this.rewriteLoop.stop();
-    // What finished while stopping is recorded before the store closes.
-    await this.commitResults();
+    await this.commit();
     await this.options.replies.drain();
     return drained;
   }

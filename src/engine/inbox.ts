@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSyn
 import { join } from 'node:path';
 import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../store/index.js';
+import type { Effects, Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
 
 export interface InboxOptions {
@@ -10,8 +10,8 @@ export interface InboxOptions {
   store: Store;
   logger: Logger;
   sweepMs: number;
-  /** Called after a batch was stored, so the engine looks for work. */
-  onAccepted: () => void;
+  /** Called after a batch was stored, with what storing it set off, so the engine takes it on. */
+  onAccepted: (effects: Effects) => void;
 }
 
 /** Whether an error means "this input is bad" (refuse the file) rather than "tmon failed" (try again). */
@@ -90,7 +90,7 @@ export class Inbox {
     }
     try {
       const batch = await prepareBatch(text, name, store);
-      const result = await store.insertBatch(batch);
+      const { result, effects } = await store.insertBatch(batch);
       const meta = { batch: batch.id, file: name };
       if (result === 'conflict') {
         return await this.reject(name, `${name}: batch ${batch.id} is already held with other content; refused`, batch.id);
@@ -102,7 +102,7 @@ export class Inbox {
         logger.info(`received batch ${batch.id} (${batch.actions.length} action${batch.actions.length === 1 ? '' : 's'}) from ${name}`, meta);
       }
       unlinkSync(path);
-      this.options.onAccepted();
+      this.options.onAccepted(effects);
     } catch (err) {
       if (isDataError(err)) {
         // Every problem, one a line, so the .error file says all that must be fixed.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { actionValue, BatchInvalidError, isInteractive, validateDocument, type Action, type Dependency } from '../batch/index.js';
+import { actionProblem, actionValue, batchContext, BatchInvalidError, isInteractive, validateDocument, type Action, type Dependency } from '../batch/index.js';
 import { parseKvg, printKvg } from '../kvgroup/index.js';
 import { actionKey, type ActionRecord, type NewBatch, type Store } from '../store/index.js';
 
@@ -20,10 +20,11 @@ export function actionRecord(a: Action, primaryId: string, plugin: string | null
 }
 
 /**
- * Parses and validates a batch's text, checking dependencies on other batches against the
- * store. Throws `KvgSyntaxError` or `BatchInvalidError`; returns what to store.
+ * Parses and validates a batch's text, checking dependencies on other batches and replyids
+ * (one per store, contract §4) against the store. Throws `KvgSyntaxError` or
+ * `BatchInvalidError`; returns what to store.
  */
-export async function prepareBatch(text: string, source: string, store?: Pick<Store, 'knownActions'>): Promise<NewBatch> {
+export async function prepareBatch(text: string, source: string, store?: Pick<Store, 'knownActions' | 'replyidHolders'>): Promise<NewBatch> {
   const doc = parseKvg(text, { source });
   // Dependencies on other batches are looked up first, so that validation can stay synchronous.
   const refs: Dependency[] = [];
@@ -31,9 +32,19 @@ export async function prepareBatch(text: string, source: string, store?: Pick<St
   const known = store ? await store.knownActions(refs) : new Set<string>();
   const { batch, problems } = validateDocument(doc, { lookup: (b, a) => known.has(actionKey(b, a)) });
   if (!batch || problems.length > 0) throw new BatchInvalidError(problems, source);
+  const replyids = batch.actions.map((a) => actionValue(a, 'replyid')).filter((r) => r !== '');
+  const holders = store && replyids.length > 0 ? await store.replyidHolders(batch.id, replyids) : new Map<string, string>();
+  if (holders.size > 0) {
+    const taken = batch.actions.filter((a) => holders.has(actionValue(a, 'replyid')));
+    throw new BatchInvalidError(
+      taken.map((a) => actionProblem(batch.id, a.id, 'BATCH_REPLYID_TAKEN', `replyid "${actionValue(a, 'replyid')}" is already held by batch ${holders.get(actionValue(a, 'replyid'))}; a replyid can be used once`)),
+      source,
+    );
+  }
   return {
     id: batch.id,
     document: text,
+    context: batchContext(batch),
     digest: createHash('sha256').update(printKvg(doc)).digest('hex'),
     source,
     actions: batch.actions.map((a) => actionRecord(a, a.id, null)),

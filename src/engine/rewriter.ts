@@ -1,14 +1,30 @@
-import { DependencyGraph, readAction, readBatch, type Batch } from '../batch/index.js';
+import { readAction, readBatch, type Batch } from '../batch/index.js';
 import type { Config } from '../config/index.js';
-import { parseKvg } from '../kvgroup/index.js';
+import { isGroup, type KvGroup } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import type { PluginHost, RewriteOutcome } from '../plugins/index.js';
-import { actionKey, type RewriteDecision, type Store } from '../store/index.js';
+import { actionKey, type ClaimedAction, type RewriteDecision, type Store } from '../store/index.js';
 import { actionRecord } from './ingest.js';
 
+/** Problems of a plugin output listed in full up to this many; the rest are counted. */
+const LISTED_PROBLEMS = 10;
+
+/** Plugin failures that mean "the plugin cannot be used now", not "it failed on this action". */
+const UNUSABLE = new Set(['PLUGIN_NOT_FOUND', 'PLUGIN_LOAD']);
+
+/** The batch around some of its actions: the context a plugin is given, with those actions in it. */
+export function batchAround(context: KvGroup, actions: readonly KvGroup[]): Batch {
+  const root: KvGroup = {
+    ...context,
+    members: context.members.map((m) => (isGroup(m) && m.type === 'batch' ? { ...m, members: [...m.members, ...actions] } : m)),
+  };
+  return readBatch(root)!;
+}
+
 /**
- * The rewrite step: every submitted action of a received batch goes through the plugin chain,
- * and what it came to becomes a `RewriteDecision` the store applies in one transaction.
+ * The rewrite step, run for primary actions as they are about to run (contract §3): each goes
+ * through the plugin chain, and what came of it becomes a `RewriteDecision` the store applies
+ * against the graph as it is then (fanned ids, dependencies, cycles through stored actions).
  */
 export class Rewriter {
   constructor(
@@ -18,91 +34,80 @@ export class Rewriter {
     private readonly logger: Logger,
   ) {}
 
-  async decide(batchId: string, text: string): Promise<RewriteDecision[]> {
-    const batch = readBatch(parseKvg(text, { source: `batch ${batchId}` })[0]!)!;
+  /** Rewrites claimed primaries of one batch (one plugin task for all of them). */
+  async decide(claims: readonly ClaimedAction[]): Promise<RewriteDecision[]> {
+    const first = claims[0];
+    if (!first) return [];
+    const batch = batchAround(first.context!, claims.map((c) => c.document));
+    return this.decideBatch(batch);
+  }
+
+  /** Rewrites every action of `batch` (they are its primaries), one decision each. */
+  async decideBatch(batch: Batch): Promise<RewriteDecision[]> {
     const refs: Array<{ batch: string; action: string; primary: string }> = [];
-    // Dependencies on other batches are collected here and checked against the store below.
+    // Dependencies outside the actions at hand are collected here and checked against the store.
     const outcomes = await this.plugins.rewriteBatch(batch, this.config.rewritePlugin, (b, a, primary) => {
-      if (b === batch.id) return false;
       refs.push({ batch: b, action: a, primary });
       return true;
     });
     const known = await this.store.knownActions(refs);
-    const decisions = batch.actions.map((primary, i) => {
+    return batch.actions.map((primary, i) => {
       const missing = refs.find((r) => r.primary === primary.id && !known.has(actionKey(r.batch, r.action)));
-      if (missing && outcomes[i]!.kind === 'rewritten') {
-        const message = `action ${primary.id}: plugin output breaks a rule: depends on action ${missing.action} of batch ${missing.batch}, which does not exist; action failed`;
-        return this.decision(batch, primary.id, { kind: 'invalid-output', plugin: this.config.rewritePlugin.join(', '), problems: [], message });
+      const outcome = outcomes[i]!;
+      if (missing && outcome.kind === 'rewritten') {
+        const message = `action ${primary.id}: plugin ${outcome.plugins.join(', ')} output breaks a rule: depends on action ${missing.action} of batch ${missing.batch}, which does not exist; action failed`;
+        return this.decision(batch, primary.id, { kind: 'invalid-output', plugin: outcome.plugins.join(', '), problems: [], message });
       }
-      return this.decision(batch, primary.id, outcomes[i]!);
+      return this.decision(batch, primary.id, outcome);
     });
-    return this.breakCycles(batch, decisions);
   }
 
+  /** One outcome as the store records it, logged as what the plugin did. */
   private decision(batch: Batch, primaryId: string, outcome: RewriteOutcome): RewriteDecision {
-    const primary = batch.actions.find((a) => a.id === primaryId)!;
     const meta = { batch: batch.id, action: primaryId };
-    const base = { primaryId, message: outcome.message, source: 'plugin' };
+    const base = { batchId: batch.id, primaryId, actions: [], source: 'plugin', board: null };
     switch (outcome.kind) {
       case 'none':
-        return { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: null };
-      case 'unchanged':
+        return { ...base, outcome: 'run', message: outcome.message };
+      case 'unchanged': {
+        const message = `action ${primaryId}: plugin ${outcome.plugins.join(', ')} left it unchanged; runs as submitted`;
+        this.logger.info(message, meta);
+        return { ...base, outcome: 'run', message };
+      }
+      case 'rewritten': {
+        const plugin = outcome.plugins.join(',');
         this.logger.info(outcome.message, meta);
-        return { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: null };
-      case 'rewritten':
-        this.logger.info(outcome.message, meta);
-        return {
-          ...base,
-          outcome: 'run',
-          actions: outcome.actions.map((g) => actionRecord(readAction(g), primaryId, outcome.plugins.join(','))),
-          board: null,
-          event: { type: 'action.rewritten', plugin: outcome.plugins.join(',') },
-        };
-      case 'plugin-error':
-        this.logger.error(outcome.message, { ...meta, plugin: outcome.plugin, code: outcome.code });
-        return outcome.policy === 'primary'
-          ? { ...base, outcome: 'run', actions: [actionRecord(primary, primaryId, null)], board: 'error', event: { type: 'plugin.failed', plugin: outcome.plugin } }
-          : { ...base, outcome: 'fail', actions: [], board: 'error', event: { type: 'plugin.failed', plugin: outcome.plugin } };
-      case 'invalid-output':
-        this.logger.error(outcome.message, { ...meta, plugin: outcome.plugin });
-        return { ...base, outcome: 'fail', actions: [], board: 'error', event: { type: 'plugin.failed', plugin: outcome.plugin } };
+        const actions = outcome.actions.map((g) => actionRecord(readAction(g), primaryId, plugin));
+        return { ...base, outcome: 'replace', actions, message: outcome.message, event: { type: 'action.rewritten', plugin } };
+      }
+      case 'plugin-error': {
+        const event = { type: 'plugin.failed' as const, plugin: outcome.plugin };
+        if (UNUSABLE.has(outcome.code)) {
+          // Never run as submitted what a configured plugin would have rewritten: wait for it.
+          const message = `action ${primaryId}: waits: plugin ${outcome.plugin} cannot be used (${outcome.message.replace(/^action \S+: plugin \S+ /, '').replace(/; (primary action kept as submitted|action failed)$/, '')}); nothing runs until it can`;
+          this.logger.error(message, { ...meta, plugin: outcome.plugin, code: outcome.code });
+          return { ...base, outcome: 'hold', message, board: 'error', event };
+        }
+        this.logger.error(`action ${primaryId}: plugin ${outcome.plugin} failed: ${outcome.message}`, { ...meta, plugin: outcome.plugin, code: outcome.code });
+        return { ...base, outcome: outcome.policy === 'primary' ? 'run' : 'fail', message: outcome.message, board: 'error', event };
+      }
+      case 'invalid-output': {
+        const message = this.problemsMessage(primaryId, outcome);
+        this.logger.error(message, { ...meta, plugin: outcome.plugin });
+        return { ...base, outcome: 'fail', message, board: 'error', event: { type: 'plugin.failed', plugin: outcome.plugin } };
+      }
       case 'removed':
         this.logger.info(outcome.message, meta);
-        return { ...base, outcome: 'removed', actions: [], board: 'info', event: { type: 'action.rewritten', plugin: outcome.plugin } };
+        return { ...base, outcome: 'removed', message: outcome.message, board: 'info', event: { type: 'action.rewritten', plugin: outcome.plugin } };
     }
   }
 
-  /**
-   * Each plugin output was checked alone; outputs of different primaries may still wait for
-   * each other in a circle. Such primaries fail, with the cycle named.
-   */
-  private breakCycles(batch: Batch, input: RewriteDecision[]): RewriteDecision[] {
-    // Two outputs that fan out the same new id cannot both be stored: the later one fails.
-    const seen = new Map<string, string>();
-    const decisions = input.map((d) => {
-      if (d.outcome !== 'run') return d;
-      const clash = d.actions.find((a) => seen.has(a.id) && seen.get(a.id) !== d.primaryId);
-      if (!clash) {
-        for (const a of d.actions) seen.set(a.id, d.primaryId);
-        return d;
-      }
-      const message = `action ${d.primaryId}: the plugin output reuses action id ${clash.id}, already produced for action ${seen.get(clash.id)}; action failed`;
-      this.logger.error(message, { batch: batch.id, action: d.primaryId });
-      return { ...d, outcome: 'fail' as const, actions: [], message, board: 'error' as const, event: { type: 'plugin.failed' as const, plugin: this.config.rewritePlugin.join(',') } };
-    });
-    const running = decisions.flatMap((d) => (d.outcome === 'run' ? d.actions.map((a) => ({ a, d })) : []));
-    const graph = new DependencyGraph(running.map(({ a }) => ({ id: a.id, dependsOn: a.depends.filter((x) => x.batch === batch.id).map((x) => x.action) })));
-    const cycles = graph.cycles();
-    if (cycles.length === 0) return decisions;
-    const owner = new Map(running.map(({ a, d }) => [a.id, d.primaryId]));
-    const failed = new Map<string, string>();
-    for (const c of cycles) for (const id of c) failed.set(owner.get(id)!, c.join(' -> '));
-    return decisions.map((d) => {
-      const cycle = failed.get(d.primaryId);
-      if (!cycle) return d;
-      const message = `action ${d.primaryId}: the rewritten batch has a dependency cycle: ${cycle}; action failed`;
-      this.logger.error(message, { batch: batch.id, action: d.primaryId });
-      return { ...d, outcome: 'fail', actions: [], message, board: 'error', event: { type: 'plugin.failed', plugin: this.config.rewritePlugin.join(',') } };
-    });
+  /** Every rule the output broke, folded after `LISTED_PROBLEMS` with the count of the rest. */
+  private problemsMessage(primaryId: string, outcome: Extract<RewriteOutcome, { kind: 'invalid-output' }>): string {
+    if (outcome.problems.length === 0) return outcome.message;
+    const listed = outcome.problems.slice(0, LISTED_PROBLEMS).map((p) => p.message);
+    const rest = outcome.problems.length - listed.length;
+    const n = outcome.problems.length;
+    return `action ${primaryId}: plugin ${outcome.plugin} output breaks ${n} rule${n === 1 ? '' : 's'}: ${listed.join('; ')}${rest > 0 ? `; and ${rest} more` : ''}; action failed`;
   }
 }

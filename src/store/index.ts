@@ -1,4 +1,5 @@
 export * from './types.js';
-export { SqliteStore, type SqliteStoreOptions, type RepliesMode } from './sqlite-store.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
+export type { RepliesMode } from './sqlite/context.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';

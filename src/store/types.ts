@@ -5,8 +5,11 @@ import type { KvGroup } from '../kvgroup/index.js';
  * Batch states:  received → running → succeeded | failed | canceled
  * Action states: waiting → ready → running → succeeded | failed | skipped
  *                running → retrying → running;  any non-final → canceled
- * A batch is `received` until its actions have been through the rewrite step; its actions
- * cannot run before that, whatever their dependencies.
+ * A batch is `received` until its first action starts. A submitted action is rewritten when it
+ * is claimed (`ready` → `running` with `rewritten` still 0): the plugin's output then replaces
+ * it in the graph (its actions `waiting`/`ready` again), or it runs at once as it is. A primary
+ * the plugin removed while fanning out work becomes a placeholder that waits for that work and
+ * is final when all of it is.
  */
 export type BatchState = 'received' | 'running' | 'succeeded' | 'failed' | 'canceled';
 export type ActionState = 'waiting' | 'ready' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'canceled';
@@ -17,7 +20,6 @@ export const FINAL_ACTION_STATES: readonly ActionState[] = ['succeeded', 'failed
 export function actionKey(batch: string, action: string): string {
   return `${batch}\u0000${action}`;
 }
-export const FINAL_BATCH_STATES: readonly BatchState[] = ['succeeded', 'failed', 'canceled'];
 
 /** An action as it is stored. */
 export interface ActionRecord {
@@ -39,6 +41,8 @@ export interface NewBatch {
   id: string;
   /** The text as submitted. */
   document: string;
+  /** The top-level group without its actions: what a plugin gets around the one action it rewrites. */
+  context: KvGroup;
   /** Identifies the content: the same batch submitted again has the same digest. */
   digest: string;
   /** Where it came from: a file name, `submit`, … */
@@ -48,13 +52,26 @@ export interface NewBatch {
 
 export type InsertResult = 'inserted' | 'duplicate' | 'conflict';
 
-/** What the rewrite step decided for one submitted action. */
+/** What `insertBatch` did, with what it set off (a dependency on a failed action skips at once). */
+export interface InsertOutcome {
+  result: InsertResult;
+  effects: Effects;
+}
+
+/**
+ * What the rewrite step decided for one claimed primary action:
+ *   run      it runs now, as it is (no plugin, unchanged, or a plugin failure under "primary")
+ *   replace  `actions` (the plugin's output) take its place in the graph
+ *   removed  the plugin removed it and fanned out nothing: it succeeds, doing nothing
+ *   fail     it fails (a broken rule, or a plugin failure under "fail")
+ *   hold     the plugin cannot be used now (missing, cannot load): it waits, nothing runs
+ */
 export interface RewriteDecision {
+  batchId: string;
   primaryId: string;
   /** What the plugin did, for the event it raises: action.rewritten or plugin.failed (or none). */
   event?: { type: 'action.rewritten' | 'plugin.failed'; plugin: string };
-  /** run: `actions` replace the primary; fail: the primary fails; removed: it succeeds doing nothing. */
-  outcome: 'run' | 'fail' | 'removed';
+  outcome: 'run' | 'replace' | 'removed' | 'fail' | 'hold';
   actions: ActionRecord[];
   message: string;
   /** A message-board entry at this level, or none. */
@@ -62,14 +79,26 @@ export interface RewriteDecision {
   source: string;
 }
 
+/** What applying rewrite decisions did: its effects, and the primaries to run now. */
+export interface RewriteApplied {
+  effects: Effects;
+  run: ClaimedAction[];
+}
+
 export interface ClaimedAction {
   batchId: string;
   id: string;
+  /** The submitted action it belongs to. */
+  primaryId: string;
+  /** Claimed for its rewrite (the plugin runs first), not yet for its connector. */
+  rewrite: boolean;
+  /** For a rewrite: the batch's top-level group without its actions. */
+  context?: KvGroup;
   operation: string;
   hostid: string;
   interactive: boolean;
   document: KvGroup;
-  /** Counting this one. */
+  /** Counting this one, since the last operator retry. */
   attempt: number;
   /** It was found running at start: the connector is told, so it can check before acting. */
   recovery: boolean;
@@ -123,7 +152,25 @@ export interface StoreEvent {
   /** A file name, for batch.received and batch.rejected. */
   source?: string;
   message?: string;
+  /** Who asked, for operator events (action.retried, batch.canceled). */
+  who?: string;
   at: number;
+}
+
+/**
+ * What a trigger script reads: the event, and what the store knows of its action and batch
+ * (contract §8). Never a password: only named fields of the action and the pairs of the
+ * batch's `request` and `recipient` groups are copied.
+ */
+export interface TriggerPayload extends StoreEvent {
+  userid?: string;
+  replyid?: string;
+  retval?: string;
+  attempt?: number;
+  /** When the batch arrived. */
+  received?: number;
+  request?: Record<string, string>;
+  recipient?: Record<string, string>;
 }
 
 /** A trigger run queued in the store (contract §8). */
@@ -131,7 +178,7 @@ export interface TriggerRun {
   id: number;
   trigger: string;
   event: EventType;
-  payload: StoreEvent;
+  payload: TriggerPayload;
   state: 'pending' | 'running' | 'succeeded' | 'failed';
   attempts: number;
   nextAt: number;
@@ -219,14 +266,26 @@ export type DirectoryDump = Record<string, Record<string, Omit<DirectoryAccount,
  * changes state is one transaction.
  */
 export interface Store {
-  insertBatch(batch: NewBatch): Promise<InsertResult>;
+  /**
+   * Stores a batch, its actions ready or waiting by their dependencies. The same id with the
+   * same content is a `duplicate` (a `batch.resubmitted` event), with other content a `conflict`.
+   * A replyid another batch holds refuses it: `ReplyidTakenError`.
+   */
+  insertBatch(batch: NewBatch): Promise<InsertOutcome>;
   /** Which of these actions tmon holds, as `actionKey`s. */
   knownActions(refs: readonly Dependency[]): Promise<Set<string>>;
-  batchesToRewrite(limit: number): Promise<Array<{ id: string; document: string }>>;
-  /** Replaces a received batch's submitted actions by what the rewrite step decided; the batch starts running. */
-  applyRewrite(batchId: string, decisions: readonly RewriteDecision[]): Promise<Effects>;
-  /** Marks up to `max` runnable actions running, interactive ones first, within each target's capacity. */
-  claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number): Promise<ClaimedAction[]>;
+  /** Which of these replyids a batch other than `batchId` holds: replyid → that batch. */
+  replyidHolders(batchId: string, replyids: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Marks up to `max` runnable actions running, interactive ones first, within each target's
+   * capacity. With `rewrite`, a submitted action not yet rewritten is claimed for its rewrite
+   * (`ClaimedAction.rewrite`; its attempts do not count up); otherwise for its connector.
+   */
+  claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite?: boolean): Promise<ClaimedAction[]>;
+  /** Records what the rewrite step decided for claimed primaries, in one transaction. */
+  applyRewrites(decisions: readonly RewriteDecision[], holdMs?: number): Promise<RewriteApplied>;
+  /** Puts primaries claimed for a rewrite that could not be carried out back in the queue. */
+  releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void>;
   completeAction(batchId: string, actionId: string, result: ActionResult): Promise<Effects>;
   /** Several completions in one transaction (group commit): one disk flush for all of them. */
   completeActions(results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>): Promise<Effects>;
@@ -249,7 +308,6 @@ export interface Store {
   messages(options?: { since?: number; limit?: number }): Promise<Message[]>;
   listBatches(filter?: BatchFilter): Promise<BatchSummary[]>;
   batchDetail(id: string): Promise<BatchDetail | undefined>;
-  batchDigest(id: string): Promise<string | undefined>;
   /** Runs `fn` on one target's directory in one transaction. */
   withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T): Promise<T>;
   /** The batches holding an action with this id (ids are unique only within a batch). */

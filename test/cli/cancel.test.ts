@@ -29,7 +29,8 @@ describe('tmon cancel', () => {
       );
       await waitFor('the retry', () => JSON.parse(t('status', 'LEAVER-1', '--json').stdout || '{}').actions?.[0]?.state === 'retrying');
       dropIntoInbox(join(home, 'inbox'), 'after.kvg', batchText('AFTER-1', [{ id: 'AFTER-1_0', op: 'NOOP', host: 'AD', replyid: 'ra', depends: [{ batch: 'LEAVER-1', action: 'LEAVER-1_1' }] }]));
-      await waitFor('AFTER-1', () => t('status', 'AFTER-1', '--json').status === 0 && JSON.parse(t('status', 'AFTER-1', '--json').stdout).state === 'running');
+      // Nothing of AFTER-1 can start yet, so it stays "received" (a batch runs once an action starts).
+      await waitFor('AFTER-1', () => t('status', 'AFTER-1', '--json').status === 0 && JSON.parse(t('status', 'AFTER-1', '--json').stdout).state === 'received');
 
       const r = t('cancel', 'LEAVER-1', '--note', 'request withdrawn', '--json');
       expect(r.status).toBe(0);

@@ -46,7 +46,7 @@ describe('tmon rewrite', () => {
   test('the checks across outputs apply too, as in the daemon: a clashing fanned-out id fails the later action', () => {
     const two = readFileSync(join(ROOT, 'fixtures', 'invalid', 'duplicate-replyid.kvg'), 'utf8').replace('"replyid" = "r-1"\n      "depends" "" = {\n      }\n    }\n  }', '"replyid" = "r-2"\n      "depends" "" = {\n      }\n    }\n  }');
     const r = tmon(['rewrite', '-', '--plugin', 'fixed-fanout-id', '--plugins', 'test/fixtures/plugins', '--config', configFile], { input: two });
-    expect(r.stderr.split('\n')).toContain('action B-1_1: the plugin output reuses action id SAME-ID, already produced for action B-1_0; action failed');
+    expect(r.stderr.split('\n')).toContain("action B-1_1: the plugin output reuses action id SAME-ID, already held by action B-1_0's rewrite; action failed");
     expect(r.status).toBe(65);
   });
 

@@ -92,7 +92,10 @@ describe('the real daemon, end to end', () => {
 
     // Logs are JSON lines carrying the batch and action ids.
     const log = readFileSync(join(home, 'logs', 'tmon.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(log.find((l) => l.message === 'succeeded: account AUTH4 disabled')).toMatchObject({ batch: '20070503-113234-00', action: '20070503-113234-00_0' });
+    expect(log.find((l) => l.message === 'action 20070503-113234-00_0: rewritten by plugin terminate-disable into 2 actions')).toMatchObject({
+      batch: '20070503-113234-00',
+      action: '20070503-113234-00_0',
+    });
 
     await daemon.started();
     daemon.child.kill('SIGTERM');

@@ -50,5 +50,6 @@ export function record(batch: string, a: ActionSpec): ActionRecord {
 
 /** A batch as the store takes it, without going through parsing. */
 export function newBatch(id: string, actions: ActionSpec[], digest = `digest-${id}`): NewBatch {
-  return { id, document: batchText(id, actions), digest, source: `${id}.kvg`, actions: actions.map((a) => record(id, a)) };
+  const context: KvGroup = { type: '', name: '', members: [{ type: 'batch', name: id, members: [] }] };
+  return { id, document: batchText(id, actions), context, digest, source: `${id}.kvg`, actions: actions.map((a) => record(id, a)) };
 }

@@ -106,7 +106,8 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
     start: () => engine.start(),
     async submit(text, source = 'test.kvg') {
       const batch = await prepareBatch(text, source, store);
-      await store.insertBatch(batch);
+      const { effects } = await store.insertBatch(batch);
+      await engine.absorb(effects);
       engine.wake();
       triggers.wake();
       return batch.id;

@@ -14,22 +14,46 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
     });
     afterEach(() => close());
 
-    /** Inserts a batch and runs the rewrite step as "run as submitted". */
+    /** Inserts a batch (no plugin: its actions run as submitted). */
     const accept = async (id: string, actions: ActionSpec[]) => {
-      expect(await store.insertBatch(newBatch(id, actions))).toBe('inserted');
-      const decisions: RewriteDecision[] = actions.map((a) => ({ primaryId: a.id, outcome: 'run', actions: [record(id, a)], message: '', board: null, source: 'test' }));
-      return store.applyRewrite(id, decisions);
+      const { result, effects } = await store.insertBatch(newBatch(id, actions));
+      expect(result).toBe('inserted');
+      return effects;
     };
+    /** A rewrite decision for a claimed primary. */
+    const decide = (batchId: string, primaryId: string, outcome: RewriteDecision['outcome'], actions: RewriteDecision['actions'] = [], message = ''): RewriteDecision => ({
+      batchId,
+      primaryId,
+      outcome,
+      actions,
+      message,
+      board: null,
+      source: 'test',
+    });
+    const fanned = (batch: string, primary: string, a: ActionSpec) => ({ ...record(batch, a), primaryId: primary, plugin: 'p' });
     const claimAll = (max = 100) => store.claimRunnable(Date.now(), () => 100, max);
     const states = async (id: string) => Object.fromEntries((await store.batchDetail(id))!.actions.map((a) => [a.id, a.state]));
     const ok = { state: 'succeeded' as const, retval: '0', message: 'done' };
     const bad = { state: 'failed' as const, retval: '7', message: 'refused by target' };
 
     test('a batch id again: the same content is a duplicate, other content a conflict', async () => {
-      expect(await store.insertBatch(newBatch('B', [{ id: 'a' }]))).toBe('inserted');
-      expect(await store.insertBatch(newBatch('B', [{ id: 'a' }]))).toBe('duplicate');
-      expect(await store.insertBatch(newBatch('B', [{ id: 'a' }], 'other'))).toBe('conflict');
+      expect((await store.insertBatch(newBatch('B', [{ id: 'a' }]))).result).toBe('inserted');
+      const again = await store.insertBatch(newBatch('B', [{ id: 'a' }]));
+      expect(again.result).toBe('duplicate');
+      expect(again.effects.events.map((e) => e.type)).toEqual(['batch.resubmitted']);
+      expect((await store.insertBatch(newBatch('B', [{ id: 'a' }], 'other'))).result).toBe('conflict');
       expect((await store.listBatches()).map((b) => [b.id, b.state])).toEqual([['B', 'received']]);
+    });
+
+    test('a replyid is held once across the store: another batch using it is refused, naming the holder', async () => {
+      await accept('A', [{ id: 'a', replyid: 'R1' }]);
+      expect(await store.replyidHolders('B', ['R1', 'R2', ''])).toEqual(new Map([['R1', 'A']]));
+      expect(await store.replyidHolders('A', ['R1'])).toEqual(new Map());
+      await expect(store.insertBatch(newBatch('B', [{ id: 'b', replyid: 'R1' }]))).rejects.toMatchObject({
+        code: 'BATCH_REPLYID_TAKEN',
+        message: expect.stringContaining('replyid "R1" is already held by batch A'),
+      });
+      expect((await store.listBatches()).map((b) => b.id)).toEqual(['A']);
     });
 
     test('knownActions answers for held actions only', async () => {
@@ -42,16 +66,27 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect([...known]).toEqual(['B\u0000a']);
     });
 
-    test('nothing runs before the rewrite step; then what waits for nothing is ready', async () => {
-      await store.insertBatch(newBatch('B', [{ id: 'a' }, { id: 'b', depends: ['a'] }]));
-      expect(await claimAll()).toEqual([]);
-      expect(await store.batchesToRewrite(10)).toEqual([{ id: 'B', document: expect.any(String) }]);
-      await store.applyRewrite('B', [
-        { primaryId: 'a', outcome: 'run', actions: [record('B', { id: 'a' })], message: '', board: null, source: 'test' },
-        { primaryId: 'b', outcome: 'run', actions: [record('B', { id: 'b', depends: ['a'] })], message: '', board: null, source: 'test' },
-      ]);
-      expect(await store.batchesToRewrite(10)).toEqual([]);
+    test('what waits for nothing is ready at arrival; with a plugin it is claimed for its rewrite first, untried', async () => {
+      await accept('B', [{ id: 'a' }, { id: 'b', depends: ['a'] }]);
       expect(await states('B')).toEqual({ a: 'ready', b: 'waiting' });
+      const [claim] = await store.claimRunnable(Date.now(), () => 10, 10, true);
+      expect(claim).toMatchObject({ id: 'a', primaryId: 'a', rewrite: true, attempt: 0, context: { members: [{ type: 'batch', name: 'B' }] } });
+      expect((await store.listBatches())[0]!.state).toBe('running');
+      // The plugin left it as it was: it runs now, its first try counted.
+      const applied = await store.applyRewrites([decide('B', 'a', 'run')]);
+      expect(applied.run).toEqual([expect.objectContaining({ id: 'a', rewrite: false, attempt: 1 })]);
+      // Stale decisions (not claimed for a rewrite) change nothing.
+      expect((await store.applyRewrites([decide('B', 'b', 'fail')])).run).toEqual([]);
+      expect(await states('B')).toEqual({ a: 'running', b: 'waiting' });
+    });
+
+    test('a dependency on an action that already failed skips the new action at arrival', async () => {
+      await accept('A', [{ id: 'a', replyid: 'ra' }]);
+      await claimAll();
+      await store.completeAction('A', 'a', bad);
+      const effects = await accept('B', [{ id: 'b', replyid: 'rb', depends: [{ batch: 'A', action: 'a' }] }]);
+      expect(effects.replies.map((r) => [r.replyid, r.status, r.message])).toEqual([['rb', 'failure', 'skipped: it waits for action a of batch A, which failed']]);
+      expect(effects.events).toContainEqual(expect.objectContaining({ type: 'batch.completed', batch: 'B', state: 'failed' }));
     });
 
     test('success releases dependents; the batch succeeds when all did; replies once each', async () => {
@@ -133,24 +168,110 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect(again).toMatchObject({ id: 'a', recovery: true, attempt: 2 });
     });
 
-    test('rewrite decisions: fail, removed, and replaced by fanned-out actions', async () => {
-      await store.insertBatch(newBatch('B', [{ id: 'p1', replyid: 'r1' }, { id: 'p2', replyid: 'r2' }, { id: 'p3', replyid: 'r3' }, { id: 'w', depends: ['p1'] }]));
-      const fx = await store.applyRewrite('B', [
-        { primaryId: 'p1', outcome: 'fail', actions: [], message: 'plugin output breaks a rule', board: 'error', source: 'plugin' },
-        { primaryId: 'p2', outcome: 'removed', actions: [], message: 'removed by plugin', board: 'info', source: 'plugin' },
-        { primaryId: 'p3', outcome: 'run', actions: [{ ...record('B', { id: 'p3.1' }), primaryId: 'p3' }], message: 'fanned', board: null, source: 'plugin' },
-        { primaryId: 'w', outcome: 'run', actions: [record('B', { id: 'w', depends: ['p1'] })], message: '', board: null, source: 'plugin' },
-      ]);
-      expect(fx.replies.map((r) => [r.replyid, r.status])).toEqual([
+    test('rewrite decisions: fail, removed, hold, and replaced by fanned-out actions', async () => {
+      await accept('B', [{ id: 'p1', replyid: 'r1' }, { id: 'p2', replyid: 'r2' }, { id: 'p3', replyid: 'r3' }, { id: 'p4' }, { id: 'w', depends: ['p1'] }]);
+      expect((await store.claimRunnable(Date.now(), () => 10, 10, true)).map((c) => c.id)).toEqual(['p1', 'p2', 'p3', 'p4']);
+      const fx = await store.applyRewrites(
+        [
+          { ...decide('B', 'p1', 'fail', [], 'plugin output breaks a rule'), board: 'error' },
+          { ...decide('B', 'p2', 'removed', [], 'removed by plugin'), board: 'info' },
+          decide('B', 'p3', 'replace', [{ ...record('B', { id: 'p3', op: 'DNAU', replyid: 'r3' }), plugin: 'p' }, fanned('B', 'p3', { id: 'p3.1', depends: ['p3'] })]),
+          { ...decide('B', 'p4', 'hold', [], 'plugin p cannot be used'), board: 'error' },
+        ],
+        60_000,
+      );
+      expect(fx.effects.replies.map((r) => [r.replyid, r.status])).toEqual([
         ['r1', 'failure'],
         ['r2', 'success'],
-        ['r3', 'success'],
       ]);
-      expect(await states('B')).toEqual({ p1: 'failed', p2: 'succeeded', p3: 'succeeded', 'p3.1': 'ready', w: 'skipped' });
+      expect(await states('B')).toEqual({ p1: 'failed', p2: 'succeeded', p3: 'ready', 'p3.1': 'waiting', p4: 'retrying', w: 'skipped' });
+      const detail = (await store.batchDetail('B'))!;
+      expect(detail.actions.find((a) => a.id === 'p3')).toMatchObject({ operation: 'DNAU', plugin: 'p' });
+      expect(detail.actions.find((a) => a.id === 'p4')).toMatchObject({ lastError: 'plugin p cannot be used' });
+      expect(await store.nextRetryAt()).toBeGreaterThan(Date.now() + 50_000);
+      // The rewritten primary runs without another rewrite; its fanned action after it.
+      expect((await store.claimRunnable(Date.now(), () => 10, 10, true)).map((c) => [c.id, c.rewrite])).toEqual([['p3', false]]);
+      await store.completeAction('B', 'p3', ok);
+      expect((await store.claimRunnable(Date.now(), () => 10, 10, true)).map((c) => [c.id, c.rewrite])).toEqual([['p3.1', false]]);
       expect((await store.messages()).map((m) => [m.level, m.action, m.text])).toEqual([
         ['error', 'p1', 'plugin output breaks a rule'],
         ['info', 'p2', 'removed by plugin'],
+        ['error', 'p4', 'plugin p cannot be used'],
       ]);
+    });
+
+    test('a removed primary that fanned out answers once all of it is final, naming each failure', async () => {
+      await accept('B', [{ id: 'p', replyid: 'rp' }, { id: 'after', depends: ['p'] }]);
+      await store.claimRunnable(Date.now(), () => 10, 10, true);
+      const fx = await store.applyRewrites([decide('B', 'p', 'replace', [fanned('B', 'p', { id: 'f1' }), fanned('B', 'p', { id: 'f2' }), fanned('B', 'p', { id: 'f3', depends: ['f2'] })])]);
+      expect(fx.effects.replies).toEqual([]);
+      expect(await states('B')).toEqual({ p: 'waiting', after: 'waiting', f1: 'ready', f2: 'ready', f3: 'waiting' });
+      await claimAll();
+      expect((await store.completeAction('B', 'f2', bad)).replies).toEqual([]);
+      const last = await store.completeAction('B', 'f1', ok);
+      expect(last.replies).toEqual([
+        expect.objectContaining({
+          replyid: 'rp',
+          status: 'failure',
+          message: expect.stringContaining('action f2 failed: refused by target; action f3 skipped: it waits for action f2 of batch B, which failed'),
+        }),
+      ]);
+      expect(await states('B')).toMatchObject({ p: 'failed', after: 'skipped' });
+    });
+
+    test('outputs that clash with held ids, name unknown actions or wait in a circle fail their primary', async () => {
+      await accept('B', [{ id: 'a' }, { id: 'b' }, { id: 'c', depends: ['b'] }]);
+      await store.claimRunnable(Date.now(), () => 10, 10, true);
+      await store.applyRewrites([
+        decide('B', 'a', 'replace', [fanned('B', 'a', { id: 'c' })]),
+        decide('B', 'b', 'replace', [{ ...record('B', { id: 'b', depends: ['c'] }), plugin: 'p' }]),
+      ]);
+      const detail = (await store.batchDetail('B'))!;
+      const err = Object.fromEntries(detail.actions.map((x) => [x.id, x.lastError]));
+      expect(err.a).toBe('action a: the plugin output reuses action id c, already held by a submitted action; action failed');
+      expect(err.b).toBe('action b: the rewritten batch has a dependency cycle: b -> c -> b; action failed');
+    });
+
+    test('a claim for a rewrite that could not be made goes back to the queue as it was', async () => {
+      await accept('B', [{ id: 'a' }]);
+      const [claim] = await store.claimRunnable(Date.now(), () => 10, 10, true);
+      await store.releaseRewrites([{ batchId: 'B', id: claim!.id }]);
+      expect(await store.claimRunnable(Date.now(), () => 10, 10, true)).toEqual([expect.objectContaining({ id: 'a', rewrite: true })]);
+      // A daemon killed during a rewrite: the action is rewritten again, not flagged as a recovery.
+      expect(await store.recoverRunning()).toBe(1);
+      expect(await store.claimRunnable(Date.now(), () => 10, 10, true)).toEqual([expect.objectContaining({ id: 'a', rewrite: true, recovery: false })]);
+    });
+
+    test('retry: a unit whose primary failed goes through the rewrite again from what was submitted', async () => {
+      await accept('B', [{ id: 'p', op: 'DELU', replyid: 'rp' }, { id: 'w', depends: ['p'] }]);
+      await store.claimRunnable(Date.now(), () => 10, 10, true);
+      await store.applyRewrites([decide('B', 'p', 'replace', [{ ...record('B', { id: 'p', op: 'DNAU', replyid: 'rp' }), plugin: 'p' }, fanned('B', 'p', { id: 'g1' })])]);
+      await claimAll();
+      await store.completeAction('B', 'g1', ok);
+      await store.completeAction('B', 'p', bad);
+      expect(await states('B')).toEqual({ p: 'failed', w: 'skipped', g1: 'succeeded' });
+      const r = await store.retryAction('B', 'p', 'fixed');
+      expect(r).toMatchObject({ ok: true, actions: ['p', 'w'] });
+      if (r.ok) expect(r.effects.events.map((e) => e.type)).toContain('action.retried');
+      // The submitted DELU is back, to be rewritten; what already succeeded stays done.
+      const [again] = await store.claimRunnable(Date.now(), () => 10, 10, true);
+      expect(again).toMatchObject({ id: 'p', rewrite: true, operation: 'DELU' });
+      await store.applyRewrites([decide('B', 'p', 'replace', [{ ...record('B', { id: 'p', op: 'DNAU', replyid: 'rp' }), plugin: 'p' }, fanned('B', 'p', { id: 'g1' })])]);
+      expect(await states('B')).toEqual({ p: 'ready', w: 'waiting', g1: 'succeeded' });
+      const [run] = await claimAll();
+      expect(run).toMatchObject({ id: 'p', operation: 'DNAU', attempt: 1 });
+      expect((await store.retryAction('B', 'w', '')).ok).toBe(false);
+    });
+
+    test('cancel: everything not running nor final is canceled, replies say so', async () => {
+      await accept('B', [{ id: 'a' }, { id: 'b', replyid: 'rb' }]);
+      await store.claimRunnable(Date.now(), () => 10, 1);
+      const r = await store.cancelBatch('B', 'not needed');
+      expect(r).toMatchObject({ ok: true, actions: ['b'] });
+      if (r.ok) expect(r.effects.replies.map((x) => [x.replyid, x.status, x.message])).toEqual([['rb', 'failure', 'canceled by an operator (not needed)']]);
+      expect(await states('B')).toEqual({ a: 'running', b: 'canceled' });
+      expect(await store.findAction('b')).toEqual(['B']);
+      expect((await store.cancelBatch('B', '')).ok).toBe(false);
     });
 
     test('replies are mirrored once: unmirrored until marked', async () => {
@@ -180,10 +301,12 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       const { store, close } = await open({ repliesMode: 'tree' });
       try {
         await store.insertBatch(newBatch('B', [{ id: 'p', replyid: 'rp' }]));
-        await store.applyRewrite('B', [
+        await store.claimRunnable(Date.now(), () => 10, 10, true);
+        await store.applyRewrites([
           {
+            batchId: 'B',
             primaryId: 'p',
-            outcome: 'run',
+            outcome: 'replace',
             actions: [record('B', { id: 'p', replyid: 'rp' }), { ...record('B', { id: 'p.1', depends: ['p'] }), primaryId: 'p' }, { ...record('B', { id: 'p.2', depends: ['p.1'] }), primaryId: 'p' }],
             message: '',
             board: null,

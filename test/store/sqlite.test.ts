@@ -25,6 +25,7 @@ describe('SQLite specifics', () => {
       { version: 1, name: 'initial' },
       { version: 2, name: 'running-indexes' },
       { version: 3, name: 'received-index' },
+      { version: 4, name: 'rewrite-at-dispatch' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();

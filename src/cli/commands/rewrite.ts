@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { BatchInvalidError, readBatch } from '../../batch/index.js';
-import { prepareBatch, Rewriter } from '../../engine/index.js';
+import { dryRunRewrite, prepareBatch, Rewriter } from '../../engine/index.js';
 import { isGroup, parseKvg, printKvg, type KvGroup } from '../../kvgroup/index.js';
 import { redact, silentLogger } from '../../log.js';
 import { PluginHost } from '../../plugins/index.js';
@@ -38,11 +38,14 @@ export function registerRewrite(program: Command): void {
       // Exactly the daemon's rewrite step: the batch validated against the home's store (if any),
       // every action through the chain at once, then the checks across the outputs.
       const { batch, decisions } = await withReadStore(globals, async (store) => {
-        const known: Pick<Store, 'knownActions'> = { knownActions: async (refs) => (store ? store.knownActions(refs) : new Set<string>()) };
-        const prepared = await prepareBatch(text, source, known);
+        const known: Pick<Store, 'knownActions' | 'replyidHolders'> = {
+          knownActions: async (refs) => (store ? store.knownActions(refs) : new Set<string>()),
+          replyidHolders: async (id, replyids) => (store ? store.replyidHolders(id, replyids) : new Map<string, string>()),
+        };
+        await prepareBatch(text, source, known);
         const read = readBatch(parseKvg(text, { source })[0]!)!;
         try {
-          return { batch: read, decisions: await new Rewriter(known, host, config, silentLogger).decide(prepared.id, text) };
+          return { batch: read, decisions: await dryRunRewrite(new Rewriter(known, host, config, silentLogger), text, source) };
         } finally {
           await host.close();
         }
@@ -51,8 +54,9 @@ export function registerRewrite(program: Command): void {
       const results: KvGroup[] = [];
       for (const d of decisions) {
         process.stderr.write(`${d.message}\n`);
-        if (d.outcome === 'fail') failed++;
-        if (d.outcome === 'run') results.push(...d.actions.map((a) => a.document));
+        if (d.outcome === 'fail' || d.outcome === 'hold') failed++;
+        if (d.outcome === 'replace') results.push(...d.actions.map((a) => a.document));
+        if (d.outcome === 'run') results.push(batch.actions.find((a) => a.id === d.primaryId)!.group);
       }
       const actionsOut = batch.batchGroup.members.filter((m) => !(isGroup(m) && m.type === 'action')).concat(results);
       const root: KvGroup = { ...batch.root, members: batch.root.members.map((m) => (m === batch.batchGroup ? { ...batch.batchGroup, members: actionsOut } : m)) };

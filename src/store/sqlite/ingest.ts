@@ -1,0 +1,76 @@
+import { actionProblem, BatchInvalidError, type Dependency } from '../../batch/index.js';
+import { actionKey, type ActionRecord, type InsertOutcome, type NewBatch } from '../types.js';
+import { noEffects, type StoreCtx } from './context.js';
+import { conclude, settleWaiting } from './progress.js';
+
+/** Inserts an action's row and its dependency edges, `waiting` until `settleWaiting` says more. */
+export function insertActionRow(ctx: StoreCtx, batchId: string, a: ActionRecord, rewritten: boolean, now: number): void {
+  ctx.s.insertAction.run({
+    batch_id: batchId,
+    id: a.id,
+    queue_seq: ctx.nextQueueSeq(),
+    primary_id: a.primaryId,
+    plugin: a.plugin,
+    rewritten: rewritten ? 1 : 0,
+    operation: a.operation,
+    hostid: a.hostid,
+    userid: a.userid,
+    replyid: a.replyid,
+    interactive: a.interactive ? 1 : 0,
+    document: JSON.stringify(a.document),
+    now,
+  });
+  for (const d of a.depends) ctx.s.insertDep.run(batchId, a.id, d.batch, d.action);
+  ctx.hosts.add(a.hostid);
+}
+
+/** The replyids of `batch` that another stored batch holds, as problems naming that batch. */
+function replyidProblems(ctx: StoreCtx, batch: Pick<NewBatch, 'id' | 'actions'>): ReturnType<typeof actionProblem>[] {
+  const problems = [];
+  for (const a of batch.actions) {
+    if (a.replyid === '') continue;
+    const holder = ctx.s.replyidHolder.get(a.replyid, batch.id);
+    if (holder) problems.push(actionProblem(batch.id, a.id, 'BATCH_REPLYID_TAKEN', `replyid "${a.replyid}" is already held by batch ${holder.batch_id}; a replyid can be used once`));
+  }
+  return problems;
+}
+
+/**
+ * Stores a new batch in one transaction: its rows, each action ready or waiting by its
+ * dependencies (skipped at once when one it waits for already failed), and its events.
+ */
+export function insertBatch(ctx: StoreCtx, batch: NewBatch): InsertOutcome {
+  return ctx.db.transaction((): InsertOutcome => {
+    const effects = noEffects();
+    const now = Date.now();
+    const existing = ctx.s.batchDigest.get(batch.id);
+    if (existing && existing.digest !== batch.digest) return { result: 'conflict', effects };
+    if (existing) {
+      effects.events.push({ type: 'batch.resubmitted', batch: batch.id, source: batch.source, message: `batch ${batch.id} arrived again with the same content; nothing to do`, at: now });
+      return { result: 'duplicate', effects: conclude(ctx, new Set(), now, effects) };
+    }
+    const taken = replyidProblems(ctx, batch);
+    if (taken.length > 0) throw new BatchInvalidError(taken, batch.source);
+    ctx.s.insertBatch.run(batch.id, batch.document, batch.digest, batch.source, JSON.stringify(batch.context), now, now);
+    for (const a of batch.actions) insertActionRow(ctx, batch.id, a, false, now);
+    effects.events.push({ type: 'batch.received', batch: batch.id, state: 'received', source: batch.source, message: `${batch.actions.length} action(s)`, at: now });
+    const affected = new Set<string>();
+    for (const a of batch.actions) settleWaiting(ctx, batch.id, a.id, now, effects, affected);
+    return { result: 'inserted', effects: conclude(ctx, affected, now, effects) };
+  })();
+}
+
+export function knownActions(ctx: StoreCtx, refs: readonly Dependency[]): Set<string> {
+  const known = new Set<string>();
+  for (const r of refs) if (ctx.s.actionExists.get(r.batch, r.action)) known.add(actionKey(r.batch, r.action));
+  return known;
+}
+
+export function replyidHolders(ctx: StoreCtx, batchId: string, replyids: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of replyids) {
+    const holder = r === '' ? undefined : ctx.s.replyidHolder.get(r, batchId);
+    if (holder) out.set(r, holder.batch_id);
+  }
+  return out;
+}

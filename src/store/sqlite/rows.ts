@@ -1,0 +1,116 @@
+import type { ActionState, BatchState, Message, Reply, TriggerPayload, TriggerRun } from '../types.js';
+
+/** An `actions` row as SQLite returns it (snake_case, integers for booleans). */
+export interface ActionRow {
+  batch_id: string;
+  id: string;
+  primary_id: string;
+  plugin: string | null;
+  state: ActionState;
+  operation: string;
+  hostid: string;
+  userid: string;
+  replyid: string;
+  interactive: number;
+  document: string;
+  waiting_on: number;
+  runnable_at: number | null;
+  attempts: number;
+  recovery: number;
+  retval: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  rewritten: number;
+  queue_seq: number;
+  submitted: string | null;
+  placeholder: number;
+  retry_base: number;
+}
+
+export interface BatchRow {
+  id: string;
+  state: BatchState;
+  document: string;
+  digest: string;
+  source: string;
+  received_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  context: string | null;
+}
+
+export interface ReplyRow {
+  seq: number;
+  replyid: string;
+  batch_id: string;
+  action_id: string;
+  operation: string;
+  status: 'success' | 'failure';
+  retval: string;
+  message: string;
+  at: number;
+  mirrored: number;
+}
+
+export interface TriggerRow {
+  id: number;
+  trigger: string;
+  event: string;
+  payload: string;
+  state: TriggerRun['state'];
+  attempts: number;
+  next_at: number;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface MessageRow {
+  seq: number;
+  at: number;
+  level: Message['level'];
+  source: string;
+  batch_id: string | null;
+  action_id: string | null;
+  text: string;
+}
+
+export interface DepRow {
+  dep_batch_id: string;
+  dep_action_id: string;
+}
+
+export interface DependentRow {
+  batch_id: string;
+  action_id: string;
+}
+
+export const toTriggerRun = (r: TriggerRow): TriggerRun => ({
+  id: r.id,
+  trigger: r.trigger,
+  event: r.event as TriggerRun['event'],
+  payload: JSON.parse(r.payload) as TriggerPayload,
+  state: r.state,
+  attempts: r.attempts,
+  nextAt: r.next_at,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+export const toReply = (r: ReplyRow): Reply => ({
+  seq: r.seq,
+  replyid: r.replyid,
+  batch: r.batch_id,
+  action: r.action_id,
+  operation: r.operation,
+  status: r.status,
+  retval: r.retval,
+  message: r.message,
+  at: r.at,
+});
+
+export const toMessage = (r: MessageRow): Message => ({ seq: r.seq, at: r.at, level: r.level, source: r.source, batch: r.batch_id, action: r.action_id, text: r.text });

@@ -1,0 +1,160 @@
+import type { Database } from 'better-sqlite3';
+import type { ActionRow, BatchRow, DependentRow, DepRow, MessageRow, ReplyRow, TriggerRow } from './rows.js';
+
+type Id = [batch: string, id: string];
+
+export interface NewActionParams {
+  batch_id: string;
+  id: string;
+  queue_seq: number;
+  primary_id: string;
+  plugin: string | null;
+  rewritten: number;
+  operation: string;
+  hostid: string;
+  userid: string;
+  replyid: string;
+  interactive: number;
+  document: string;
+  now: number;
+}
+
+/** A prepared statement typed by its parameters `P` and the row `R` it returns. */
+export interface Stmt<P extends unknown[], R> {
+  run(...params: P): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
+/**
+ * Every statement the store runs, prepared once and typed by its parameters and row, so that
+ * no caller casts what SQLite returns. `main` is the store's connection; `dir` is the simulated
+ * directory's own (see SqliteStore).
+ */
+export function prepareStatements(main: Database, dir: Database) {
+  // The one place a statement gets its types: each is declared with its parameters and row.
+  const p = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> => main.prepare(sql) as unknown as Stmt<P, R>;
+  const d = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> => dir.prepare(sql) as unknown as Stmt<P, R>;
+  return {
+    // ---- batches
+    batchDigest: p<[string], { digest: string }>('SELECT digest FROM batches WHERE id = ?'),
+    batch: p<[string], BatchRow>('SELECT * FROM batches WHERE id = ?'),
+    insertBatch: p<[id: string, document: string, digest: string, source: string, context: string, received: number, updated: number]>(
+      `INSERT INTO batches (id, state, document, digest, source, context, received_at, updated_at) VALUES (?, 'received', ?, ?, ?, ?, ?, ?)`,
+    ),
+    batchState: p<[string], { state: BatchRow['state'] }>('SELECT state FROM batches WHERE id = ?'),
+    setBatchState: p<[state: string, now: number, finished: number | null, id: string]>('UPDATE batches SET state = ?, updated_at = ?, finished_at = ? WHERE id = ?'),
+    startBatch: p<[now: number, id: string]>(`UPDATE batches SET state = 'running', updated_at = ? WHERE id = ? AND state = 'received'`),
+    batchTally: p<[string], { open: number; bad: number }>(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
+        coalesce(sum(state IN ('failed', 'skipped')), 0) AS bad FROM actions WHERE batch_id = ?`),
+    // ---- actions
+    insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
+        VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, 'waiting', @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
+    action: p<Id, ActionRow>('SELECT * FROM actions WHERE batch_id = ? AND id = ?'),
+    actionExists: p<Id, { one: number }>('SELECT 1 AS one FROM actions WHERE batch_id = ? AND id = ?'),
+    deleteAction: p<Id>('DELETE FROM actions WHERE batch_id = ? AND id = ?'),
+    primaryRows: p<[batch: string, primary: string], ActionRow>('SELECT * FROM actions WHERE batch_id = ? AND primary_id = ? ORDER BY queue_seq'),
+    batchActions: p<[string], ActionRow>('SELECT * FROM actions WHERE batch_id = ? ORDER BY queue_seq, id'),
+    replyidHolder: p<[replyid: string, batch: string], { batch_id: string }>(`SELECT batch_id FROM actions WHERE replyid = ? AND replyid <> '' AND batch_id <> ? LIMIT 1`),
+    findAction: p<[string], { batch_id: string }>('SELECT batch_id FROM actions WHERE id = ? ORDER BY batch_id'),
+    maxQueueSeq: p<[], { m: number }>('SELECT coalesce(max(queue_seq), 0) AS m FROM actions'),
+    hosts: p<[], { hostid: string }>('SELECT DISTINCT hostid FROM actions'),
+    // ---- dependencies
+    insertDep: p<[batch: string, action: string, depBatch: string, depAction: string]>(
+      'INSERT OR IGNORE INTO dependencies (batch_id, action_id, dep_batch_id, dep_action_id) VALUES (?, ?, ?, ?)',
+    ),
+    deleteDeps: p<Id>('DELETE FROM dependencies WHERE batch_id = ? AND action_id = ?'),
+    depsOf: p<Id, DepRow>('SELECT dep_batch_id, dep_action_id FROM dependencies WHERE batch_id = ? AND action_id = ?'),
+    dependents: p<Id, DependentRow>('SELECT batch_id, action_id FROM dependencies WHERE dep_batch_id = ? AND dep_action_id = ?'),
+    batchDeps: p<[string], { action_id: string } & DepRow>('SELECT action_id, dep_batch_id, dep_action_id FROM dependencies WHERE batch_id = ?'),
+    // ---- progress
+    setWaiting: p<[waiting: number, waiting2: number, waiting3: number, now: number, batch: string, id: string]>(`UPDATE actions SET waiting_on = ?,
+        state = CASE WHEN ? = 0 THEN 'ready' ELSE 'waiting' END, runnable_at = CASE WHEN ? = 0 THEN 0 ELSE NULL END, updated_at = ? WHERE batch_id = ? AND id = ?`),
+    setPlaceholderWaiting: p<[waiting: number, now: number, batch: string, id: string]>(
+      `UPDATE actions SET waiting_on = ?, state = 'waiting', runnable_at = NULL, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    decrementWaiting: p<[now: number, batch: string, id: string], { waiting_on: number; placeholder: number }>(
+      `UPDATE actions SET waiting_on = waiting_on - 1, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'waiting' RETURNING waiting_on, placeholder`,
+    ),
+    makeReadyFromRunning: p<[now: number, batch: string, id: string]>(
+      `UPDATE actions SET state = 'ready', runnable_at = 0, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'running'`,
+    ),
+    makeReady: p<[now: number, batch: string, id: string]>(`UPDATE actions SET state = 'ready', runnable_at = 0, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'waiting'`),
+    finalize: p<[state: string, retval: string, error: string | null, finished: number, now: number, batch: string, id: string]>(
+      `UPDATE actions SET state = ?, retval = ?, last_error = ?, runnable_at = NULL, recovery = 0, finished_at = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    retrying: p<[retval: string, error: string, at: number, now: number, batch: string, id: string]>(
+      `UPDATE actions SET state = 'retrying', retval = ?, last_error = ?, runnable_at = ?, recovery = 0, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    // ---- claiming and running
+    runningByHost: p<[], { hostid: string; n: number }>(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' GROUP BY hostid`),
+    runnable: p<[host: string, now: number, limit: number], ActionRow>(
+      `SELECT * FROM actions WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`,
+    ),
+    claimRun: p<[started: number, now: number, batch: string, id: string]>(
+      `UPDATE actions SET state = 'running', attempts = attempts + 1, rewritten = 1, runnable_at = NULL, started_at = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    claimRewrite: p<[started: number, now: number, batch: string, id: string]>(
+      `UPDATE actions SET state = 'running', runnable_at = NULL, started_at = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    runAfterRewrite: p<[now: number, batch: string, id: string], ActionRow>(
+      `UPDATE actions SET rewritten = 1, attempts = attempts + 1, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'running' RETURNING *`,
+    ),
+    // A held action waits like a retry (and is looked at again when due), its reason in last_error.
+    hold: p<[at: number, error: string, now: number, batch: string, id: string]>(
+      `UPDATE actions SET state = 'retrying', runnable_at = ?, last_error = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    replaceAction: p<[document: string, operation: string, hostid: string, userid: string, interactive: number, plugin: string | null, placeholder: number, now: number, batch: string, id: string]>(
+      // `submitted` keeps the first document: SQLite reads the old row on the right-hand side.
+      `UPDATE actions SET submitted = coalesce(submitted, document), document = ?, operation = ?, hostid = ?, userid = ?, interactive = ?, plugin = ?,
+        placeholder = ?, rewritten = 1, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    restoreSubmitted: p<[operation: string, hostid: string, userid: string, interactive: number, now: number, batch: string, id: string]>(
+      `UPDATE actions SET document = coalesce(submitted, document), submitted = NULL, operation = ?, hostid = ?, userid = ?, interactive = ?, plugin = NULL,
+        placeholder = 0, rewritten = 0, state = 'waiting', retval = NULL, last_error = NULL, finished_at = NULL, runnable_at = NULL, recovery = 0,
+        retry_base = attempts, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    requeue: p<[now: number, batch: string, id: string]>(`UPDATE actions SET state = 'waiting', retval = NULL, last_error = NULL, finished_at = NULL,
+        runnable_at = NULL, retry_base = attempts, updated_at = ? WHERE batch_id = ? AND id = ?`),
+    nextRetry: p<[], { t: number | null }>(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying'`),
+    recover: p<[now: number]>(`UPDATE actions SET state = 'ready', runnable_at = 0, recovery = rewritten, updated_at = ? WHERE state = 'running'`),
+    // ---- replies and messages
+    insertReply: p<[replyid: string, batch: string, action: string, operation: string, status: string, retval: string, message: string, at: number], ReplyRow>(
+      'INSERT OR IGNORE INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *',
+    ),
+    replied: p<[string], { one: number }>('SELECT 1 AS one FROM replies WHERE replyid = ?'),
+    unmirrored: p<[], ReplyRow>('SELECT * FROM replies WHERE mirrored = 0 ORDER BY seq'),
+    markMirrored: p<[number]>('UPDATE replies SET mirrored = 1 WHERE seq = ?'),
+    replies: p<[after: number, limit: number], ReplyRow>('SELECT * FROM replies WHERE seq > ? ORDER BY seq LIMIT ?'),
+    postMessage: p<[at: number, level: string, source: string, batch: string | null, action: string | null, text: string]>(
+      'INSERT INTO messages (at, level, source, batch_id, action_id, text) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    messages: p<[since: number, limit: number], MessageRow>('SELECT * FROM messages WHERE at >= ? ORDER BY seq DESC LIMIT ?'),
+    // ---- trigger runs
+    queueTrigger: p<[trigger: string, event: string, payload: string, next: number, created: number]>(
+      `INSERT INTO trigger_runs (trigger, event, payload, state, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
+    ),
+    dueTriggers: p<[now: number, limit: number], TriggerRow>(`SELECT * FROM trigger_runs WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
+    claimTrigger: p<[number]>(`UPDATE trigger_runs SET state = 'running', attempts = attempts + 1 WHERE id = ?`),
+    triggerDone: p<[now: number, id: number]>(`UPDATE trigger_runs SET state = 'succeeded', last_error = NULL, finished_at = ? WHERE id = ?`),
+    triggerRetry: p<[error: string, next: number, id: number]>(`UPDATE trigger_runs SET state = 'pending', last_error = ?, next_at = ? WHERE id = ?`),
+    triggerFailed: p<[error: string, now: number, id: number]>(`UPDATE trigger_runs SET state = 'failed', last_error = ?, finished_at = ? WHERE id = ?`),
+    nextTrigger: p<[], { t: number | null }>(`SELECT min(next_at) AS t FROM trigger_runs WHERE state = 'pending'`),
+    recoverTriggers: p<[]>(`UPDATE trigger_runs SET state = 'pending' WHERE state = 'running'`),
+    triggerRuns: p<[number], TriggerRow>('SELECT * FROM trigger_runs ORDER BY id DESC LIMIT ?'),
+    // ---- the simulated directory (its own connection, but for the dumps)
+    dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+    dirPut: d<[host: string, user: string, data: string]>(
+      'INSERT INTO directory_accounts (hostid, userid, data) VALUES (?, ?, ?) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data',
+    ),
+    dirDelete: d<[host: string, user: string]>('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+    dirHasGroup: d<[host: string, group: string], { one: number }>('SELECT 1 AS one FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+    dirPutGroup: d<[host: string, group: string]>('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
+    dirDeleteGroup: d<[host: string, group: string]>('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+    dirAccounts: d<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
+    dirAll: p<[], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts ORDER BY hostid, userid'),
+    dirHost: p<[string], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,217 @@
+import Database, { type Database as Db } from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Dependency } from '../../batch/index.js';
+import { TmonError } from '../../errors.js';
+import { migrate } from '../migrate.js';
+import type {
+  ActionResult,
+  BatchDetail,
+  BatchFilter,
+  BatchSummary,
+  ClaimedAction,
+  DirectoryDump,
+  DirectoryTx,
+  Effects,
+  InsertOutcome,
+  Message,
+  NewBatch,
+  NewMessage,
+  OperatorResult,
+  Reply,
+  RewriteApplied,
+  RewriteDecision,
+  Store,
+  StoreEvent,
+  TriggerRun,
+} from '../types.js';
+import type { RepliesMode, StoreCtx } from './context.js';
+import { directoryDump, directoryTx } from './directory.js';
+import { claimRunnable, completeActions } from './execution.js';
+import { insertBatch, knownActions, replyidHolders } from './ingest.js';
+import { batchDetail, listBatches } from './inspection.js';
+import { cancelBatch, retryAction } from './operators.js';
+import { applyRewrites, releaseRewrites } from './rewrites.js';
+import { toMessage, toReply, toTriggerRun } from './rows.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { claimTriggerRuns, finishTriggerRun, queueRuns } from './trigger-runs.js';
+
+export interface SqliteStoreOptions {
+  /** `action`: a replyid is answered when its action is final; `tree`: when it and all it led to are. */
+  repliesMode?: RepliesMode;
+  /**
+   * The triggers an event starts (contract §8), by name. Their runs are queued in the same
+   * transaction as the state change that raised the event, so none is lost or repeated.
+   */
+  triggersFor?: (event: StoreEvent) => string[];
+  /** Refuse to create the database: opening a home where the daemon never ran is an error. */
+  mustExist?: boolean;
+  /** Open for reading only (the CLI's status commands): never blocks or slows the daemon. Implies mustExist. */
+  readonly?: boolean;
+  /**
+   * `FULL` (default): a transaction is on disk when commit returns, so an inbox file is only
+   * deleted once its batch would survive a power cut. `NORMAL` survives a killed process but
+   * may lose the last transactions to a power cut; faster.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+/**
+ * The SQLite store: one file, WAL journal, one writer (the daemon), any number of readers. Each
+ * concern lives in its own module of this folder; this class holds the connection and answers
+ * the `Store` interface with them.
+ */
+export class SqliteStore implements Store {
+  readonly db: Db;
+  /**
+   * The simulated directory's own connection to the same file, with `synchronous = NORMAL`:
+   * it stands in for an external system, so its writes need not each wait for the disk. They
+   * are on disk no later than the next FULL commit of an action's result (the WAL is one
+   * sequence), and a recovery re-checks the directory anyway.
+   */
+  private readonly dirDb: Db;
+  private readonly s: Statements;
+  private readonly ctx: StoreCtx;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    if (options.readonly || options.mustExist) {
+      if (!existsSync(path)) throw new TmonError('STORE_MISSING', `no database at ${path}: the daemon has not run on this home yet`);
+    } else mkdirSync(dirname(path), { recursive: true });
+    // A reader opens read-write but query-only: SQLite's read-only mode cannot open a WAL
+    // database whose shared-memory file is missing, and query_only refuses every write anyway.
+    this.db = new Database(path, { fileMustExist: options.readonly ?? false });
+    this.db.pragma('busy_timeout = 5000');
+    if (options.readonly) this.db.pragma('query_only = ON');
+    else {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      this.db.pragma('foreign_keys = ON');
+      migrate(this.db);
+    }
+    if (options.readonly || path === ':memory:') this.dirDb = this.db;
+    else {
+      this.dirDb = new Database(path);
+      this.dirDb.pragma('busy_timeout = 5000');
+      this.dirDb.pragma('synchronous = NORMAL');
+    }
+    this.s = prepareStatements(this.db, this.dirDb);
+    let queueSeq = options.readonly ? 0 : (this.s.maxQueueSeq.get()?.m ?? 0);
+    this.ctx = {
+      db: this.db,
+      s: this.s,
+      repliesMode: options.repliesMode ?? 'action',
+      triggersFor: options.triggersFor ?? (() => []),
+      nextQueueSeq: () => ++queueSeq,
+      hosts: new Set(options.readonly ? [] : this.s.hosts.all().map((r) => r.hostid)),
+    };
+  }
+
+  // ---- batches in
+  async insertBatch(batch: NewBatch): Promise<InsertOutcome> {
+    return insertBatch(this.ctx, batch);
+  }
+  async knownActions(refs: readonly Dependency[]): Promise<Set<string>> {
+    return knownActions(this.ctx, refs);
+  }
+  async replyidHolders(batchId: string, replyids: readonly string[]): Promise<Map<string, string>> {
+    return replyidHolders(this.ctx, batchId, replyids);
+  }
+
+  // ---- running
+  async claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite = false): Promise<ClaimedAction[]> {
+    return claimRunnable(this.ctx, now, capacity, max, rewrite);
+  }
+  async applyRewrites(decisions: readonly RewriteDecision[], holdMs = 5000): Promise<RewriteApplied> {
+    return applyRewrites(this.ctx, decisions, holdMs);
+  }
+  async releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void> {
+    releaseRewrites(this.ctx, refs);
+  }
+  async completeAction(batchId: string, actionId: string, result: ActionResult): Promise<Effects> {
+    return completeActions(this.ctx, [{ batchId, actionId, result }]);
+  }
+  async completeActions(results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>): Promise<Effects> {
+    return completeActions(this.ctx, results);
+  }
+  async nextRetryAt(): Promise<number | null> {
+    return this.s.nextRetry.get()?.t ?? null;
+  }
+  async recoverRunning(): Promise<number> {
+    return this.s.recover.run(Date.now()).changes;
+  }
+
+  // ---- replies and messages
+  async unmirroredReplies(): Promise<Reply[]> {
+    return this.s.unmirrored.all().map(toReply);
+  }
+  async markMirrored(seqs: readonly number[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const s of seqs) this.s.markMirrored.run(s);
+    })();
+  }
+  async replies(after = 0, limit = 1000): Promise<Reply[]> {
+    return this.s.replies.all(after, limit).map(toReply);
+  }
+  async postMessage(m: NewMessage, events: readonly StoreEvent[] = []): Promise<void> {
+    this.db.transaction(() => {
+      const now = m.at ?? Date.now();
+      this.s.postMessage.run(now, m.level, m.source, m.batch, m.action, m.text);
+      queueRuns(this.ctx, events, now);
+    })();
+  }
+  async messages(options: { since?: number; limit?: number } = {}): Promise<Message[]> {
+    return this.s.messages
+      .all(options.since ?? 0, options.limit ?? 1000)
+      .reverse()
+      .map(toMessage);
+  }
+
+  // ---- trigger runs
+  async claimTriggerRuns(now: number, max: number): Promise<TriggerRun[]> {
+    return claimTriggerRuns(this.ctx, now, max);
+  }
+  async finishTriggerRun(id: number, result: { ok: true } | { ok: false; error: string; retryAt: number | null }): Promise<void> {
+    finishTriggerRun(this.ctx, id, result);
+  }
+  async nextTriggerAt(): Promise<number | null> {
+    return this.s.nextTrigger.get()?.t ?? null;
+  }
+  async recoverTriggerRuns(): Promise<number> {
+    return this.s.recoverTriggers.run().changes;
+  }
+  async triggerRuns(limit = 100): Promise<TriggerRun[]> {
+    return this.s.triggerRuns.all(limit).map(toTriggerRun);
+  }
+
+  // ---- inspection
+  async listBatches(filter: BatchFilter = {}): Promise<BatchSummary[]> {
+    return listBatches(this.ctx, filter);
+  }
+  async batchDetail(id: string): Promise<BatchDetail | undefined> {
+    return batchDetail(this.ctx, id);
+  }
+  async findAction(actionId: string): Promise<string[]> {
+    return this.s.findAction.all(actionId).map((r) => r.batch_id);
+  }
+
+  // ---- the simulated directory
+  async withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T): Promise<T> {
+    return this.dirDb.transaction(() => fn(directoryTx(this.s, hostid)))();
+  }
+  async directory(hostid?: string): Promise<DirectoryDump> {
+    return directoryDump(this.s, hostid);
+  }
+
+  // ---- operators
+  async retryAction(batchId: string, actionId: string, note: string): Promise<OperatorResult> {
+    return retryAction(this.ctx, batchId, actionId, note);
+  }
+  async cancelBatch(batchId: string, note: string): Promise<OperatorResult> {
+    return cancelBatch(this.ctx, batchId, note);
+  }
+
+  async close(): Promise<void> {
+    if (this.dirDb !== this.db) this.dirDb.close();
+    this.db.close();
+  }
+}
