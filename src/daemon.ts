@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from './config/index.js';
 import { connectorsFor } from './connectors/index.js';
-import { Engine, Inbox } from './engine/index.js';
+import { CommandRunner, Engine, Inbox } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
 import { createLogger } from './log.js';
 import { PluginHost } from './plugins/index.js';
@@ -22,6 +22,8 @@ export interface RunningDaemon {
   engine: Engine;
   inbox: Inbox;
   store: SqliteStore;
+  /** Operators' commands, applied in the daemon (the CLI's queue, the HTTP API). */
+  commands: CommandRunner;
   /** Stops taking work, lets running actions finish (up to the grace period), closes. */
   stop(): Promise<void>;
 }
@@ -63,8 +65,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await engine.start();
   await triggers.start();
   inbox.start();
-  // Operators' retries and cancels are written by another process, and a rejected file queues
-  // trigger runs outside the engine: look for work now and then.
+  const commands = new CommandRunner(store, engine, logger);
+  commands.start();
+  // The CLI queues operators' commands while this heartbeat is fresh, and applies them itself otherwise.
+  const startedAt = Date.now();
+  await store.heartbeat(process.pid, startedAt);
+  const heartbeat = setInterval(() => void store.heartbeat(process.pid, startedAt).catch((err: Error) => logger.warn(`heartbeat: ${err.message}`)), 1000);
+  // A rejected file queues trigger runs outside the engine, and retries fall due: look now and then.
   const poll = setInterval(() => {
     engine.wake();
     triggers.wake();
@@ -76,11 +83,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     (stopping ??= (async () => {
       logger.info('stopping: no new work; waiting for running actions');
       clearInterval(poll);
+      clearInterval(heartbeat);
+      commands.stop();
       await inbox.stop();
       const drained = await engine.stop(config.shutdownGraceMs);
       await triggers.stop(Math.min(config.shutdownGraceMs, 5000));
       if (!drained) logger.warn(`actions still running after ${config.shutdownGraceMs} ms; they run again at the next start`);
       await plugins.close();
+      await store.leave(process.pid);
       await store.close();
       logger.info('tmon daemon stopped');
       await new Promise<void>((resolve) => {
@@ -88,5 +98,5 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         logger.end();
       });
     })());
-  return { layout, config, engine, inbox, store, stop };
+  return { layout, config, engine, inbox, store, commands, stop };
 }

@@ -3,6 +3,7 @@ import { DEFAULTS, TRIGGER_TIMEOUT_MS } from './defaults.js';
 import { ConfigError } from './error.js';
 import { crossKeyRules } from './rules.js';
 import { describe, validateSchema } from './schema.js';
+import type { EventType } from '../events.js';
 import type { Config, RetryPolicy, TargetOverrides, TriggerConfig } from './types.js';
 
 /**
@@ -31,9 +32,9 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, t.script ? { ...t, script: resolve(baseDir, t.script) } : t]),
     ),
-    triggers: ((data.triggers ?? []) as Array<Partial<TriggerConfig> & { filter?: Record<string, string | string[]> }>).map((t) => ({
+    triggers: ((data.triggers ?? []) as Array<Partial<TriggerConfig> & { event?: EventType | EventType[]; filter?: Record<string, string | string[]> }>).map((t) => ({
       name: t.name ?? basename(t.script!, extname(t.script!)),
-      event: t.event!,
+      events: typeof t.event === 'string' ? [t.event] : [...t.event!],
       script: resolve(baseDir, t.script!),
       args: t.args ?? [],
       format: t.format ?? 'json',

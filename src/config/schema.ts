@@ -45,7 +45,7 @@ export const SCHEMA = {
         required: ['event', 'script'],
         properties: {
           name: { type: 'string', minLength: 1 },
-          event: { enum: [...EVENT_TYPES] },
+          event: { anyOf: [{ enum: [...EVENT_TYPES] }, { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...EVENT_TYPES] } }] },
           script: { type: 'string', minLength: 1 },
           args: { type: 'array', items: { type: 'string' } },
           format: { enum: ['kvgroup', 'json', 'xml'] },
@@ -94,7 +94,9 @@ export function describe(e: ErrorObject): string {
     case 'enum':
       return `${keyPath(e.instancePath)}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'anyOf':
-      return `${keyPath(e.instancePath)}: must be a plugin name, a list of plugin names, or null`;
+      return /\/event$/.test(e.instancePath)
+        ? `${keyPath(e.instancePath)}: must be an event name or a list of event names: ${EVENT_TYPES.join(', ')}`
+        : `${keyPath(e.instancePath)}: must be a plugin name, a list of plugin names, or null`;
     default:
       return `${keyPath(e.instancePath)}: ${e.message ?? 'is not valid'}`;
   }

@@ -30,7 +30,8 @@ export type PayloadFormat = 'kvgroup' | 'json' | 'xml';
 export interface TriggerConfig {
   /** What `tmon triggers test NAME` calls it: given, or the script's file name without extension. */
   name: string;
-  event: EventType;
+  /** The events it runs on: one name or several in the config file. */
+  events: EventType[];
   script: string;
   args: string[];
   format: PayloadFormat;

@@ -5,3 +5,4 @@ export { Rewriter, batchAround } from './rewriter.js';
 export { dryRunRewrite } from './dry-run.js';
 export { retryDelay } from './backoff.js';
 export * from './connector.js';
+export { CommandRunner, COMMAND_POLL_MS } from './commands.js';

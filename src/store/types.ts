@@ -195,6 +195,26 @@ export interface Effects {
 /** What an operator's retry or cancel did, or why it was refused. */
 export type OperatorResult = { ok: true; actions: string[]; effects: Effects } | { ok: false; reason: string };
 
+/** An operator's command, queued for the running daemon (contract §7). */
+export type OperatorCommand = { kind: 'retry'; batch: string; action: string; note: string } | { kind: 'cancel'; batch: string; note: string };
+
+/** What a command came to, as the CLI reads it back. */
+export type CommandOutcome = { ok: true; actions: string[] } | { ok: false; reason: string };
+
+export interface QueuedCommand {
+  id: number;
+  command: OperatorCommand;
+  state: 'pending' | 'done';
+  outcome: CommandOutcome | null;
+}
+
+/** The daemon working on a store, as it last said. */
+export interface DaemonPresence {
+  pid: number;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
 export interface BatchSummary {
   id: string;
   state: BatchState;
@@ -305,6 +325,8 @@ export interface Store {
   /** At start: runs left running are pending again (a finished one is never repeated). */
   recoverTriggerRuns(): Promise<number>;
   triggerRuns(limit?: number): Promise<TriggerRun[]>;
+  /** What a trigger script would read for this event: it, and what the store knows of its action and batch. */
+  triggerPayload(event: StoreEvent): Promise<TriggerPayload>;
   messages(options?: { since?: number; limit?: number }): Promise<Message[]>;
   listBatches(filter?: BatchFilter): Promise<BatchSummary[]>;
   batchDetail(id: string): Promise<BatchDetail | undefined>;
@@ -320,5 +342,17 @@ export interface Store {
   /** Cancels everything of the batch that is neither running nor final. */
   cancelBatch(batchId: string, note: string): Promise<OperatorResult>;
   directory(hostid?: string): Promise<DirectoryDump>;
+  /** Queues an operator's command for the running daemon; returns its id. */
+  queueCommand(command: OperatorCommand): Promise<number>;
+  /** Commands not yet applied, oldest first. */
+  pendingCommands(): Promise<QueuedCommand[]>;
+  finishCommand(id: number, outcome: CommandOutcome): Promise<void>;
+  command(id: number): Promise<QueuedCommand | undefined>;
+  /** The daemon says it is alive (called at start and every second). */
+  heartbeat(pid: number, startedAt: number): Promise<void>;
+  /** The daemon leaves (a clean stop). */
+  leave(pid: number): Promise<void>;
+  /** Who runs on this store, if anyone said so. */
+  presence(): Promise<DaemonPresence | undefined>;
   close(): Promise<void>;
 }

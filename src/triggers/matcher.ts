@@ -5,7 +5,7 @@ import type { StoreEvent } from '../store/index.js';
 export function triggersFor(triggers: readonly TriggerConfig[]): (event: StoreEvent) => string[] {
   return (event) =>
     triggers
-      .filter((t) => t.event === event.type)
+      .filter((t) => t.events.includes(event.type))
       .filter((t) => !t.filter.hostid || (event.hostid !== undefined && t.filter.hostid.includes(event.hostid)))
       .filter((t) => !t.filter.operation || (event.operation !== undefined && t.filter.operation.includes(event.operation)))
       .map((t) => t.name);

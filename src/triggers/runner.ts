@@ -1,7 +1,7 @@
 import type { Config, TriggerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { minimalEnv, runProcess, stderrTail } from '../plugins/child-process.js';
-import type { Store, StoreEvent, TriggerRun } from '../store/index.js';
+import type { Store, TriggerPayload, TriggerRun } from '../store/index.js';
 import { WorkLoop } from '../engine/work-loop.js';
 import { renderPayload } from './payload.js';
 
@@ -15,7 +15,7 @@ export interface ScriptOutcome {
 }
 
 /** Runs a trigger's script once with the event on stdin. Never throws. */
-export async function runTriggerScript(trigger: TriggerConfig, event: StoreEvent, attempt: number): Promise<ScriptOutcome> {
+export async function runTriggerScript(trigger: TriggerConfig, event: TriggerPayload, attempt: number): Promise<ScriptOutcome> {
   const r = await runProcess({
     command: trigger.script,
     args: trigger.args,

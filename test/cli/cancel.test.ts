@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { tmon } from '../helpers/cli.js';
@@ -45,6 +45,13 @@ describe('tmon cancel', () => {
         ['rl1', 'failure', 'canceled by an operator (request withdrawn)'],
         ['ra', 'failure', 'skipped: it waits for action LEAVER-1_1 of batch LEAVER-1, which was canceled'],
       ]);
+      // Applied by the running daemon: the reply files follow without a restart.
+      const outbox = join(home, 'outbox');
+      await waitFor('the reply files', () => {
+        const text = readdirSync(outbox).map((f) => readFileSync(join(outbox, f), 'utf8')).join('');
+        return ['"rl0"', '"rl1"', '"ra"'].every((r) => text.includes(`"reply" ${r}`));
+      });
+      expect(readFileSync(join(home, 'logs', 'tmon.log'), 'utf8')).toContain('operator cancel: LEAVER-1_0, LEAVER-1_1');
       const again = t('cancel', 'LEAVER-1');
       expect(again.status).toBe(1);
       expect(again.stderr).toBe('tmon: batch LEAVER-1 is canceled; nothing is left to cancel\n');

@@ -26,6 +26,7 @@ describe('SQLite specifics', () => {
       { version: 2, name: 'running-indexes' },
       { version: 3, name: 'received-index' },
       { version: 4, name: 'rewrite-at-dispatch' },
+      { version: 5, name: 'operator-commands' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();

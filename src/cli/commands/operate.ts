@@ -1,28 +1,58 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
 import { homeLayout } from '../../home.js';
-import { SqliteStore, type OperatorResult } from '../../store/index.js';
-import { resolveHome, type GlobalOptions } from '../context.js';
+import { SqliteStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
+import { triggersFor } from '../../triggers/index.js';
+import { cliConfig, resolveHome, type GlobalOptions } from '../context.js';
 import { json } from '../format.js';
 import { writeOut } from '../output.js';
 
-/**
- * Operators' writes: they go straight into the store, in one transaction each, while the
- * daemon runs (it picks the change up within `inboxSweepMs`). Both are recorded on the
- * message board.
- */
-async function withWriteStore<T>(opts: GlobalOptions, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const layout = homeLayout(resolveHome(opts));
-  // A home where the daemon never ran is an error, not a new database.
-  const store = new SqliteStore(layout.db, { mustExist: true });
+/** How long the CLI waits for the running daemon to apply a command it queued. */
+const APPLY_WAIT_MS = 10_000;
+/** A heartbeat older than this means no daemon is working on the store. */
+const STALE_MS = 5000;
+
+const alive = (pid: number): boolean => {
   try {
-    return await fn(store);
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Operators' writes go through the running daemon, so that their replies, outbox files and
+ * triggers follow at once (contract §7): the command is queued in the store and the daemon
+ * applies it. With no daemon running it is applied here, with the config's trigger and reply
+ * settings; its reply files are written at the daemon's next start.
+ */
+async function operate(opts: GlobalOptions & { config?: string }, build: (store: SqliteStore) => Promise<OperatorCommand>): Promise<CommandOutcome> {
+  const layout = homeLayout(resolveHome(opts));
+  const config = cliConfig(opts);
+  // A home where the daemon never ran is an error, not a new database.
+  const store = new SqliteStore(layout.db, { mustExist: true, repliesMode: config.replies.mode, triggersFor: triggersFor(config.triggers) });
+  try {
+    const command = await build(store);
+    const daemon = await store.presence();
+    if (daemon && Date.now() - daemon.heartbeatAt < STALE_MS && alive(daemon.pid)) {
+      const id = await store.queueCommand(command);
+      const deadline = Date.now() + APPLY_WAIT_MS;
+      while (Date.now() < deadline) {
+        const c = await store.command(id);
+        if (c?.outcome) return c.outcome;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new TmonError('CLI_NOT_APPLIED', `the daemon (pid ${daemon.pid}) has not applied the ${command.kind} within ${APPLY_WAIT_MS / 1000} s; it stays queued`);
+    }
+    const r = command.kind === 'retry' ? await store.retryAction(command.batch, command.action, command.note) : await store.cancelBatch(command.batch, command.note);
+    return r.ok ? { ok: true, actions: r.actions } : r;
   } finally {
     await store.close();
   }
 }
 
-function report(result: OperatorResult, asJson: boolean | undefined, what: string): Promise<void> {
+function report(result: CommandOutcome, asJson: boolean | undefined, what: string): Promise<void> {
   if (!result.ok) throw new TmonError('CLI_REFUSED', result.reason);
   return writeOut(asJson ? json({ [what]: result.actions }) : `${what}: ${result.actions.length ? result.actions.join(', ') : 'nothing'}\n`);
 }
@@ -30,25 +60,22 @@ function report(result: OperatorResult, asJson: boolean | undefined, what: strin
 export function registerRetry(program: Command): void {
   program
     .command('retry')
-    .description('queue a failed action again, with the actions that were skipped because of it')
+    .description('queue a failed action again, with the actions that were skipped because of it; it goes through its plugin again')
     .argument('<action>', 'the action id, or BATCH/ACTION when several batches have an action of that id')
     .option('--note <text>', 'why, for the message board')
+    .option('--config <file>', 'the config file, when no daemon runs (default: tmon.config.json in the home folder)')
     .option('--json', 'print {"requeued": [...]}')
-    .addHelpText('after', '\nThe replyid of the action was already answered with the failure and is not answered again;\nthe retry\'s outcome shows in tmon status and tmon messages.')
+    .addHelpText('after', "\nThe replyid of the action was already answered with the failure and is not answered again;\nthe retry's outcome shows in tmon status and tmon messages.")
     .action(async (ref: string, opts: { note?: string; json?: boolean }, cmd: Command) => {
-      await withWriteStore(cmd.optsWithGlobals<GlobalOptions>(), async (store) => {
-        let batch: string;
-        let action = ref;
+      const outcome = await operate(cmd.optsWithGlobals<GlobalOptions & { config?: string }>(), async (store) => {
         const holders = await store.findAction(ref);
-        if (holders.length === 1) batch = holders[0]!;
-        else if (holders.length > 1) throw new TmonError('CLI_USAGE', `action ${ref} is in ${holders.length} batches (${holders.join(', ')}); say BATCH/${ref}`);
-        else {
-          const slash = ref.indexOf('/');
-          if (slash < 0) throw new TmonError('CLI_NO_INPUT', `no action ${ref}`);
-          [batch, action] = [ref.slice(0, slash), ref.slice(slash + 1)];
-        }
-        await report(await store.retryAction(batch, action, opts.note ?? ''), opts.json, 'requeued');
+        if (holders.length === 1) return { kind: 'retry', batch: holders[0]!, action: ref, note: opts.note ?? '' };
+        if (holders.length > 1) throw new TmonError('CLI_USAGE', `action ${ref} is in ${holders.length} batches (${holders.join(', ')}); say BATCH/${ref}`);
+        const slash = ref.indexOf('/');
+        if (slash < 0) throw new TmonError('CLI_NO_INPUT', `no action ${ref}`);
+        return { kind: 'retry', batch: ref.slice(0, slash), action: ref.slice(slash + 1), note: opts.note ?? '' };
       });
+      await report(outcome, opts.json, 'requeued');
     });
 }
 
@@ -58,8 +85,10 @@ export function registerCancel(program: Command): void {
     .description('cancel every action of a batch that has not started; running ones finish')
     .argument('<batch>', 'the batch id')
     .option('--note <text>', 'why, for the message board')
+    .option('--config <file>', 'the config file, when no daemon runs (default: tmon.config.json in the home folder)')
     .option('--json', 'print {"canceled": [...]}')
     .action(async (batch: string, opts: { note?: string; json?: boolean }, cmd: Command) => {
-      await withWriteStore(cmd.optsWithGlobals<GlobalOptions>(), async (store) => report(await store.cancelBatch(batch, opts.note ?? ''), opts.json, 'canceled'));
+      const outcome = await operate(cmd.optsWithGlobals<GlobalOptions & { config?: string }>(), async () => ({ kind: 'cancel', batch, note: opts.note ?? '' }));
+      await report(outcome, opts.json, 'canceled');
     });
 }

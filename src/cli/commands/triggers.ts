@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { basename, extname, resolve } from 'node:path';
+import { TRIGGER_TIMEOUT_MS, type PayloadFormat, type TriggerConfig } from '../../config/index.js';
 import { TmonError } from '../../errors.js';
-import { EVENT_TYPES, type EventType } from '../../store/index.js';
+import { EVENT_TYPES, type EventType, type TriggerPayload } from '../../store/index.js';
 import { runTriggerScript, sampleEvent, renderPayload } from '../../triggers/index.js';
 import { cliConfig, withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json } from '../format.js';
@@ -22,7 +24,7 @@ export function registerTriggers(program: Command): void {
         const runs = store ? await store.triggerRuns(Number(opts.limit)) : [];
         if (opts.json) return writeOut(json({ triggers: config.triggers, runs }));
         const head = config.triggers.length
-          ? table(['NAME', 'EVENT', 'FORMAT', 'SCRIPT'], config.triggers.map((t) => [t.name, t.event, t.format, [t.script, ...t.args].join(' ')]))
+          ? table(['NAME', 'EVENT', 'FORMAT', 'SCRIPT'], config.triggers.map((t) => [t.name, t.events.join(', '), t.format, [t.script, ...t.args].join(' ')]))
           : 'no triggers configured\n';
         const body = runs.length
           ? table(['RUN', 'TRIGGER', 'EVENT', 'STATE', 'TRIES', 'CREATED', 'LAST ERROR'], runs.map((r) => [String(r.id), r.trigger, r.event, r.state, String(r.attempts), formatTime(r.createdAt), r.lastError ?? '']))
@@ -33,29 +35,55 @@ export function registerTriggers(program: Command): void {
 
   triggers
     .command('test')
-    .description('run one trigger once with sample data and show what it did (nothing is recorded)')
-    .argument('<name>', 'the trigger name')
-    .option('--event <type>', `the sample event (default: the trigger's own): ${EVENT_TYPES.join(', ')}`)
+    .description('run a trigger once, a configured one by name or a script not configured yet (--script), and show what it did (nothing is recorded)')
+    .argument('[name]', 'the trigger name (or use --script)')
+    .option('--script <path>', 'a script to try before it goes into the config')
+    .option('--event <type>', `the event (default: the trigger's first): ${EVENT_TYPES.join(', ')}`)
+    .option('--batch <id>', "use a stored batch's data (its first action for an action event) instead of sample data")
+    .option('--format <format>', 'with --script: kvgroup, json or xml (default json)')
     .option('--json', 'print {trigger, event, input, exitCode, stdout, stderr, ok}')
-    .action(async (name: string, opts: { event?: string; json?: boolean }, cmd: Command) => {
+    .action(async (name: string | undefined, opts: { script?: string; event?: string; batch?: string; format?: string; json?: boolean }, cmd: Command) => {
       // `triggers` itself has --json and --config too; whichever got them, they are meant here.
       const all = cmd.optsWithGlobals<GlobalOptions & { config?: string; json?: boolean }>();
       opts.json ||= all.json;
-      const config = cliConfig(all);
-      const trigger = config.triggers.find((t) => t.name === name);
-      if (!trigger) throw new TmonError('CLI_NO_INPUT', `no trigger named ${name}${config.triggers.length ? ` (there are: ${config.triggers.map((t) => t.name).join(', ')})` : ''}`);
       if (opts.event && !EVENT_TYPES.includes(opts.event as EventType)) throw new TmonError('CLI_USAGE', `--event must be one of ${EVENT_TYPES.join(', ')}`);
-      const event = sampleEvent((opts.event as EventType | undefined) ?? trigger.event);
+      if (opts.format && !['kvgroup', 'json', 'xml'].includes(opts.format)) throw new TmonError('CLI_USAGE', '--format must be one of kvgroup, json, xml');
+      if (!name === !opts.script) throw new TmonError('CLI_USAGE', 'name a configured trigger, or give --script PATH');
+      let trigger: TriggerConfig;
+      if (opts.script) {
+        const script = resolve(opts.script);
+        const events = [(opts.event as EventType | undefined) ?? 'action.succeeded'];
+        trigger = { name: basename(script, extname(script)), events, script, args: [], format: (opts.format as PayloadFormat | undefined) ?? 'json', filter: {}, timeoutMs: TRIGGER_TIMEOUT_MS };
+      } else {
+        const config = cliConfig(all);
+        const found = config.triggers.find((t) => t.name === name);
+        if (!found) throw new TmonError('CLI_NO_INPUT', `no trigger named ${name}${config.triggers.length ? ` (there are: ${config.triggers.map((t) => t.name).join(', ')})` : ''}`);
+        trigger = opts.format ? { ...found, format: opts.format as PayloadFormat } : found;
+      }
+      const type = (opts.event as EventType | undefined) ?? trigger.events[0]!;
+      const event = opts.batch ? await storedEvent(all, opts.batch, type) : sampleEvent(type);
       const out = await runTriggerScript(trigger, event, 1);
       const input = renderPayload(event, trigger.format);
-      if (opts.json) await writeOut(json({ trigger: name, event: event.type, input, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, ok: out.ok }));
+      if (opts.json) await writeOut(json({ trigger: trigger.name, event: event.type, input, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, ok: out.ok }));
       else {
         await writeOut(
-          `trigger ${name}: ${out.ok ? 'ok' : `failed: ${out.error}`}\nexit code: ${out.exitCode ?? '-'}\n--- input (${trigger.format}) ---\n${input}--- stdout ---\n${out.stdout}${out.stdout.endsWith('\n') || !out.stdout ? '' : '\n'}--- stderr ---\n${out.stderr}${out.stderr.endsWith('\n') || !out.stderr ? '' : '\n'}`,
+          `trigger ${trigger.name}: ${out.ok ? 'ok' : `failed: ${out.error}`}\nexit code: ${out.exitCode ?? '-'}\n--- input (${trigger.format}) ---\n${input}--- stdout ---\n${out.stdout}${out.stdout.endsWith('\n') || !out.stdout ? '' : '\n'}--- stderr ---\n${out.stderr}${out.stderr.endsWith('\n') || !out.stderr ? '' : '\n'}`,
         );
       }
       if (!out.ok) {
-        throw new QuietExit(new TmonError('CLI_TRIGGER_FAILED', `trigger ${name} failed`));
+        throw new QuietExit(new TmonError('CLI_TRIGGER_FAILED', `trigger ${trigger.name} failed`));
       }
     });
+}
+
+/** The event as the daemon would raise it for a stored batch (its first action for an action event). */
+async function storedEvent(opts: GlobalOptions, batchId: string, type: EventType): Promise<TriggerPayload> {
+  return withReadStore(opts, async (store) => {
+    const detail = store ? await store.batchDetail(batchId) : undefined;
+    if (!store || !detail) throw new TmonError('CLI_NO_INPUT', `no batch ${batchId}`);
+    const a = detail.actions[0];
+    const about = type.startsWith('action.') || type === 'plugin.failed';
+    const base = { type, batch: batchId, state: about && a ? a.state : detail.state, at: Date.now() };
+    return store.triggerPayload(about && a ? { ...base, action: a.id, operation: a.operation, hostid: a.hostid, ...(a.lastError ? { message: a.lastError } : {}) } : base);
+  });
 }

@@ -2,6 +2,7 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-running-indexes.js';
 import * as m003 from './003-received-index.js';
 import * as m004 from './004-rewrite-at-dispatch.js';
+import * as m005 from './005-operator-commands.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, ...m002 },
   { version: 3, ...m003 },
   { version: 4, ...m004 },
+  { version: 5, ...m005 },
 ];

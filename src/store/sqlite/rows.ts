@@ -1,4 +1,4 @@
-import type { ActionState, BatchState, Message, Reply, TriggerPayload, TriggerRun } from '../types.js';
+import type { ActionState, BatchState, CommandOutcome, Message, OperatorCommand, QueuedCommand, Reply, TriggerPayload, TriggerRun } from '../types.js';
 
 /** An `actions` row as SQLite returns it (snake_case, integers for booleans). */
 export interface ActionRow {
@@ -114,3 +114,20 @@ export const toReply = (r: ReplyRow): Reply => ({
 });
 
 export const toMessage = (r: MessageRow): Message => ({ seq: r.seq, at: r.at, level: r.level, source: r.source, batch: r.batch_id, action: r.action_id, text: r.text });
+
+export interface CommandRow {
+  id: number;
+  kind: string;
+  args: string;
+  state: 'pending' | 'done';
+  result: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
+export const toCommand = (r: CommandRow): QueuedCommand => ({
+  id: r.id,
+  command: { kind: r.kind, ...(JSON.parse(r.args) as object) } as OperatorCommand,
+  state: r.state,
+  outcome: r.result === null ? null : (JSON.parse(r.result) as CommandOutcome),
+});

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { ActionRow, BatchRow, DependentRow, DepRow, MessageRow, ReplyRow, TriggerRow } from './rows.js';
+import type { ActionRow, BatchRow, CommandRow, DependentRow, DepRow, MessageRow, ReplyRow, TriggerRow } from './rows.js';
 
 type Id = [batch: string, id: string];
 
@@ -142,6 +142,16 @@ export function prepareStatements(main: Database, dir: Database) {
     nextTrigger: p<[], { t: number | null }>(`SELECT min(next_at) AS t FROM trigger_runs WHERE state = 'pending'`),
     recoverTriggers: p<[]>(`UPDATE trigger_runs SET state = 'pending' WHERE state = 'running'`),
     triggerRuns: p<[number], TriggerRow>('SELECT * FROM trigger_runs ORDER BY id DESC LIMIT ?'),
+    // ---- operators' commands and the daemon's presence
+    queueCommand: p<[kind: string, args: string, now: number]>(`INSERT INTO commands (kind, args, state, created_at) VALUES (?, ?, 'pending', ?)`),
+    pendingCommands: p<[], CommandRow>(`SELECT * FROM commands WHERE state = 'pending' ORDER BY id`),
+    finishCommand: p<[result: string, now: number, id: number]>(`UPDATE commands SET state = 'done', result = ?, done_at = ? WHERE id = ?`),
+    command: p<[number], CommandRow>('SELECT * FROM commands WHERE id = ?'),
+    heartbeat: p<[pid: number, started: number, now: number]>(
+      `INSERT INTO daemon (id, pid, started_at, heartbeat_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+    ),
+    leave: p<[pid: number]>('DELETE FROM daemon WHERE pid = ?'),
+    presence: p<[], { pid: number; started_at: number; heartbeat_at: number }>('SELECT pid, started_at, heartbeat_at FROM daemon WHERE id = 1'),
     // ---- the simulated directory (its own connection, but for the dumps)
     dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
     dirPut: d<[host: string, user: string, data: string]>(

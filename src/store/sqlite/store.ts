@@ -4,12 +4,15 @@ import { dirname } from 'node:path';
 import type { Dependency } from '../../batch/index.js';
 import { TmonError } from '../../errors.js';
 import { migrate } from '../migrate.js';
+import { MIGRATIONS } from '../migrations/index.js';
 import type {
   ActionResult,
   BatchDetail,
   BatchFilter,
   BatchSummary,
   ClaimedAction,
+  CommandOutcome,
+  DaemonPresence,
   DirectoryDump,
   DirectoryTx,
   Effects,
@@ -17,12 +20,15 @@ import type {
   Message,
   NewBatch,
   NewMessage,
+  OperatorCommand,
   OperatorResult,
+  QueuedCommand,
   Reply,
   RewriteApplied,
   RewriteDecision,
   Store,
   StoreEvent,
+  TriggerPayload,
   TriggerRun,
 } from '../types.js';
 import type { RepliesMode, StoreCtx } from './context.js';
@@ -32,9 +38,9 @@ import { insertBatch, knownActions, replyidHolders } from './ingest.js';
 import { batchDetail, listBatches } from './inspection.js';
 import { cancelBatch, retryAction } from './operators.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
-import { toMessage, toReply, toTriggerRun } from './rows.js';
+import { toCommand, toMessage, toReply, toTriggerRun } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
-import { claimTriggerRuns, finishTriggerRun, queueRuns } from './trigger-runs.js';
+import { claimTriggerRuns, finishTriggerRun, payloadOf, queueRuns } from './trigger-runs.js';
 
 export interface SqliteStoreOptions {
   /** `action`: a replyid is answered when its action is final; `tree`: when it and all it led to are. */
@@ -54,6 +60,21 @@ export interface SqliteStoreOptions {
    * may lose the last transactions to a power cut; faster.
    */
   synchronous?: 'FULL' | 'NORMAL';
+}
+
+/**
+ * A reader cannot migrate: a store an older tmon wrote is refused with what to do, rather than
+ * failing on the first table it lacks.
+ */
+function assertCurrentSchema(db: Db, path: string): void {
+  const latest = MIGRATIONS.at(-1)!.version;
+  let version = 0;
+  try {
+    version = db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations').get()?.v ?? 0;
+  } catch {
+    // No migrations table: a store from before any was recorded.
+  }
+  if (version < latest) throw new TmonError('STORE_OLD', `${path} is at schema version ${version}, this tmon needs ${latest}: start the daemon once to upgrade it`);
 }
 
 /**
@@ -81,8 +102,10 @@ export class SqliteStore implements Store {
     // database whose shared-memory file is missing, and query_only refuses every write anyway.
     this.db = new Database(path, { fileMustExist: options.readonly ?? false });
     this.db.pragma('busy_timeout = 5000');
-    if (options.readonly) this.db.pragma('query_only = ON');
-    else {
+    if (options.readonly) {
+      this.db.pragma('query_only = ON');
+      assertCurrentSchema(this.db, path);
+    } else {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       this.db.pragma('foreign_keys = ON');
@@ -179,6 +202,9 @@ export class SqliteStore implements Store {
   async recoverTriggerRuns(): Promise<number> {
     return this.s.recoverTriggers.run().changes;
   }
+  async triggerPayload(event: StoreEvent): Promise<TriggerPayload> {
+    return payloadOf(this.ctx, event);
+  }
   async triggerRuns(limit = 100): Promise<TriggerRun[]> {
     return this.s.triggerRuns.all(limit).map(toTriggerRun);
   }
@@ -208,6 +234,32 @@ export class SqliteStore implements Store {
   }
   async cancelBatch(batchId: string, note: string): Promise<OperatorResult> {
     return cancelBatch(this.ctx, batchId, note);
+  }
+
+  // ---- commands and presence
+  async queueCommand(command: OperatorCommand): Promise<number> {
+    const { kind, ...args } = command;
+    return Number(this.s.queueCommand.run(kind, JSON.stringify(args), Date.now()).lastInsertRowid);
+  }
+  async pendingCommands(): Promise<QueuedCommand[]> {
+    return this.s.pendingCommands.all().map(toCommand);
+  }
+  async finishCommand(id: number, outcome: CommandOutcome): Promise<void> {
+    this.s.finishCommand.run(JSON.stringify(outcome), Date.now(), id);
+  }
+  async command(id: number): Promise<QueuedCommand | undefined> {
+    const r = this.s.command.get(id);
+    return r ? toCommand(r) : undefined;
+  }
+  async heartbeat(pid: number, startedAt: number): Promise<void> {
+    this.s.heartbeat.run(pid, startedAt, Date.now());
+  }
+  async leave(pid: number): Promise<void> {
+    this.s.leave.run(pid);
+  }
+  async presence(): Promise<DaemonPresence | undefined> {
+    const r = this.s.presence.get();
+    return r ? { pid: r.pid, startedAt: r.started_at, heartbeatAt: r.heartbeat_at } : undefined;
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,7 @@ function pairsOf(context: KvGroup, type: string): Record<string, string> | undef
 }
 
 /** What the store knows of the event's action and batch, added to it for a trigger script. */
-function payloadOf(ctx: StoreCtx, e: StoreEvent): TriggerPayload {
+export function payloadOf(ctx: StoreCtx, e: StoreEvent): TriggerPayload {
   const out: TriggerPayload = { ...e };
   if (!e.batch) return out;
   const batch = ctx.s.batch.get(e.batch);

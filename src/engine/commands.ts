@@ -1,0 +1,63 @@
+import type { Logger } from '../log.js';
+import type { CommandOutcome, OperatorCommand, OperatorResult, Store } from '../store/index.js';
+import type { Engine } from './engine.js';
+
+/** How often the daemon looks for operators' commands: well under the second an operator waits. */
+export const COMMAND_POLL_MS = 250;
+
+/**
+ * Applies operators' commands (retry, cancel) inside the running daemon, so that what they set
+ * off — replies to the outbox, trigger runs, newly runnable work — follows at once and with the
+ * daemon's own settings. The CLI queues commands in the store; the HTTP API calls `apply`.
+ */
+export class CommandRunner {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly engine: Engine,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), COMMAND_POLL_MS);
+  }
+
+  /** Carries out one command now. */
+  async apply(command: OperatorCommand): Promise<OperatorResult> {
+    const result = command.kind === 'retry' ? await this.store.retryAction(command.batch, command.action, command.note) : await this.store.cancelBatch(command.batch, command.note);
+    if (result.ok) {
+      await this.engine.absorb(result.effects);
+      this.engine.wake();
+      this.logger.info(`operator ${command.kind}: ${result.actions.length ? result.actions.join(', ') : 'nothing'}`, { batch: command.batch });
+    }
+    return result;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (const c of await this.store.pendingCommands()) {
+        let outcome: CommandOutcome;
+        try {
+          const r = await this.apply(c.command);
+          outcome = r.ok ? { ok: true, actions: r.actions } : r;
+        } catch (err) {
+          outcome = { ok: false, reason: `the daemon could not apply it: ${(err as Error).message}` };
+          this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, { batch: c.command.batch });
+        }
+        await this.store.finishCommand(c.id, outcome);
+      }
+    } catch (err) {
+      this.logger.error(`operator commands: ${(err as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

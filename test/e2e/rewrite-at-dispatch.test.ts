@@ -1,0 +1,202 @@
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteStore } from '../../src/store/index.js';
+import { batchText } from '../helpers/batches.js';
+import { ROOT, tmon } from '../helpers/cli.js';
+import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/home.js';
+
+/*
+ * Issue 11 on the real daemon: the plugin runs just before an action would, on every path
+ * (first run, operator retry, recovery after a kill), and a replyid answers once for the work
+ * it stands for.
+ */
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'plugins');
+
+interface Home {
+  home: string;
+  plugins: string;
+  daemon?: DaemonProcess;
+}
+
+function setUp(dir: string, plugin: string, extra: Record<string, unknown> = {}): Home {
+  const home = join(dir, 'home');
+  const plugins = join(dir, 'plugins');
+  mkdirSync(home);
+  mkdirSync(plugins);
+  for (const f of [`${plugin}.mjs`, '_verdict.mjs']) copyFileSync(join(FIXTURES, f), join(plugins, f));
+  writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ pluginsDir: plugins, rewritePlugin: plugin, inboxSweepMs: 100, ...extra }));
+  return { home, plugins };
+}
+
+/** Reads the store as the CLI does (query-only), so waiting never spawns a process per poll. */
+function read<T>(home: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
+  const store = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
+  return fn(store).finally(() => store.close());
+}
+const stateOf = (home: string, batch: string) => read(home, async (s) => (await s.batchDetail(batch))?.state);
+const finalBatch = (home: string, batch: string) => async () => {
+  const st = await stateOf(home, batch).catch(() => undefined);
+  return st === 'succeeded' || st === 'failed' || st === 'canceled' ? st : undefined;
+};
+const directory = (home: string) => JSON.parse(tmon(['--home', home, 'directory', '--json']).stdout) as Record<string, Record<string, { enabled: boolean; groups: string[] }>>;
+
+async function start(h: Home): Promise<DaemonProcess> {
+  h.daemon = spawnDaemon(['--home', h.home]);
+  await h.daemon.started();
+  return h.daemon;
+}
+
+async function stop(h: Home, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (h.daemon && h.daemon.child.exitCode === null && h.daemon.child.signalCode === null) {
+    h.daemon.child.kill(signal);
+    await h.daemon.exited;
+  }
+  h.daemon = undefined;
+}
+
+const setupAccount = (batch: string, user: string) =>
+  batchText(batch, [
+    { id: `${batch}_0`, op: 'ACUA', host: 'AD', user, replyid: `${batch}-0`, extra: { fname: 'Ann Smith', accountid: user } },
+    { id: `${batch}_1`, op: 'GRUA', host: 'AD', user, group: 'staff', replyid: `${batch}-1`, depends: [`${batch}_0`] },
+  ]);
+
+describe('rewrite just before an action runs, on every path (issue 11)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let h: Home | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    if (h) await stop(h, 'SIGKILL');
+    h = undefined;
+    dir.cleanup();
+  });
+
+  test('a retry goes through the plugin again: the failed DELU is disabled, never deleted', async () => {
+    h = setUp(dir.path, 'gated-disable');
+    await start(h);
+    dropIntoInbox(join(h.home, 'inbox'), 'setup.kvg', setupAccount('SETUP', 'ann'));
+    expect(await waitFor('SETUP', finalBatch(h.home, 'SETUP'))).toBe('succeeded');
+    // The plugin breaks a rule: the DELU fails, and nothing runs in its place.
+    writeFileSync(join(h.plugins, 'break-rule'), '');
+    dropIntoInbox(join(h.home, 'inbox'), 'leave.kvg', batchText('LEAVE', [{ id: 'LEAVE_0', op: 'DELU', host: 'AD', user: 'ann', replyid: 'leave-0' }]));
+    expect(await waitFor('LEAVE', finalBatch(h.home, 'LEAVE'))).toBe('failed');
+    const failed = await read(h.home, async (s) => (await s.batchDetail('LEAVE'))!.actions[0]!);
+    expect(failed).toMatchObject({ state: 'failed', operation: 'DELU', lastError: expect.stringContaining('the plugin changed the batch id to "OTHER"') });
+    expect(directory(h.home).AD!.ann).toMatchObject({ enabled: true });
+    // The site fixes its plugin; the operator retries.
+    rmSync(join(h.plugins, 'break-rule'));
+    const r = tmon(['--home', h.home, 'retry', 'LEAVE_0']);
+    expect(r.status).toBe(0);
+    expect(await waitFor('LEAVE again', finalBatch(h.home, 'LEAVE'))).toBe('succeeded');
+    const ann = directory(h.home).AD!.ann;
+    expect(ann).toMatchObject({ enabled: false, groups: [] });
+    const detail = await read(h.home, async (s) => (await s.batchDetail('LEAVE'))!);
+    expect(detail.actions.map((a) => [a.id, a.operation, a.state])).toEqual([
+      ['LEAVE_0', 'DNAU', 'succeeded'],
+      ['LEAVE_0.1', 'GRUD', 'succeeded'],
+    ]);
+    // The replyid was answered once, with the first failure (a retry does not answer again).
+    const replies = await read(h.home, (s) => s.replies());
+    expect(replies.filter((x) => x.replyid === 'leave-0').map((x) => x.status)).toEqual(['failure']);
+  });
+
+  test('a daemon killed while an action is being rewritten: after the restart it goes through the plugin, not as submitted', async () => {
+    h = setUp(dir.path, 'gated-disable', { pluginTimeoutMs: 120_000 });
+    await start(h);
+    dropIntoInbox(join(h.home, 'inbox'), 'setup.kvg', setupAccount('SETUP', 'bob'));
+    expect(await waitFor('SETUP', finalBatch(h.home, 'SETUP'))).toBe('succeeded');
+    writeFileSync(join(h.plugins, 'hang'), '');
+    dropIntoInbox(join(h.home, 'inbox'), 'leave.kvg', batchText('LEAVE', [{ id: 'LEAVE_0', op: 'DELU', host: 'AD', user: 'bob', replyid: 'leave-0' }]));
+    // Claimed for its rewrite: running, and the plugin is spinning on it.
+    await waitFor('the rewrite to start', () => read(h!.home, async (s) => (await s.batchDetail('LEAVE'))?.actions[0]?.state === 'running'));
+    await stop(h, 'SIGKILL');
+    rmSync(join(h.plugins, 'hang'));
+    await start(h);
+    expect(await waitFor('LEAVE', finalBatch(h.home, 'LEAVE'))).toBe('succeeded');
+    expect(directory(h.home).AD!.bob).toMatchObject({ enabled: false, groups: [] });
+    expect(h.daemon!.output()).toContain('were running or being rewritten when tmon stopped');
+  });
+
+  test('an action that waits for another is rewritten after that one ran, not when its batch arrived', async () => {
+    h = setUp(dir.path, 'gated-disable');
+    await start(h);
+    dropIntoInbox(
+      join(h.home, 'inbox'),
+      'both.kvg',
+      batchText('BOTH', [
+        { id: 'BOTH_0', op: 'ACUA', host: 'AD', user: 'cy', replyid: 'both-0', extra: { fname: 'Cy', accountid: 'cy' } },
+        { id: 'BOTH_1', op: 'DELU', host: 'AD', user: 'cy', replyid: 'both-1', depends: ['BOTH_0'] },
+      ]),
+    );
+    expect(await waitFor('BOTH', finalBatch(h.home, 'BOTH'))).toBe('succeeded');
+    const created = (await read(h.home, (s) => s.replies())).find((r) => r.replyid === 'both-0')!;
+    const log = readFileSync(join(h.home, 'logs', 'tmon.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message: string; timestamp: string; action?: string });
+    const rewrote = log.find((l) => l.action === 'BOTH_1' && l.message.startsWith('action BOTH_1: rewritten by plugin gated-disable'))!;
+    const unchanged = log.find((l) => l.action === 'BOTH_0' && l.message === 'action BOTH_0: plugin gated-disable left it unchanged; runs as submitted');
+    expect(unchanged).toBeDefined();
+    // The DELU's rewrite is logged no earlier than the commit that answered the create.
+    expect(Date.parse(rewrote.timestamp)).toBeGreaterThanOrEqual(created.at);
+    expect(directory(h.home).AD!.cy).toMatchObject({ enabled: false });
+  });
+
+  test('a replyid another stored batch holds refuses the whole batch, naming the replyid and the holder', async () => {
+    h = setUp(dir.path, 'gated-disable');
+    await start(h);
+    dropIntoInbox(join(h.home, 'inbox'), 'first.kvg', batchText('FIRST', [{ id: 'FIRST_0', op: 'NOOP', host: 'AD', replyid: 'R-42' }]));
+    expect(await waitFor('FIRST', finalBatch(h.home, 'FIRST'))).toBe('succeeded');
+    dropIntoInbox(
+      join(h.home, 'inbox'),
+      'second.kvg',
+      batchText('SECOND', [
+        { id: 'SECOND_0', op: 'NOOP', host: 'AD', replyid: 'R-43' },
+        { id: 'SECOND_1', op: 'NOOP', host: 'AD', replyid: 'R-42' },
+      ]),
+    );
+    const rejected = join(h.home, 'inbox', 'rejected');
+    await waitFor('the rejection', () => readdirSync(rejected).includes('second.kvg.error'));
+    expect(readFileSync(join(rejected, 'second.kvg.error'), 'utf8')).toBe(
+      'second.kvg: action SECOND_1: replyid "R-42" is already held by batch FIRST; a replyid can be used once\n',
+    );
+    expect(readdirSync(rejected)).toContain('second.kvg');
+    expect(await stateOf(h.home, 'SECOND')).toBeUndefined();
+    const board = await read(h.home, (s) => s.messages());
+    expect(board.at(-1)).toMatchObject({ level: 'error', source: 'ingest', text: expect.stringContaining('replyid "R-42" is already held by batch FIRST') });
+    expect((await read(h.home, (s) => s.replies())).map((r) => r.replyid)).toEqual(['R-42']);
+  });
+
+  test('a primary the plugin removed while fanning out answers once its fanned work is final, naming the failure', async () => {
+    h = setUp(dir.path, 'removes-and-fans');
+    await start(h);
+    // The first account exists, so both its group additions succeed; the second does not, so
+    // both of its fail.
+    dropIntoInbox(join(h.home, 'inbox'), 'setup.kvg', batchText('SETUP', [{ id: 'SETUP_0', op: 'ACUA', host: 'AD', user: 'dee', replyid: 'setup-0', extra: { fname: 'Dee', accountid: 'dee' } }]));
+    expect(await waitFor('SETUP', finalBatch(h.home, 'SETUP'))).toBe('succeeded');
+    dropIntoInbox(
+      join(h.home, 'inbox'),
+      'join.kvg',
+      batchText('JOIN', [
+        { id: 'JOIN_0', op: 'NOOP', host: 'AD', user: 'dee', replyid: 'join-ok' },
+        { id: 'JOIN_1', op: 'NOOP', host: 'AD', user: 'nobody', replyid: 'join-bad' },
+      ]),
+    );
+    expect(await waitFor('JOIN', finalBatch(h.home, 'JOIN'))).toBe('failed');
+    const replies = await read(h.home, (s) => s.replies());
+    const ok = replies.find((r) => r.replyid === 'join-ok')!;
+    const bad = replies.find((r) => r.replyid === 'join-bad')!;
+    expect(ok).toMatchObject({ status: 'success', action: 'JOIN_0' });
+    expect(bad).toMatchObject({ status: 'failure', action: 'JOIN_1' });
+    expect(bad.message).toContain('action JOIN_1.1 failed');
+    expect(bad.message).toContain('action JOIN_1.2 failed');
+    // Answered only once every fanned action was final.
+    const detail = await read(h.home, async (s) => (await s.batchDetail('JOIN'))!);
+    const fannedDone = Math.max(...detail.actions.filter((a) => a.primaryId === 'JOIN_1' && a.id !== 'JOIN_1').map((a) => a.finishedAt!));
+    expect(bad.at).toBeGreaterThanOrEqual(fannedDone);
+    expect(directory(h.home).AD!.dee!.groups).toEqual(['staff', 'vip']);
+  });
+});
