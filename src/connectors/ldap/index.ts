@@ -1,0 +1,3 @@
+export { LdapConnector, baseOf } from './connector.js';
+export { ldapSettings, type LdapSettings } from './settings.js';
+export type { ServerInfo } from './session.js';
