@@ -7,7 +7,7 @@ import { ScriptConnector } from './script.js';
 
 export { DirectoryConnector } from './directory.js';
 export { ScriptConnector, EXIT_TEMPFAIL, type ScriptTarget } from './script.js';
-export { LdapConnector, ldapSettings, type LdapSettings, type ServerInfo } from './ldap/index.js';
+export { LdapConnector, ldapSettings, probeLdap, type LdapSettings, type LdapProbe, type ServerInfo } from './ldap/index.js';
 
 /** The connector of each hostid, and a way to close those that hold connections. */
 export type ConnectorLookup = ((hostid: string) => Connector) & { close(): Promise<void> };
