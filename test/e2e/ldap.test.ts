@@ -157,5 +157,10 @@ describe('the daemon against a real slapd', () => {
     ]);
     const reply = replies(home).find((r) => r.replyid === 'r-update');
     expect(reply).toMatchObject({ status: 'failure', message: expect.stringContaining("LDAP error 65 (objectClassViolation): attribute 'drink' not allowed") });
+
+    // A clean stop closes the target's connections and exits 0.
+    daemon!.child.kill('SIGTERM');
+    expect(await daemon!.exited).toEqual({ code: 0, signal: null });
+    expect(daemon!.output()).toContain('tmon daemon stopped');
   });
 });
