@@ -176,6 +176,18 @@ describe('ldap connector against slapd', () => {
     expect(ldifDns(slapd.search(SUFFIX, '(uid=kurt)'))).toEqual([]);
   });
 
+  test('contexts as DNs or bare OU names; a userid with a comma names one escaped entry', async () => {
+    await runAction(ldap, { op: 'ACUA', user: 'pia', attributes: { context: `ou=Disabled,${SUFFIX}` } });
+    expect(ldifDns(slapd.search(SUFFIX, '(uid=pia)'))).toEqual([`uid=pia,ou=Disabled,${SUFFIX}`]);
+    await runAction(ldap, { op: 'MVCU', user: 'pia', attributes: { context: 'People' } });
+    expect(ldifDns(slapd.search(SUFFIX, '(uid=pia)'))).toEqual([people('pia')]);
+
+    await runAction(ldap, { op: 'ACUA', user: 'Smith, Jo', extra: { fname: 'Jo Smith' } });
+    expect(ldifDns(slapd.search(SUFFIX, '(uid=Smith, Jo)'))).toEqual([`uid=Smith\\2C Jo,ou=People,${SUFFIX}`]);
+    await runAction(ldap, { op: 'DNAU', user: 'Smith, Jo' });
+    expect(ldifValues(slapd.search(SUFFIX, '(uid=Smith, Jo)', ['pwdAccountLockedTime']), 'pwdAccountLockedTime')).toEqual(['000001010000Z']);
+  });
+
   test('ACUA copies the groups of a template; NOOP does nothing', async () => {
     await runAction(ldap, { op: 'CRTG', group: 'vpn' });
     await runAction(ldap, { op: 'ACUA', user: 'tmpl' });

@@ -44,7 +44,8 @@ export function firstRdn(dn: string): string {
 export function firstRdnValue(dn: string): string {
   const first = firstRdn(dn);
   const value = first.slice(first.indexOf('=') + 1);
-  return value.replace(/\\([0-9a-fA-F]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
+  // A run of hex escapes is UTF-8 bytes (`caf\C3\A9` is café); any other escaped character stands for itself.
+  return value.replace(/(?:\\[0-9a-fA-F]{2})+|\\(.)/g, (run: string, c?: string) => c ?? Buffer.from(run.replace(/\\/g, ''), 'hex').toString('utf8'));
 }
 
 const normal = (dn: string): string => dn.replace(/\s*([,=+])\s*/g, '$1').trim().toLowerCase();
