@@ -13,6 +13,9 @@ import { waitFor } from './daemon.js';
  */
 export interface Slapd {
   url: string;
+  /** With `tls`: the ldaps:// URL, and the self-signed certificate (its own CA) in PEM. */
+  ldapsUrl?: string;
+  caFile?: string;
   port: number;
   dir: string;
   suffix: string;
@@ -80,7 +83,17 @@ pwdLockout: TRUE
 pwdLockoutDuration: 0
 `;
 
-export async function startSlapd(): Promise<Slapd> {
+/** A self-signed certificate for 127.0.0.1 (it is its own CA), made with the openssl command. */
+function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return { cert, key };
+}
+
+export async function startSlapd(options: { tls?: boolean } = {}): Promise<Slapd> {
   const tmp = tempDir('tmon-slapd-');
   const dir = tmp.path;
   const db = join(dir, 'db');
@@ -89,6 +102,7 @@ export async function startSlapd(): Promise<Slapd> {
   const adminPassword = 'admin-secret';
   const passwordFile = join(dir, 'bind.pw');
   writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+  const tls = options.tls ? selfSignedCert(dir) : undefined;
   const conf = join(dir, 'slapd.conf');
   writeFileSync(
     conf,
@@ -99,6 +113,7 @@ export async function startSlapd(): Promise<Slapd> {
       'moduleload ppolicy',
       `pidfile ${join(dir, 'slapd.pid')}`,
       `argsfile ${join(dir, 'slapd.args')}`,
+      ...(tls ? [`TLSCertificateFile ${tls.cert}`, `TLSCertificateKeyFile ${tls.key}`] : []),
       'database mdb',
       `suffix "${SUFFIX}"`,
       `rootdn "${adminDn}"`,
@@ -112,12 +127,13 @@ export async function startSlapd(): Promise<Slapd> {
   );
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = tls ? `ldaps://127.0.0.1:${await freePort()}` : undefined;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
   const start = async (): Promise<void> => {
     // -d 0 keeps slapd in the foreground, so this process holds its pid and sees it exit.
-    const c = spawn(SLAPD, ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(SLAPD, ['-f', conf, '-h', [url, ldapsUrl].filter(Boolean).map((u) => `${u}/`).join(' '), '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child = c;
@@ -141,6 +157,7 @@ export async function startSlapd(): Promise<Slapd> {
   await start();
   const slapd: Slapd = {
     url,
+    ...(tls ? { ldapsUrl, caFile: tls.cert } : {}),
     port,
     dir,
     suffix: SUFFIX,

@@ -18,6 +18,9 @@ const RESULT_NAMES: Record<number, string> = {
  */
 const TRANSIENT_RESULTS: Record<number, string> = { 3: 'TARGET_BUSY', 51: 'TARGET_BUSY', 52: 'TARGET_UNAVAILABLE' };
 
+/** Node's codes for a server certificate that fails verification (OpenSSL's names, and Node's host check). */
+const TLS_REFUSALS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_WRONG_VERSION_NUMBER/;
+
 export const RESULT = { NO_SUCH_ATTRIBUTE: 16, VALUE_EXISTS: 20, NO_SUCH_OBJECT: 32, OBJECT_CLASS_VIOLATION: 65, ALREADY_EXISTS: 68 } as const;
 
 /** The LDAP result code of an error from the server, if it is one. */
@@ -47,6 +50,9 @@ export function ldapError(err: unknown, doing: string, url: string): ConnectorEr
     return new ConnectorError(code, `${doing}: LDAP error ${err.code} (${name})${said ? `: ${said}` : ''}`, String(err.code));
   }
   const e = err as { code?: unknown; message?: unknown };
-  const why = typeof e?.code === 'string' ? e.code : String(e?.message ?? err).split('\n')[0]!;
+  const message = String(e?.message ?? err).split('\n')[0]!;
+  // A certificate the client does not trust will not become trusted by retrying: the config must change.
+  if (typeof e?.code === 'string' && TLS_REFUSALS.test(e.code)) return new ConnectorError('LDAP_TLS_REFUSED', `${doing}: TLS with ${url} refused: ${e.code}: ${message}`);
+  const why = typeof e?.code === 'string' ? e.code : message;
   return new ConnectorError('TARGET_UNAVAILABLE', `${doing}: cannot reach ${url}: ${why}`);
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Client } from 'ldapts';
 import { ConnectorError } from '../../engine/connector.js';
 import { isServerAnswer, ldapError } from './errors.js';
@@ -68,7 +69,9 @@ export class LdapPool {
     const tls = s.url.startsWith('ldaps:') || s.startTls ? tlsOptions(s) : undefined;
     const client = new Client({ url: s.url, timeout: s.timeoutMs, connectTimeout: s.timeoutMs, strictDN: false, ...(tls && !s.startTls ? { tlsOptions: tls } : {}) });
     try {
-      if (s.startTls) await client.startTLS(tls);
+      // The upgraded socket must check the certificate against the URL's host (Node would check "localhost").
+      const host = new URL(s.url).hostname.replace(/^\[(.*)\]$/, '$1');
+      if (s.startTls) await client.startTLS({ ...tls, host, ...(isIP(host) ? {} : { servername: host }) });
       await client.bind(s.bindDn, bindPassword(s));
       return client;
     } catch (err) {
