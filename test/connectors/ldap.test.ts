@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import type { LdapConnector } from '../../src/connectors/index.js';
 import { classify } from '../../src/engine/index.js';
+import { waitFor } from '../helpers/daemon.js';
 import { group, ldapConnector, people, runAction } from '../helpers/ldap.js';
 import { ldifDns, ldifValues, startSlapd, SUFFIX, type Slapd } from '../helpers/slapd.js';
 
@@ -197,6 +198,16 @@ describe('ldap connector against slapd', () => {
     expect(members('vpn')).toEqual([people('mona'), people('tmpl')]);
     expect((await runAction(ldap, { op: 'NOOP', user: '' })).message).toBe('nothing to do');
     expect(await failure({ op: 'ACUA', user: 'nina', extra: { modelid: 'nobody' } })).toMatchObject({ code: 'NO_SUCH_TEMPLATE', kind: 'permanent' });
+  });
+
+  test('the pool holds at most poolSize connections, reuses them, and close() releases them', async () => {
+    const before = slapd.connections();
+    const pooled = ldapConnector(slapd, { poolSize: 2 });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => runAction(pooled, { op: 'ACUA', user: `pool${i}` })));
+    await Promise.all(Array.from({ length: 8 }, (_, i) => runAction(pooled, { op: 'DNAU', user: `pool${i}` })));
+    expect(slapd.connections() - before).toBe(2);
+    await pooled.close();
+    await waitFor('the pooled connections to close', () => slapd.connections() === before);
   });
 
   test('a stopped server is a transient failure; the pool reconnects once it is back', async () => {

@@ -34,6 +34,8 @@ export interface Slapd {
   search: (base: string, filter?: string, attrs?: string[], scope?: 'base' | 'one' | 'sub') => string;
   /** Runs `ldapadd` / `ldapmodify` as the admin with this LDIF. */
   modify: (ldif: string) => void;
+  /** Client connections the server holds now (from cn=Monitor), not counting the one asking. */
+  connections: () => number;
 }
 
 export const SUFFIX = 'dc=example,dc=com';
@@ -122,6 +124,8 @@ export async function startSlapd(options: { tls?: boolean } = {}): Promise<Slapd
       'maxsize 104857600',
       'overlay ppolicy',
       `ppolicy_default "cn=default,ou=Policies,${SUFFIX}"`,
+      // cn=Monitor: lets a test count the connections the server holds.
+      'database monitor',
       '',
     ].join('\n'),
   );
@@ -173,6 +177,7 @@ export async function startSlapd(options: { tls?: boolean } = {}): Promise<Slapd
     },
     search: (base, filter = '(objectClass=*)', attrs = [], scope = 'sub') => run('ldapsearch', [...auth, '-LLL', '-o', 'ldif-wrap=no', '-s', scope, '-b', base, filter, ...attrs]),
     modify: (ldif) => void run('ldapmodify', [...auth, '-a'], ldif),
+    connections: () => Number(ldifValues(slapd.search('cn=Current,cn=Connections,cn=Monitor', '(objectClass=*)', ['monitorCounter'], 'base'), 'monitorCounter')[0]) - 1,
   };
   slapd.modify(BASE_LDIF);
   return slapd;

@@ -39,9 +39,15 @@ export class LdapPool {
   }
 
   private async acquire(): Promise<Client> {
-    if (this.closed) throw new ConnectorError('TARGET_UNAVAILABLE', `target ${this.s.hostid}: the connector is closed`);
+    const closed = () => new ConnectorError('TARGET_UNAVAILABLE', `target ${this.s.hostid}: the connector is closed`);
+    if (this.closed) throw closed();
+    // A released slot passes straight to the first waiter, so the pool never holds more than poolSize.
     if (this.inUse >= this.s.poolSize) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.inUse++;
+    else this.inUse++;
+    if (this.closed) {
+      this.release(undefined, false);
+      throw closed();
+    }
     // A connection the server closed while it sat idle is of no use: ldapts would reconnect it unbound.
     for (let c = this.idle.pop(); c; c = this.idle.pop()) {
       if (c.isConnected) return c;
@@ -56,12 +62,13 @@ export class LdapPool {
   }
 
   private release(client: Client | undefined, healthy: boolean): void {
-    this.inUse--;
     if (client) {
       if (healthy && !this.closed && client.isConnected) this.idle.push(client);
       else void client.unbind().catch(() => undefined);
     }
-    this.waiting.shift()?.();
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.inUse--;
   }
 
   private async connect(): Promise<Client> {

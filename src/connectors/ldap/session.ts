@@ -42,23 +42,23 @@ export class LdapSession {
 
   /** Runs one LDAP request; a connection that dropped since the last one fails rather than reconnecting unbound. */
   async call<T>(doing: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    return this.attempt(doing, [], fn) as Promise<T>;
+  }
+
+  /** Like `call`, but an answer with one of the result `codes` is returned as that code instead of thrown (0: success). */
+  async tolerate(doing: string, codes: number[], fn: (c: Client) => Promise<unknown>): Promise<number> {
+    const r = await this.attempt(doing, codes, fn);
+    return r instanceof Tolerated ? r.code : 0;
+  }
+
+  private async attempt<T>(doing: string, codes: number[], fn: (c: Client) => Promise<T>): Promise<T | Tolerated> {
     if (!this.client.isConnected) throw new ConnectorError('TARGET_UNAVAILABLE', `${doing}: the connection to ${this.naming.url} was lost`);
     try {
       return await fn(this.client);
     } catch (err) {
+      const code = resultCode(err);
+      if (code !== undefined && codes.includes(code)) return new Tolerated(code);
       throw ldapError(err, doing, this.naming.url);
-    }
-  }
-
-  /** Like `call`, but an answer with one of `codes` is returned as that code instead of thrown. */
-  async tolerate(doing: string, codes: number[], fn: (c: Client) => Promise<unknown>): Promise<number> {
-    try {
-      await this.call(doing, fn);
-      return 0;
-    } catch (err) {
-      const code = Number((err as ConnectorError).retval);
-      if (codes.includes(code)) return code;
-      throw err;
     }
   }
 
@@ -138,6 +138,10 @@ export class LdapSession {
     }
     return groups.length;
   }
+}
+
+class Tolerated {
+  constructor(readonly code: number) {}
 }
 
 export function change(operation: 'add' | 'delete' | 'replace', type: string, values: string[]): Change {
