@@ -41,13 +41,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const plugins = new PluginHost(config, logger);
   const triggers = new TriggerRunner(store, config, logger);
   let engine: Engine;
+  const connectors = connectorsFor(config, store);
   const outbox = new Outbox(layout.outbox, store, (err) => logger.error(`outbox: ${err.message}`), () => engine?.wake());
   engine = new Engine({
     store,
     config,
     logger,
     plugins,
-    connectorFor: connectorsFor(config, store),
+    connectorFor: connectors,
     replies: outbox,
     onEvents: () => triggers.wake(),
   });
@@ -90,6 +91,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await triggers.stop(Math.min(config.shutdownGraceMs, 5000));
       if (!drained) logger.warn(`actions still running after ${config.shutdownGraceMs} ms; they run again at the next start`);
       await plugins.close();
+      // Unbinds LDAP connections (actions still running after the grace period keep theirs).
+      await connectors.close();
       await store.leave(process.pid);
       await store.close();
       logger.info('tmon daemon stopped');

@@ -31,3 +31,11 @@ export const TRIGGER_TIMEOUT_MS = 30 * SECOND;
 /** Connector settings of a target that names none. */
 export const TARGET_DEFAULTS = Object.freeze({ connector: 'directory' as ConnectorKind, concurrency: 4, args: [] as string[], timeoutMs: 30 * SECOND });
 
+/** An ldap target's settings that have a default (docs/ldap.md). */
+export const LDAP_DEFAULTS = Object.freeze({
+  userRdn: 'uid',
+  /** The whole chain, not only the structural class: some servers (389-DS) want every class named. */
+  objectClasses: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'] as readonly string[],
+  poolSize: 4,
+  startTls: false,
+});

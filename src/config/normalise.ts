@@ -30,7 +30,7 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
     retry: { ...DEFAULTS.retry, ...(data.retry as Partial<RetryPolicy> | undefined) },
     replies: { ...DEFAULTS.replies, ...(data.replies as object | undefined) },
     targets: Object.fromEntries(
-      Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, t.script ? { ...t, script: resolve(baseDir, t.script) } : t]),
+      Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, targetPaths(t, baseDir)]),
     ),
     triggers: ((data.triggers ?? []) as Array<Partial<TriggerConfig> & { event?: EventType | EventType[]; filter?: Record<string, string | string[]> }>).map((t) => ({
       name: t.name ?? basename(t.script!, extname(t.script!)),
@@ -48,3 +48,11 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
   return config;
 }
 
+/** A target's file names (script, bind password file, CA certificate) made absolute. */
+function targetPaths(t: TargetOverrides, baseDir: string): TargetOverrides {
+  const out = { ...t };
+  if (t.script) out.script = resolve(baseDir, t.script);
+  if (t.passwordFile) out.passwordFile = resolve(baseDir, t.passwordFile);
+  if (t.tls?.ca) out.tls = { ...t.tls, ca: resolve(baseDir, t.tls.ca) };
+  return out;
+}

@@ -1,5 +1,5 @@
 import { TARGET_DEFAULTS } from './defaults.js';
-import type { Config, RetryPolicy } from './types.js';
+import type { Config, ConnectorKind, RetryPolicy, TargetOverrides } from './types.js';
 
 /** The rules that span keys, checked once the schema holds; each error is `path.to.key: what is wrong`. */
 export function crossKeyRules(config: Config): string[] {
@@ -23,6 +23,25 @@ export function crossKeyRules(config: Config): string[] {
     const kind = t.connector ?? config.targets['*']?.connector ?? TARGET_DEFAULTS.connector;
     if (kind === 'script' && !t.script && !config.targets['*']?.script) errors.push(`targets.${host}.script: is required for the script connector`);
     if (kind !== 'script' && t.script) errors.push(`targets.${host}.script: only the script connector runs a script`);
+    errors.push(...ldapRules(host, kind, t, config.targets['*'] ?? {}));
   }
+  return errors;
+}
+
+const LDAP_KEYS = ['url', 'startTls', 'bindDn', 'passwordFile', 'passwordEnv', 'usersDn', 'groupsDn', 'userRdn', 'objectClasses', 'attributes', 'tls', 'poolSize'] as const;
+
+/** An ldap target needs a server, an identity and a place for accounts; other connectors take no ldap keys. */
+function ldapRules(host: string, kind: ConnectorKind, own: TargetOverrides, star: TargetOverrides): string[] {
+  const errors: string[] = [];
+  const at = (key: string): string => `targets.${host}.${key}`;
+  if (kind !== 'ldap') {
+    for (const key of LDAP_KEYS) if (own[key] !== undefined) errors.push(`${at(key)}: only the ldap connector takes this setting`);
+    return errors;
+  }
+  const t = { ...star, ...own };
+  for (const key of ['url', 'bindDn', 'usersDn'] as const) if (!t[key]) errors.push(`${at(key)}: is required for the ldap connector`);
+  if (!t.passwordFile && !t.passwordEnv) errors.push(`${at('passwordFile')}: the ldap connector needs passwordFile or passwordEnv for the bind password`);
+  if (own.passwordFile && own.passwordEnv) errors.push(`${at('passwordEnv')}: give passwordFile or passwordEnv, not both`);
+  if (t.startTls && t.url?.startsWith('ldaps:')) errors.push(`${at('startTls')}: an ldaps:// URL is already encrypted; StartTLS is for ldap:// only`);
   return errors;
 }

@@ -2,6 +2,38 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { EVENT_TYPES } from '../events.js';
 import { MAX_TIMER_MS } from './defaults.js';
 
+const LDAP_URL = '^ldaps?://[^/?#]+/?$';
+const DN = '=';
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+const ATTRIBUTE = '^[A-Za-z][A-Za-z0-9-]*(;[A-Za-z0-9-]+)*$';
+/** What each pattern means, for the error message (ajv would print the regular expression). */
+const PATTERN_MEANING: Record<string, string> = {
+  [LDAP_URL]: 'must be an ldap:// or ldaps:// URL with host and port only, such as "ldap://127.0.0.1:389"',
+  [DN]: 'must be a DN, such as "ou=People,dc=example,dc=com"',
+  [ENV_NAME]: 'must be an environment variable name',
+  [ATTRIBUTE]: 'must be an LDAP attribute name, such as "mail"',
+};
+
+/** The ldap connector's keys of a target entry (docs/ldap.md). */
+const LDAP_TARGET_PROPERTIES = {
+  url: { type: 'string', pattern: LDAP_URL },
+  startTls: { type: 'boolean' },
+  bindDn: { type: 'string', pattern: DN },
+  passwordFile: { type: 'string', minLength: 1 },
+  passwordEnv: { type: 'string', pattern: ENV_NAME },
+  usersDn: { type: 'string', pattern: DN },
+  groupsDn: { type: 'string', pattern: DN },
+  userRdn: { type: 'string', pattern: ATTRIBUTE },
+  objectClasses: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+  attributes: { type: 'object', additionalProperties: { type: 'string', pattern: ATTRIBUTE } },
+  tls: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ca: { type: 'string', minLength: 1 }, rejectUnauthorized: { type: 'boolean' } },
+  },
+  poolSize: { type: 'integer', minimum: 1, maximum: 64 },
+} as const;
+
 export const SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -22,12 +54,13 @@ export const SCHEMA = {
         type: 'object',
         additionalProperties: false,
         properties: {
-          connector: { enum: ['directory', 'script'] },
+          connector: { enum: ['directory', 'script', 'ldap'] },
           concurrency: { type: 'integer', minimum: 1 },
           script: { type: 'string', minLength: 1 },
           args: { type: 'array', items: { type: 'string' } },
           timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS },
           retry: { $ref: '#/$defs/retry' },
+          ...LDAP_TARGET_PROPERTIES,
         },
       },
     },
@@ -93,6 +126,8 @@ export function describe(e: ErrorObject): string {
       return `${keyPath(e.instancePath, (e.params as { missingProperty: string }).missingProperty)}: is required`;
     case 'enum':
       return `${keyPath(e.instancePath)}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'pattern':
+      return `${keyPath(e.instancePath)}: ${PATTERN_MEANING[(e.params as { pattern: string }).pattern] ?? e.message ?? 'is not valid'}`;
     case 'anyOf':
       return /\/event$/.test(e.instancePath)
         ? `${keyPath(e.instancePath)}: must be an event name or a list of event names: ${EVENT_TYPES.join(', ')}`

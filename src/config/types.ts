@@ -9,10 +9,10 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export type ConnectorKind = 'directory' | 'script';
+export type ConnectorKind = 'directory' | 'script' | 'ldap';
 
 /** One target (hostid) as the engine sees it, with `"*"` and the defaults filled in. */
-export interface TargetConfig {
+export interface TargetConfig extends Partial<LdapTargetConfig> {
   connector: ConnectorKind;
   concurrency: number;
   retry: RetryPolicy;
@@ -20,6 +20,26 @@ export interface TargetConfig {
   script?: string;
   args: string[];
   timeoutMs: number;
+}
+
+/** An ldap target's settings (docs/ldap.md), beside the others in its target entry; paths made absolute. */
+export interface LdapTargetConfig {
+  /** ldap://host:port or ldaps://host:port */
+  url: string;
+  startTls?: boolean;
+  bindDn: string;
+  /** The bind password: the first line of this file, or this environment variable. */
+  passwordFile?: string;
+  passwordEnv?: string;
+  usersDn: string;
+  /** Where bare group names live (`cn=NAME,<groupsDn>`). */
+  groupsDn?: string;
+  userRdn?: string;
+  objectClasses?: string[];
+  /** tmon key (an action pair or attribute) → LDAP attribute. */
+  attributes?: Record<string, string>;
+  tls?: { ca?: string; rejectUnauthorized?: boolean };
+  poolSize?: number;
 }
 
 export type TargetOverrides = Partial<Omit<TargetConfig, 'retry'>> & { retry?: Partial<RetryPolicy> };
