@@ -42,7 +42,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const triggers = new TriggerRunner(store, config, logger);
   let engine: Engine;
   const connectors = connectorsFor(config, store);
-  const outbox = new Outbox(layout.outbox, store, (err) => logger.error(`outbox: ${err.message}`), () => engine?.wake());
+  const outbox = new Outbox(layout.outbox, store, (err) => logger.error(`outbox: ${err.message}`), () => engine?.wake(), config.replies.files);
   engine = new Engine({
     store,
     config,

@@ -16,7 +16,7 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   interpreters: { '.py': 'python3', '.sh': 'sh' },
   targets: {},
   retry: { attempts: 5, firstDelayMs: 1 * SECOND, maxDelayMs: 5 * MINUTE },
-  replies: { mode: 'action' as const },
+  replies: { mode: 'action' as const, files: 'grouped' as const },
   inboxSweepMs: 2 * SECOND,
   shutdownGraceMs: 30 * SECOND,
   maxRunning: 64,

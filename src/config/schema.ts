@@ -65,7 +65,7 @@ export const SCHEMA = {
       },
     },
     retry: { $ref: '#/$defs/retry' },
-    replies: { type: 'object', additionalProperties: false, properties: { mode: { enum: ['action', 'tree'] } } },
+    replies: { type: 'object', additionalProperties: false, properties: { mode: { enum: ['action', 'tree'] }, files: { enum: ['grouped', 'each'] } } },
     inboxSweepMs: { type: 'integer', minimum: 10, maximum: MAX_TIMER_MS },
     shutdownGraceMs: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS },
     maxRunning: { type: 'integer', minimum: 1 },

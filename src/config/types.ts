@@ -77,7 +77,11 @@ export interface Config {
   /** Per hostid (or `"*"` for all) connector settings; see `targetFor`. */
   targets: Record<string, TargetOverrides>;
   retry: RetryPolicy;
-  replies: { mode: 'action' | 'tree' };
+  /**
+   * mode: `action` answers a replyid when its action is final, `tree` when it and all it led to
+   * are. files: `grouped` writes one outbox file per commit, `each` one per reply.
+   */
+  replies: { mode: 'action' | 'tree'; files: 'grouped' | 'each' };
   /** How often the inbox is swept besides watching it (a watcher can miss events). */
   inboxSweepMs: number;
   /** How long SIGTERM waits for running actions before closing. */

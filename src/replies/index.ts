@@ -1,1 +1,1 @@
-export { Outbox, OUTBOX_BACKLOG_LIMIT, replyDocument, replyFileName } from './outbox.js';
+export { Outbox, OUTBOX_BACKLOG_LIMIT, replyDocument, replyFileName, groupFileName, type OutboxFiles } from './outbox.js';

@@ -23,35 +23,44 @@ export function replyDocument(r: Reply): KvGroup {
   };
 }
 
-/** The file name of a reply: its seq first, so that names sort in reply order, and always the same. */
+const seqPart = (seq: number): string => String(seq).padStart(12, '0');
+
+/** The file of one reply (`replies.files: "each"`): its seq first, so that names sort in reply order. */
 export function replyFileName(r: Reply): string {
   return `${String(r.seq).padStart(10, '0')}-${r.replyid.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}.kvg`;
 }
 
-/**
- * Files written per turn of the event loop. Creating a small file is one synchronous call in
- * libuv terms (a handful of µs on tmpfs, ~0.4 ms on a slow disk), far cheaper than four
- * thread-pool round trips; writing a few per turn keeps the loop free for the engine.
- */
+/** The file of a group of replies: the first and last seq it holds, so that names sort in reply order. */
+export function groupFileName(replies: readonly Reply[]): string {
+  return `${seqPart(replies[0]!.seq)}-${seqPart(replies.at(-1)!.seq)}.replies.kvg`;
+}
+
+const GROUP_NAME = /^(\d{12})-(\d{12})\.replies\.kvg$/;
+
+/** Replies marked mirrored per store transaction, and most replies in one grouped file. */
+const ROUND = 4096;
+/** Files written per turn of the event loop in `each` mode, so the loop stays free for the engine. */
 const PER_TURN = 32;
-/** Replies marked mirrored per store transaction. */
-const ROUND = 512;
 /** Replies waiting for their file above which the engine stops starting actions. */
-export const OUTBOX_BACKLOG_LIMIT = 4096;
+export const OUTBOX_BACKLOG_LIMIT = 16_384;
+
+export type OutboxFiles = 'grouped' | 'each';
 
 /**
- * Mirrors replies into the outbox folder, one canonical KVGroup file each, written under a
- * dot-name and renamed into place, so a reader never sees half a file. The store is the record:
- * a reply is marked mirrored only after its file is in place, and at start every unmarked reply
- * is written again (same name, same content), so none is lost or doubled.
+ * Mirrors replies into the outbox folder as canonical KVGroup, each file written under a
+ * dot-name and renamed into place, so a reader never sees half a file. By default a file holds
+ * the replies of one commit (several `"reply"` groups in a row; names sort in seq order); with
+ * `each`, a file per reply. The store is the record: a reply is marked mirrored only after its
+ * file is in place, and at start every unmarked reply is written again — unless a grouped file
+ * already holds it (the daemon died between the rename and the mark) — so none is lost or doubled.
  *
- * Files are written in their own loop, a few per turn, and marked in rounds: a reply is durable
- * (and in `tmon replies`) when its transaction commits; its file follows at once. When the disk
- * cannot keep up, the backlog makes the engine wait (see `OUTBOX_BACKLOG_LIMIT`), so memory
- * stays bounded.
+ * When the disk cannot keep up, the backlog makes the engine wait (`OUTBOX_BACKLOG_LIMIT`), so
+ * memory stays bounded.
  */
 export class Outbox {
-  private queue: Reply[] = [];
+  /** Committed replies, one entry per commit, waiting for their files. */
+  private queue: Reply[][] = [];
+  private queued = 0;
   private readonly loop: WorkLoop;
   private idle: Array<() => void> = [];
 
@@ -61,6 +70,7 @@ export class Outbox {
     private readonly onError: (err: Error) => void = () => {},
     /** Called when the backlog falls back under the limit (the engine starts actions again). */
     private readonly onRoom: () => void = () => {},
+    private readonly files: OutboxFiles = 'grouped',
   ) {
     mkdirSync(dir, { recursive: true });
     this.loop = new WorkLoop(
@@ -70,37 +80,46 @@ export class Outbox {
     );
   }
 
-  /** Writes replies now, synchronously (the benchmark's bare loop; tests). */
+  private place(name: string, text: string): void {
+    const tmp = join(this.dir, `.${name}.tmp`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(this.dir, name));
+  }
+
+  /** Writes replies now, synchronously: one file for all of them, or one each. */
   write(replies: readonly Reply[]): void {
-    for (const r of replies) {
-      const name = replyFileName(r);
-      const tmp = join(this.dir, `.${name}.tmp`);
-      writeFileSync(tmp, printKvg(replyDocument(r)));
-      renameSync(tmp, join(this.dir, name));
-    }
+    if (replies.length === 0) return;
+    if (this.files === 'each') for (const r of replies) this.place(replyFileName(r), printKvg(replyDocument(r)));
+    else this.place(groupFileName(replies), replies.map((r) => printKvg(replyDocument(r))).join(''));
   }
 
   private async round(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, ROUND);
-      for (let i = 0; i < batch.length; i += PER_TURN) {
-        this.write(batch.slice(i, i + PER_TURN));
-        await new Promise((resolve) => setImmediate(resolve));
+      // A few commits at a time, each its own file, marked in one transaction.
+      const taken: Reply[][] = [];
+      let n = 0;
+      while (this.queue.length > 0 && n < ROUND) {
+        const c = this.queue.shift()!;
+        taken.push(c);
+        n += c.length;
       }
-      await this.store.markMirrored(batch.map((r) => r.seq));
-      // Off the queue only once marked: `backlog` counts every reply not yet settled.
-      this.queue.splice(0, batch.length);
-      if (this.queue.length < OUTBOX_BACKLOG_LIMIT) this.onRoom();
+      for (const c of taken) {
+        if (this.files === 'each') {
+          for (let i = 0; i < c.length; i += PER_TURN) {
+            this.write(c.slice(i, i + PER_TURN));
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        } else this.write(c);
+      }
+      await this.store.markMirrored(taken.flatMap((c) => c.map((r) => r.seq)));
+      // Counted down only once marked: the backlog is every reply not yet settled.
+      this.queued -= n;
+      if (this.queued < OUTBOX_BACKLOG_LIMIT) this.onRoom();
     }
   }
 
-  /** Replies taken but not yet written and marked. */
-  get backlog(): number {
-    return this.queue.length;
-  }
-
   get full(): boolean {
-    return this.queue.length >= OUTBOX_BACKLOG_LIMIT;
+    return this.queued >= OUTBOX_BACKLOG_LIMIT;
   }
 
   private settle(): void {
@@ -110,10 +129,11 @@ export class Outbox {
     for (const w of waiting) w();
   }
 
-  /** Queues committed replies for their files. */
+  /** Queues one commit's replies for their file. */
   async mirror(replies: readonly Reply[]): Promise<void> {
     if (replies.length === 0) return;
-    this.queue.push(...replies);
+    this.queue.push([...replies]);
+    this.queued += replies.length;
     this.loop.wake();
   }
 
@@ -125,11 +145,21 @@ export class Outbox {
 
   /** Writes every reply not yet marked mirrored (after a crash). Returns how many. */
   async catchUp(): Promise<number> {
-    // Half-written files of a run that was killed; their replies are unmarked and rewritten below.
-    for (const f of readdirSync(this.dir)) if (f.startsWith('.') && f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
+    const held: Array<[number, number]> = [];
+    for (const f of readdirSync(this.dir)) {
+      // Half-written files of a run that was killed; their replies are unmarked and rewritten below.
+      if (f.startsWith('.') && f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
+      const m = GROUP_NAME.exec(f);
+      if (m) held.push([Number(m[1]), Number(m[2])]);
+    }
     const pending = await this.store.unmirroredReplies();
-    await this.mirror(pending);
+    // A grouped file renamed into place holds all of its replies: they only lack their mark.
+    const inFile = (seq: number): boolean => held.some(([a, b]) => seq >= a && seq <= b);
+    const written = pending.filter((r) => inFile(r.seq));
+    if (written.length > 0) await this.store.markMirrored(written.map((r) => r.seq));
+    const missing = pending.filter((r) => !inFile(r.seq));
+    await this.mirror(missing);
     await this.drain();
-    return pending.length;
+    return missing.length;
   }
 }

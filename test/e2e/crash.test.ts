@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseKvg, getValue } from '../../src/kvgroup/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { batchText } from '../helpers/batches.js';
-import { dropIntoInbox, spawnDaemon } from '../helpers/daemon.js';
+import { dropIntoInbox, outboxReplies, spawnDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
 
 const BATCHES = 200;
@@ -103,11 +103,12 @@ describe('crash safety (contract §4)', () => {
       }
       await store.close();
 
-      const files = readdirSync(join(home, 'outbox'));
-      expect(files.filter((f) => f.startsWith('.'))).toEqual([]);
-      expect(files).toHaveLength(replies.length);
-      const fromFiles = files.map((f) => getValue(parseKvg(readFileSync(join(home, 'outbox', f), 'utf8'))[0]!, 'replyid')).sort();
-      expect(fromFiles).toEqual([...expectedReplies].sort());
+      // Grouped files: every reply in exactly one of them, in seq order across the files.
+      expect(readdirSync(join(home, 'outbox')).filter((f) => f.startsWith('.'))).toEqual([]);
+      const inFiles = outboxReplies(join(home, 'outbox'));
+      expect(inFiles).toHaveLength(replies.length);
+      expect(inFiles.map((r) => r.replyid).sort()).toEqual([...expectedReplies].sort());
+      expect(inFiles.map((r) => r.seq)).toEqual([...inFiles.map((r) => r.seq)].sort((a, b) => a - b));
       expect(readdirSync(join(inbox, 'rejected'))).toEqual([]);
     } finally {
       dir.cleanup();

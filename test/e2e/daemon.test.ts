@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
-import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
+import { dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
 
 const statusOf = (home: string, batch: string) => {
@@ -84,11 +84,18 @@ describe('the real daemon, end to end', () => {
       { seq: 3, replyid: 'setup-2', batch: 'SETUP-1', action: 'SETUP-1_2', operation: 'GRUA', status: 'success', retval: '0', message: 'AUTH4 added to CN=staff,OU=CANADA,DC=yan,DC=local' },
       { seq: 4, replyid: 'eca0000000000000ff', batch: '20070503-113234-00', action: '20070503-113234-00_0', operation: 'DNAU', status: 'success', retval: '0', message: 'account AUTH4 disabled' },
     ]);
-    // One outbox file per reply, in canonical KVGroup (written a moment after the commit).
-    await waitFor('the reply files', () => readdirSync(join(home, 'outbox')).filter((f) => !f.startsWith('.')).length === 4);
-    const outbox = readdirSync(join(home, 'outbox')).sort();
-    expect(outbox).toEqual(['0000000001-setup-0.kvg', '0000000002-setup-1.kvg', '0000000003-setup-2.kvg', '0000000004-eca0000000000000ff.kvg']);
-    expect(readFileSync(join(home, 'outbox', outbox[3]!), 'utf8')).toMatch(/^"reply" "eca0000000000000ff" = \{\n {2}"seq" = "4"\n/);
+    // One outbox file per commit, its replies as a KVGroup stream, names in seq order
+    // (written a moment after the commit).
+    await waitFor('the reply files', () => outboxReplies(join(home, 'outbox')).length === 4);
+    expect(outboxReplies(join(home, 'outbox')).map((r) => [r.seq, r.replyid])).toEqual([
+      [1, 'setup-0'],
+      [2, 'setup-1'],
+      [3, 'setup-2'],
+      [4, 'eca0000000000000ff'],
+    ]);
+    const last = outboxReplies(join(home, 'outbox')).at(-1)!;
+    expect(last.file).toMatch(/^\d{12}-000000000004\.replies\.kvg$/);
+    expect(readFileSync(join(home, 'outbox', last.file), 'utf8')).toMatch(/"reply" "eca0000000000000ff" = \{\n {2}"seq" = "4"\n/);
 
     // Logs are JSON lines carrying the batch and action ids.
     const log = readFileSync(join(home, 'logs', 'tmon.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

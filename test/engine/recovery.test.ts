@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Outbox } from '../../src/replies/index.js';
 import { batchText } from '../helpers/batches.js';
+import { outboxReplies } from '../helpers/daemon.js';
 import { engineHarness, RecordingConnector, type Harness } from '../helpers/engine.js';
 
 describe('recovery at start (contract §4)', () => {
@@ -24,8 +25,8 @@ describe('recovery at start (contract §4)', () => {
     expect(h.logger.lines.some((l) => l.message.includes('were running or being rewritten when tmon stopped'))).toBe(true);
   });
 
-  test('reply files lost in a crash are written again at start, half-written ones removed, none doubled', async () => {
-    h = await engineHarness({ connector: new RecordingConnector() });
+  test('reply files lost in a crash are written again at start, half-written ones removed, none doubled (a file per reply)', async () => {
+    h = await engineHarness({ connector: new RecordingConnector(), config: { replies: { files: 'each' } } });
     await h.submit(batchText('M', [{ id: 'm1', replyid: 'rm1' }, { id: 'm2', replyid: 'rm2' }]));
     await h.settle();
     const outboxDir = join(h.home, 'outbox');
@@ -35,9 +36,26 @@ describe('recovery at start (contract §4)', () => {
     rmSync(join(outboxDir, files[1]!));
     h.store.db.prepare('UPDATE replies SET mirrored = 0 WHERE seq = 2').run();
     writeFileSync(join(outboxDir, '.0000000002-rm2.kvg.tmp'), 'half');
-    expect(await new Outbox(outboxDir, h.store).catchUp()).toBe(1);
+    expect(await new Outbox(outboxDir, h.store, undefined, undefined, 'each').catchUp()).toBe(1);
     expect(readdirSync(outboxDir).sort()).toEqual(files);
     expect(existsSync(join(outboxDir, '.0000000002-rm2.kvg.tmp'))).toBe(false);
-    expect(await new Outbox(outboxDir, h.store).catchUp()).toBe(0);
+    expect(await new Outbox(outboxDir, h.store, undefined, undefined, 'each').catchUp()).toBe(0);
+  });
+
+  test('grouped files: a file renamed into place before its mark is not written again; a lost one is', async () => {
+    h = await engineHarness({ connector: new RecordingConnector() });
+    await h.submit(batchText('G', [{ id: 'g1', replyid: 'rg1' }]));
+    await h.settle();
+    await h.submit(batchText('H', [{ id: 'h1', replyid: 'rh1' }]));
+    await h.settle();
+    const outboxDir = join(h.home, 'outbox');
+    const [first, second] = readdirSync(outboxDir).sort();
+    expect([first, second]).toEqual([expect.stringMatching(/^000000000001-000000000001\.replies\.kvg$/), expect.stringMatching(/^000000000002-000000000002\.replies\.kvg$/)]);
+    // Killed after the first file's rename but before its mark; the second file never made it.
+    rmSync(join(outboxDir, second!));
+    h.store.db.prepare('UPDATE replies SET mirrored = 0').run();
+    expect(await new Outbox(outboxDir, h.store).catchUp()).toBe(1);
+    expect(outboxReplies(outboxDir).map((r) => r.replyid)).toEqual(['rg1', 'rh1']);
+    expect(await h.store.unmirroredReplies()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { getValue, parseKvg } from '../../src/kvgroup/index.js';
 import { join } from 'node:path';
 import { TMON } from './cli.js';
 
@@ -45,3 +46,13 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 export const exists = (path: string): boolean => existsSync(path);
+
+/** Every reply group in an outbox folder, files in name order: what a workflow manager reads. */
+export function outboxReplies(dir: string): Array<{ file: string; replyid: string; seq: number; status: string }> {
+  return readdirSync(dir)
+    .filter((f) => !f.startsWith('.'))
+    .sort()
+    .flatMap((file) =>
+      parseKvg(readFileSync(join(dir, file), 'utf8')).map((g) => ({ file, replyid: getValue(g, 'replyid') ?? '', seq: Number(getValue(g, 'seq')), status: getValue(g, 'status') ?? '' })),
+    );
+}

@@ -80,7 +80,7 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
   const events: StoreEvent[] = [];
   const triggers = new TriggerRunner(store, config, logger);
   const connectorFor = options.connector ? () => options.connector! : connectorsFor(config, store);
-  const outbox = new Outbox(join(dir.path, 'outbox'), store);
+  const outbox = new Outbox(join(dir.path, 'outbox'), store, undefined, undefined, config.replies.files);
   const engine = new Engine({
     store,
     config,
