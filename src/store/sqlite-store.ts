@@ -28,6 +28,7 @@ import type {
   Store,
   StoreEvent,
   TriggerRun,
+  Tallies,
 } from './types.js';
 import { actionKey, FINAL_ACTION_STATES } from './types.js';
 
@@ -750,5 +751,18 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.dirDb !== this.db) this.dirDb.close();
     this.db.close();
+  }
+
+  private tallyStatements: { actions: Statement; batches: Statement } | undefined;
+
+  async tallies(): Promise<Tallies> {
+    this.tallyStatements ??= {
+      actions: this.db.prepare('SELECT state, operation, hostid, count(*) AS count FROM actions GROUP BY state, operation, hostid ORDER BY state, operation, hostid'),
+      batches: this.db.prepare('SELECT state, count(*) AS count FROM batches GROUP BY state ORDER BY state'),
+    };
+    return {
+      actions: this.tallyStatements.actions.all() as Tallies['actions'],
+      batches: this.tallyStatements.batches.all() as Tallies['batches'],
+    };
   }
 }
