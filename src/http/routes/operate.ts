@@ -32,10 +32,14 @@ export function operateRoutes(app: FastifyInstance, ctx: RouteContext): void {
     async (request) => answer(await ctx.port.retry(request.params.id, request.body.action, who(request.tokenName, request.body.note)), 'requeued'),
   );
 
-  app.post<{ Params: { id: string }; Body: { note?: string } | undefined }>(
+  app.post<{ Params: { id: string }; Body: { note?: string } }>(
     '/v1/batches/:id/cancel',
     {
       config: { role: 'operate' },
+      // A bare `POST …/cancel` (no body at all) is a cancel without a note.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         summary: 'Cancel every action of the batch that has not started; running ones finish',
         params,
@@ -43,6 +47,6 @@ export function operateRoutes(app: FastifyInstance, ctx: RouteContext): void {
         response: { 200: { type: 'object', required: ['canceled'], properties: { canceled: { type: 'array', items: { type: 'string' } } } }, 404: ref('Error'), 409: ref('Error'), ...ERRORS },
       },
     },
-    async (request) => answer(await ctx.port.cancel(request.params.id, who(request.tokenName, request.body?.note)), 'canceled'),
+    async (request) => answer(await ctx.port.cancel(request.params.id, who(request.tokenName, request.body.note)), 'canceled'),
   );
 }

@@ -1,0 +1,85 @@
+import { HttpApi, type DaemonPort } from '../../src/http/index.js';
+import type { Logger } from '../../src/log.js';
+import { normaliseConfig } from '../../src/config/index.js';
+import { batchText } from '../helpers/batches.js';
+import { HTTP_TOKENS, call } from './helpers.js';
+
+/** A daemon that stores nothing: what the server does around the port is under test here. */
+function fakePort(submitted: string[]): DaemonPort {
+  return {
+    store: { listBatches: async () => [], batchDetail: async () => undefined, messages: async () => [], replies: async () => [] },
+    submit: async (text) => (submitted.push(text), { result: 'inserted', batch: 'B', actions: ['a'] }),
+    retry: async () => ({ ok: false, reason: 'no action a in batch B' }),
+    cancel: async () => ({ ok: false, reason: 'no batch B' }),
+    plugins: async () => [],
+    gauges: async () => ({ inboxFiles: 3, running: 1, repliesUnmirrored: 0, actions: [{ state: 'waiting', operation: 'NOOP', hostid: 'H1', count: 2 }], batches: { running: 1 } }),
+  };
+}
+
+function recorder(): Logger & { lines: Array<{ message: string; meta?: Record<string, unknown> }> } {
+  const lines: Array<{ message: string; meta?: Record<string, unknown> }> = [];
+  const log = (message: string, meta?: Record<string, unknown>) => void lines.push({ message, ...(meta ? { meta } : {}) });
+  return { lines, debug: log, info: log, warn: log, error: log };
+}
+
+async function serve(http: object) {
+  const config = normaliseConfig({ http: { listen: '127.0.0.1:0', tokens: HTTP_TOKENS, ...http } }, '/base').http!;
+  const logger = recorder();
+  const api = new HttpApi(config, logger);
+  const submitted: string[] = [];
+  const base = await api.listen(fakePort(submitted));
+  return { api, base, logger, submitted };
+}
+
+describe('the HTTP server around the daemon port (real loopback HTTP)', () => {
+  test('/readyz: 503 while starting, 200 once recovered, 503 while stopping, when new submissions are refused too', async () => {
+    const { api, base } = await serve({});
+    try {
+      expect(await call(base, '/readyz')).toMatchObject({ status: 503, body: { ready: false, reasons: [expect.stringMatching(/^starting/)] } });
+      expect((await call(base, '/healthz')).body).toEqual({ ok: true });
+      api.markReady();
+      expect(await call(base, '/readyz')).toMatchObject({ status: 200, body: { ready: true } });
+      api.markStopping();
+      expect(await call(base, '/readyz')).toMatchObject({ status: 503, body: { ready: false, reasons: [expect.stringMatching(/^shutting down/)] } });
+      const late = await call(base, '/v1/batches', { token: 'wf', body: batchText('B', [{ id: 'a' }]) });
+      expect(late).toMatchObject({ status: 503, body: { error: { code: 'HTTP_STOPPING' } } });
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('with metricsAuth, /metrics wants a token with role read; the gauges come from the daemon', async () => {
+    const { api, base } = await serve({ metricsAuth: true });
+    try {
+      expect((await call(base, '/metrics')).status).toBe(401);
+      const text = (await call(base, '/metrics', { token: 'reader' })).body as string;
+      expect(text).toContain('tmon_actions{state="waiting",operation="NOOP",target="H1"} 2');
+      expect(text).toContain('tmon_actions_pending 2');
+      expect(text).toContain('tmon_inbox_backlog 3');
+      expect(text).toContain('tmon_actions_running 1');
+      expect(text).toContain('tmon_process_cpu_user_seconds_total');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('request logs carry method, path, status, time and token name, never the body or a password', async () => {
+    const { api, base, logger, submitted } = await serve({});
+    try {
+      const text = batchText('B', [{ id: 'a', op: 'ACHG', extra: { newpw: 'Sekrit-123' } }]);
+      expect((await call(base, '/v1/batches?x=Sekrit-123', { token: 'wf', body: text })).status).toBe(202);
+      expect(submitted).toEqual([text]);
+      expect((await call(base, '/v1/batches/B/retry', { token: 'wf', body: { action: 'a' } })).status).toBe(403);
+      expect((await call(base, '/v1/batches/B/retry', { token: 'ops', body: { action: 'a' } })).status).toBe(404);
+      const http = logger.lines.filter((l) => l.meta?.method !== undefined);
+      expect(http.map((l) => l.meta)).toEqual([
+        { method: 'POST', path: '/v1/batches', status: 202, ms: expect.any(Number), token: 'wf' },
+        { method: 'POST', path: '/v1/batches/B/retry', status: 403, ms: expect.any(Number), token: 'wf' },
+        { method: 'POST', path: '/v1/batches/B/retry', status: 404, ms: expect.any(Number), token: 'ops' },
+      ]);
+      expect(JSON.stringify(logger.lines)).not.toContain('Sekrit-123');
+    } finally {
+      await api.close();
+    }
+  });
+});
