@@ -11,8 +11,9 @@ import * as pluginCall from './plugin-call.js';
 import * as pipeline from './pipeline.js';
 import * as latency from './latency.js';
 import * as memory from './memory.js';
+import * as http from './http.js';
 
-const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory];
+const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, http];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
