@@ -8,6 +8,7 @@ import { TokenBook } from './auth.js';
 import type { RouteContext } from './context.js';
 import { errorBody, HttpError } from './errors.js';
 import { ReplyFeed } from './feed.js';
+import { elapsedMs, logRequest, markStart } from './request-log.js';
 import { IdempotencyCache } from './idempotency.js';
 import { ApiMetrics } from './metrics/metrics.js';
 import type { DaemonPort } from './port.js';
@@ -19,16 +20,13 @@ import { operateRoutes } from './routes/operate.js';
 import { replyRoutes } from './routes/replies.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
-/** Routes whose every answer would only be noise at info level in the log. */
-const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
-
 /**
  * The HTTP API (contract §9). Created before the daemon's parts, so that its metrics can
  * observe them; listening before recovery, so that /readyz can say the daemon is starting.
  */
 export class HttpApi {
-  readonly metrics = new ApiMetrics();
   readonly feed = new ReplyFeed();
+  readonly metrics = new ApiMetrics(() => this.feed.readers);
   private phase: Phase = 'starting';
   private app: FastifyInstance | undefined;
 
@@ -99,7 +97,7 @@ export class HttpApi {
     });
 
     app.addHook('onRequest', async (request) => {
-      (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+      markStart(request);
       // Once stopping, nothing new is taken: the engine is draining and the store about to close.
       if (this.phase === 'stopping' && request.method === 'POST') throw new HttpError(503, 'HTTP_STOPPING', 'tmon is shutting down; send again once it is back');
       const role = request.routeOptions.config.role;
@@ -112,16 +110,10 @@ export class HttpApi {
     // Whatever an answer holds, a password in it is replaced (belt and braces: no route reads documents).
     app.addHook('preSerialization', async (_request, _reply, payload) => redact(payload));
     app.addHook('onResponse', async (request, reply) => {
-      const started = (request as { startedAt?: bigint }).startedAt ?? process.hrtime.bigint();
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const route = request.routeOptions.url ?? 'unknown';
       this.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-      this.metrics.httpDuration.observe({ route }, ms / 1000);
-      // Method, path, status, time and token: never a body, never a query (it could be anything).
-      const line = `http ${request.method} ${request.url.split('?')[0]} ${reply.statusCode} ${ms.toFixed(1)} ms${request.tokenName ? ` token ${request.tokenName}` : ''}`;
-      const meta = { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(ms * 10) / 10, ...(request.tokenName ? { token: request.tokenName } : {}) };
-      if (QUIET.has(route) && reply.statusCode < 400) this.logger.debug(line, meta);
-      else this.logger.info(line, meta);
+      this.metrics.httpDuration.observe({ route }, elapsedMs(request) / 1000);
+      logRequest(this.logger, request, reply.statusCode);
     });
 
     app.setErrorHandler((err: FastifyError, request, reply) => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { tempDir } from '../helpers/home.js';
-import { call, openStream, startApiDaemon, TOKENS, type ApiDaemon } from './helpers.js';
+import { waitFor } from '../helpers/daemon.js';
+import { call, metric, openStream, startApiDaemon, TOKENS, type ApiDaemon } from './helpers.js';
 
 interface ReplyView {
   seq: number;
@@ -90,5 +91,15 @@ describe('the replies feed (real daemon, real HTTP)', () => {
       ['4', 's-4'],
     ]);
     expect((await call(api.base, '/v1/replies/stream', { token: 'reader', headers: { 'last-event-id': 'x' } })).status).toBe(400);
+  });
+
+  test('a stream or a long poll still open when the daemon stops is ended, and the daemon exits cleanly', async () => {
+    api = await startApiDaemon(join(dir.path, 'home'));
+    const stream = await openStream(`${api.base}/v1/replies/stream`, auth);
+    const poll = call(api.base, '/v1/replies?after=0&wait=300', { token: 'reader' });
+    await waitFor('both to wait on the feed', async () => metric((await call(api!.base, '/metrics')).body, 'tmon_http_feed_readers') === 2);
+    expect((await api.stop()).code).toBe(0);
+    await expect(stream.next()).rejects.toThrow('the stream ended');
+    expect(await poll).toMatchObject({ status: 200, body: { replies: [], last: 0 } });
   });
 });

@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
 import { HttpApi, type DaemonPort } from '../../src/http/index.js';
 import type { Logger } from '../../src/log.js';
 import { normaliseConfig } from '../../src/config/index.js';
 import { batchText } from '../helpers/batches.js';
-import { HTTP_TOKENS, call } from './helpers.js';
+import { waitFor } from '../helpers/daemon.js';
+import { HTTP_TOKENS, TOKENS, call } from './helpers.js';
 
 /** A daemon that stores nothing: what the server does around the port is under test here. */
 function fakePort(submitted: string[]): DaemonPort {
@@ -22,8 +26,10 @@ function recorder(): Logger & { lines: Array<{ message: string; meta?: Record<st
   return { lines, debug: log, info: log, warn: log, error: log };
 }
 
+const FIXTURES = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'fixtures');
+
 async function serve(http: object) {
-  const config = normaliseConfig({ http: { listen: '127.0.0.1:0', tokens: HTTP_TOKENS, ...http } }, '/base').http!;
+  const config = normaliseConfig({ http: { listen: '127.0.0.1:0', tokens: HTTP_TOKENS, ...http } }, FIXTURES).http!;
   const logger = recorder();
   const api = new HttpApi(config, logger);
   const submitted: string[] = [];
@@ -78,6 +84,40 @@ describe('the HTTP server around the daemon port (real loopback HTTP)', () => {
         { method: 'POST', path: '/v1/batches/B/retry', status: 404, ms: expect.any(Number), token: 'ops' },
       ]);
       expect(JSON.stringify(logger.lines)).not.toContain('Sekrit-123');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('with tls, it serves HTTPS with the configured certificate', async () => {
+    const { api, base } = await serve({ tls: { cert: 'cert.pem', key: 'key.pem' } });
+    try {
+      expect(base).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request(`${base}/healthz`, { ca: readFileSync(join(FIXTURES, 'cert.pem')) }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(JSON.parse(body)).toEqual({ ok: true });
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a replies stream is logged when it ends, with its token', async () => {
+    const { api, base, logger } = await serve({});
+    try {
+      const res = await fetch(`${base}/v1/replies/stream`, { headers: { authorization: `Bearer ${TOKENS.reader}` } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe(': tmon replies\n\n');
+      await reader.cancel();
+      await waitFor('the stream\'s log line', () => logger.lines.some((l) => l.meta?.path === '/v1/replies/stream'));
+      expect(logger.lines.find((l) => l.meta?.path === '/v1/replies/stream')!.meta).toEqual({ method: 'GET', path: '/v1/replies/stream', status: 200, ms: expect.any(Number), token: 'reader' });
     } finally {
       await api.close();
     }

@@ -32,7 +32,8 @@ export class ApiMetrics {
   readonly httpRequests: Counter;
   readonly httpDuration: Histogram;
 
-  constructor() {
+  /** `readers`: how many long polls and streams wait on the replies feed now. */
+  constructor(readers: () => number = () => 0) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'tmon_' });
     const gauge = (name: string, help: string, labelNames: string[] = []): Gauge => new Gauge({ name, help, labelNames, registers });
@@ -55,6 +56,14 @@ export class ApiMetrics {
     this.triggerRuns = counter('tmon_trigger_runs_total', 'Trigger runs finished, by outcome (succeeded, retry, failed: the last try failed)', ['outcome']);
     this.storeCommit = histogram('tmon_store_commit_seconds', 'Time of a store transaction that changes state, by operation', ['operation'], FAST_BUCKETS);
     this.httpRequests = counter('tmon_http_requests_total', 'HTTP requests answered, by method, route and status', ['method', 'route', 'status']);
+    new Gauge({
+      name: 'tmon_http_feed_readers',
+      help: 'Long polls and streams waiting for the next reply',
+      registers,
+      collect() {
+        this.set(readers());
+      },
+    });
     this.httpDuration = histogram('tmon_http_request_duration_seconds', 'Time to answer an HTTP request, by route', ['route'], FAST_BUCKETS);
   }
 

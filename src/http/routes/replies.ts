@@ -3,6 +3,7 @@ import { redact } from '../../log.js';
 import type { Reply } from '../../store/index.js';
 import type { RouteContext } from '../context.js';
 import { HttpError } from '../errors.js';
+import { logRequest } from '../request-log.js';
 import { ERRORS, ref } from '../schemas.js';
 
 /** A reply as `tmon replies --json` prints it. */
@@ -97,6 +98,8 @@ export function replyRoutes(app: FastifyInstance, ctx: RouteContext): void {
         ctx.logger.error(`http: replies stream: ${(err as Error).message}`);
       } finally {
         out.end();
+        // A hijacked answer skips the onResponse hook: the stream's line is written here, at its end.
+        logRequest(ctx.logger, request, 200);
       }
     },
   );
