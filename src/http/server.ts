@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { HttpConfig } from '../config/index.js';
+import { TmonError } from '../errors.js';
 import { redact, type Logger } from '../log.js';
 import type { Reply, StoreEvent } from '../store/index.js';
 import { TokenBook } from './auth.js';
@@ -19,6 +20,14 @@ import { metricsRoutes } from './routes/metrics.js';
 import { operateRoutes } from './routes/operate.js';
 import { replyRoutes } from './routes/replies.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+
+function readPem(key: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new TmonError('HTTP_TLS', `${key}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 /**
  * The HTTP API (contract §9). Created before the daemon's parts, so that its metrics can
@@ -50,7 +59,13 @@ export class HttpApi {
   async listen(port: DaemonPort): Promise<string> {
     const app = await this.build(port);
     this.app = app;
-    const address = await app.listen({ host: this.config.host, port: this.config.port });
+    let address: string;
+    try {
+      address = await app.listen({ host: this.config.host, port: this.config.port });
+    } catch (err) {
+      // Said in the config's terms, so the operator knows which setting to change.
+      throw new TmonError('HTTP_LISTEN', `http.listen: cannot listen on ${this.config.host}:${this.config.port}: ${(err as Error).message}`, { cause: err });
+    }
     this.logger.info(`http api listening on ${address}`);
     return address;
   }
@@ -79,7 +94,7 @@ export class HttpApi {
     const app = Fastify({
       logger: false,
       bodyLimit: Math.floor(config.bodyLimitMb * 1024 * 1024),
-      ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
+      ...(config.tls ? { https: { cert: readPem('http.tls.cert', config.tls.cert), key: readPem('http.tls.key', config.tls.key) } } : {}),
       // Keep-alive connections that sit idle do not hold the daemon's stop.
       forceCloseConnections: 'idle',
       ajv: { customOptions: { removeAdditional: false } },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { HttpApi, type DaemonPort } from '../../src/http/index.js';
 import type { Logger } from '../../src/log.js';
@@ -121,5 +122,21 @@ describe('the HTTP server around the daemon port (real loopback HTTP)', () => {
     } finally {
       await api.close();
     }
+  });
+
+  test('a port in use or an unreadable certificate fails the start with the setting to change', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const config = normaliseConfig({ http: { listen: `127.0.0.1:${port}` } }, FIXTURES).http!;
+      const api = new HttpApi(config, recorder());
+      await expect(api.listen(fakePort([]))).rejects.toMatchObject({ code: 'HTTP_LISTEN', message: expect.stringMatching(new RegExp(`^http.listen: cannot listen on 127.0.0.1:${port}: .*EADDRINUSE`)) });
+      await api.close();
+    } finally {
+      busy.close();
+    }
+    const noCert = new HttpApi(normaliseConfig({ http: { listen: '127.0.0.1:0', tls: { cert: 'missing.pem', key: 'key.pem' } } }, FIXTURES).http!, recorder());
+    await expect(noCert.listen(fakePort([]))).rejects.toMatchObject({ code: 'HTTP_TLS', message: expect.stringMatching(/^http.tls.cert: cannot read .*missing.pem: ENOENT/) });
   });
 });

@@ -45,11 +45,15 @@ export function replyRoutes(app: FastifyInstance, ctx: RouteContext): void {
       // The answer's 'close' (not the request's, which fires once its body is read) means the client went.
       reply.raw.once('close', () => gone.abort());
       const deadline = Date.now() + wait * 1000;
+      let waitAfter = after;
       for (;;) {
         const replies = await port.store.replies(after, limit);
         const left = deadline - Date.now();
         if (replies.length > 0 || left <= 0) return { replies: replies.map(replyView), last: replies.length ? replies[replies.length - 1]!.seq : after };
-        if ((await feed.wait(after, left, gone.signal)) === 'closed') return { replies: [], last: after };
+        const why = await feed.wait(waitAfter, left, gone.signal);
+        if (why === 'closed') return { replies: [], last: after };
+        // Woken, yet the store showed nothing new: wait for a later notice rather than spin (the last look at the deadline still reads the store).
+        waitAfter = Math.max(waitAfter, feed.newestSeq);
       }
     },
   );
@@ -70,6 +74,7 @@ export function replyRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const last = request.headers['last-event-id'];
       if (last !== undefined && !/^\d+$/.test(last)) throw new HttpError(400, 'HTTP_BAD_LAST_EVENT_ID', 'Last-Event-ID must be a reply seq');
       let after = last !== undefined ? Number(last) : (request.query.after ?? 0);
+      let seenNotice = 0;
       const gone = new AbortController();
       // The answer's 'close' (not the request's, which fires once its body is read) means the client went.
       reply.raw.once('close', () => gone.abort());
@@ -90,7 +95,9 @@ export function replyRoutes(app: FastifyInstance, ctx: RouteContext): void {
             after = r.seq;
           }
           if (replies.length === STREAM_ROUND) continue;
-          const why = await feed.wait(after, KEEPALIVE_MS, gone.signal);
+          // As in the long poll: a notice the store did not bear out is not waited on twice.
+          const why = await feed.wait(replies.length > 0 ? after : Math.max(after, seenNotice), KEEPALIVE_MS, gone.signal);
+          seenNotice = feed.newestSeq;
           if (why === 'closed') break;
           if (why === 'timeout') await send(': keep-alive\n\n');
         }
