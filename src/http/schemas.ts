@@ -125,3 +125,6 @@ export const ref = (id: (typeof SHARED_SCHEMAS)[number]['$id']): { $ref: string 
 
 /** The answers every route may give besides its own. */
 export const ERRORS = { 400: ref('Error'), 401: ref('Error'), 403: ref('Error') } as const;
+
+/** Besides, for requests that change something: 503 once the daemon is shutting down. */
+export const WRITE_ERRORS = { ...ERRORS, 503: ref('Error') } as const;

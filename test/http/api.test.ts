@@ -132,6 +132,11 @@ describe('HTTP API: submit, auth, refusals (real daemon, real HTTP)', () => {
     expect(listed.sort()).toEqual(ROUTES);
     for (const [, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: object }>>)) for (const op of Object.values(ops)) expect(Object.keys(op.responses)).toContain('200');
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['KvGroup', 'Reply', 'BatchSummary', 'Message', 'Error']));
+    // Open routes say so; the rest want the bearer token.
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
+    expect(doc.paths['/metrics'].get.security).toEqual([]);
+    expect(doc.paths['/v1/batches'].post.security).toBeUndefined();
+    expect(doc.security).toEqual([{ bearer: [] }]);
   });
 
   test('messages and plugins read as the CLI prints them; newpw never comes back', async () => {

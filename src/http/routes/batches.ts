@@ -6,7 +6,7 @@ import type { RouteContext } from '../context.js';
 import { HttpError, type ProblemView } from '../errors.js';
 import { IdempotencyCache } from '../idempotency.js';
 import { textOfJsonView } from '../json-view.js';
-import { ACTION_DETAIL, ERRORS, ref } from '../schemas.js';
+import { ACTION_DETAIL, ERRORS, ref, WRITE_ERRORS } from '../schemas.js';
 
 const ACCEPTED = {
   type: 'object',
@@ -54,7 +54,7 @@ export function batchRoutes(app: FastifyInstance, ctx: RouteContext): void {
             'application/json': { schema: { anyOf: [ref('KvGroup'), { type: 'array', items: ref('KvGroup') }] } },
           },
         },
-        response: { 200: ACCEPTED, 202: ACCEPTED, 409: ref('Error'), 413: ref('Error'), 415: ref('Error'), 422: ref('Error'), ...ERRORS },
+        response: { 200: ACCEPTED, 202: ACCEPTED, 409: ref('Error'), 413: ref('Error'), 415: ref('Error'), 422: ref('Error'), ...WRITE_ERRORS },
       },
     },
     async (request, reply) => {

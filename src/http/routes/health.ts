@@ -17,10 +17,10 @@ const WHY: Record<Exclude<Phase, 'ready'>, string> = {
 
 /** Liveness and readiness for a service manager or a load balancer; no token needed. */
 export function healthRoutes(app: FastifyInstance, _ctx: RouteContext, phase: () => Phase): void {
-  app.get('/healthz', { schema: { summary: 'The process answers', response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } }, async () => ({ ok: true }));
+  app.get('/healthz', { schema: { summary: 'The process answers', security: [], response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } }, async () => ({ ok: true }));
   app.get(
     '/readyz',
-    { schema: { summary: 'Store open, recovery done, not shutting down (503 otherwise)', response: { 200: READINESS, 503: READINESS } } },
+    { schema: { summary: 'Store open, recovery done, not shutting down (503 otherwise)', security: [], response: { 200: READINESS, 503: READINESS } } },
     async (_request, reply) => {
       const p = phase();
       return p === 'ready' ? { ready: true } : reply.code(503).send({ ready: false, reasons: [WHY[p]] });

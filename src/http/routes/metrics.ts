@@ -8,6 +8,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: RouteContext): void {
       config: { role: 'metrics' },
       schema: {
         summary: 'Prometheus metrics (text format); a token with role read unless http.metricsAuth is false',
+        ...(ctx.config.metricsAuth ? {} : { security: [] }),
         response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
       },
     },

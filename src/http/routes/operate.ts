@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OperatorResult } from '../../store/index.js';
 import type { RouteContext } from '../context.js';
 import { HttpError } from '../errors.js';
-import { ERRORS, ref } from '../schemas.js';
+import { ref, WRITE_ERRORS } from '../schemas.js';
 
 const params = { type: 'object', properties: { id: { type: 'string' } } } as const;
 const note = { type: 'string', maxLength: 2000, description: 'why, for the message board' } as const;
@@ -26,7 +26,7 @@ export function operateRoutes(app: FastifyInstance, ctx: RouteContext): void {
         description: 'Its replyid was already answered with the failure and is not answered again.',
         params,
         body: { type: 'object', required: ['action'], additionalProperties: false, properties: { action: { type: 'string', minLength: 1 }, note } },
-        response: { 200: { type: 'object', required: ['requeued'], properties: { requeued: { type: 'array', items: { type: 'string' } } } }, 404: ref('Error'), 409: ref('Error'), ...ERRORS },
+        response: { 200: { type: 'object', required: ['requeued'], properties: { requeued: { type: 'array', items: { type: 'string' } } } }, 404: ref('Error'), 409: ref('Error'), ...WRITE_ERRORS },
       },
     },
     async (request) => answer(await ctx.port.retry(request.params.id, request.body.action, who(request.tokenName, request.body.note)), 'requeued'),
@@ -44,7 +44,7 @@ export function operateRoutes(app: FastifyInstance, ctx: RouteContext): void {
         summary: 'Cancel every action of the batch that has not started; running ones finish',
         params,
         body: { type: 'object', additionalProperties: false, properties: { note } },
-        response: { 200: { type: 'object', required: ['canceled'], properties: { canceled: { type: 'array', items: { type: 'string' } } } }, 404: ref('Error'), 409: ref('Error'), ...ERRORS },
+        response: { 200: { type: 'object', required: ['canceled'], properties: { canceled: { type: 'array', items: { type: 'string' } } } }, 404: ref('Error'), 409: ref('Error'), ...WRITE_ERRORS },
       },
     },
     async (request) => answer(await ctx.port.cancel(request.params.id, who(request.tokenName, request.body.note)), 'canceled'),
