@@ -119,6 +119,7 @@ describe('the HTTP server around the daemon port (real loopback HTTP)', () => {
       await reader.cancel();
       await waitFor('the stream\'s log line', () => logger.lines.some((l) => l.meta?.path === '/v1/replies/stream'));
       expect(logger.lines.find((l) => l.meta?.path === '/v1/replies/stream')!.meta).toEqual({ method: 'GET', path: '/v1/replies/stream', status: 200, ms: expect.any(Number), token: 'reader' });
+      expect((await call(base, '/metrics')).body).toContain('tmon_http_requests_total{method="GET",route="/v1/replies/stream",status="200"} 1');
     } finally {
       await api.close();
     }

@@ -105,7 +105,8 @@ export function replyRoutes(app: FastifyInstance, ctx: RouteContext): void {
         ctx.logger.error(`http: replies stream: ${(err as Error).message}`);
       } finally {
         out.end();
-        // A hijacked answer skips the onResponse hook: the stream's line is written here, at its end.
+        // A hijacked answer skips the onResponse hook: the stream is counted and logged here, at its end.
+        ctx.metrics.httpRequests.inc({ method: 'GET', route: '/v1/replies/stream', status: '200' });
         logRequest(ctx.logger, request, 200);
       }
     },
