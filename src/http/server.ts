@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { HttpConfig } from '../config/index.js';
+import { isLoopback } from '../config/http.js';
 import { TmonError } from '../errors.js';
 import { redact, type Logger } from '../log.js';
 import type { Reply, StoreEvent } from '../store/index.js';
@@ -67,6 +68,7 @@ export class HttpApi {
       throw new TmonError('HTTP_LISTEN', `http.listen: cannot listen on ${this.config.host}:${this.config.port}: ${(err as Error).message}`, { cause: err });
     }
     this.logger.info(`http api listening on ${address}`);
+    if (!this.config.tls && !isLoopback(this.config.host)) this.logger.warn(`http api: plain HTTP on ${this.config.host} (http.insecure): tokens and passwords cross the network unencrypted`);
     return address;
   }
 
