@@ -31,6 +31,5 @@ export const TRIGGER_TIMEOUT_MS = 30 * SECOND;
 /** Connector settings of a target that names none. */
 export const TARGET_DEFAULTS = Object.freeze({ connector: 'directory' as ConnectorKind, concurrency: 4, args: [] as string[], timeoutMs: 30 * SECOND });
 
-
 /** The HTTP API's settings when a key of `http` is left out. */
 export const HTTP_DEFAULTS = Object.freeze({ listen: '127.0.0.1:7070', bodyLimitMb: 10 });
