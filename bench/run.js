@@ -12,8 +12,9 @@ import * as pipeline from './pipeline.js';
 import * as latency from './latency.js';
 import * as memory from './memory.js';
 import * as ldap from './ldap.js';
+import * as http from './http.js';
 
-const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap];
+const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap, http];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,7 +1,8 @@
 import { loadConfig, type Config } from './config/index.js';
 import { connectorsFor } from './connectors/index.js';
-import { CommandRunner, Engine, Inbox } from './engine/index.js';
+import { CommandRunner, Engine, Inbox, type EngineOptions } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
+import { startHttp } from './http/index.js';
 import { createLogger } from './log.js';
 import { PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
@@ -37,21 +38,30 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
   ensureHome(layout);
   const logger = createLogger({ logsDir: layout.logs, console: options.console ?? true });
-  const store = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
-  const plugins = new PluginHost(config, logger);
+  const sqlite = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
+  // With the HTTP API on, its metrics observe the store, connectors, plugins and replies.
+  const http = startHttp(config, logger);
+  const store = http.observe.store(sqlite);
+  const plugins = http.observe.plugins(new PluginHost(config, logger));
   const triggers = new TriggerRunner(store, config, logger);
   let engine: Engine;
   const connectors = connectorsFor(config, store);
   const outbox = new Outbox(layout.outbox, store, (err) => logger.error(`outbox: ${err.message}`), () => engine?.wake(), config.replies.files);
+  const onEvents = (events: Parameters<NonNullable<EngineOptions['onEvents']>>[0]): void => {
+    triggers.wake();
+    http.events(events);
+  };
   engine = new Engine({
     store,
     config,
     logger,
     plugins,
-    connectorFor: connectors,
-    replies: outbox,
-    onEvents: () => triggers.wake(),
+    connectorFor: http.observe.connectors(connectors),
+    replies: http.observe.replies(outbox),
+    onEvents,
   });
+  const commands = new CommandRunner(store, engine, logger);
+  await http.listen({ config, store, engine, plugins, replies: outbox, inboxDir: layout.inbox, logger, onEvents, commands });
   const inbox = new Inbox({
     dir: layout.inbox,
     store,
@@ -66,12 +76,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await engine.start();
   await triggers.start();
   inbox.start();
-  const commands = new CommandRunner(store, engine, logger);
   commands.start();
   // The CLI queues operators' commands while this heartbeat is fresh, and applies them itself otherwise.
   const startedAt = Date.now();
   await store.heartbeat(process.pid, startedAt);
   const heartbeat = setInterval(() => void store.heartbeat(process.pid, startedAt).catch((err: Error) => logger.warn(`heartbeat: ${err.message}`)), 1000);
+  http.ready();
   // A rejected file queues trigger runs outside the engine, and retries fall due: look now and then.
   const poll = setInterval(() => {
     engine.wake();
@@ -83,6 +93,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('stopping: no new work; waiting for running actions');
+      http.stopping();
       clearInterval(poll);
       clearInterval(heartbeat);
       commands.stop();
@@ -90,16 +101,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const drained = await engine.stop(config.shutdownGraceMs);
       await triggers.stop(Math.min(config.shutdownGraceMs, 5000));
       if (!drained) logger.warn(`actions still running after ${config.shutdownGraceMs} ms; they run again at the next start`);
+      await http.close();
       await plugins.close();
       // Unbinds LDAP connections (actions still running after the grace period keep theirs).
       await connectors.close();
       await store.leave(process.pid);
-      await store.close();
+      await sqlite.close();
       logger.info('tmon daemon stopped');
       await new Promise<void>((resolve) => {
         logger.on('finish', resolve);
         logger.end();
       });
     })());
-  return { layout, config, engine, inbox, store, commands, stop };
+  return { layout, config, engine, inbox, store: sqlite, commands, stop };
 }

@@ -39,3 +39,6 @@ export const LDAP_DEFAULTS = Object.freeze({
   poolSize: 4,
   startTls: false,
 });
+
+/** The HTTP API's settings when a key of `http` is left out. */
+export const HTTP_DEFAULTS = Object.freeze({ listen: '127.0.0.1:7070', bodyLimitMb: 10 });

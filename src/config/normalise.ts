@@ -1,6 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { DEFAULTS, TRIGGER_TIMEOUT_MS } from './defaults.js';
 import { ConfigError } from './error.js';
+import { httpRules, normaliseHttp, type RawHttp } from './http.js';
 import { crossKeyRules } from './rules.js';
 import { describe, validateSchema } from './schema.js';
 import type { EventType } from '../events.js';
@@ -41,9 +42,10 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
       filter: Object.fromEntries(Object.entries(t.filter ?? {}).map(([k, v]) => [k, typeof v === 'string' ? [v] : v])),
       timeoutMs: t.timeoutMs ?? TRIGGER_TIMEOUT_MS,
     })),
+    ...(data.http ? { http: normaliseHttp(data.http as RawHttp, baseDir) } : {}),
     ...(file ? { file } : {}),
   };
-  const errors = crossKeyRules(config);
+  const errors = [...crossKeyRules(config), ...(config.http ? httpRules(data.http as RawHttp, config.http) : [])];
   if (errors.length > 0) throw new ConfigError(errors, file);
   return config;
 }

@@ -93,6 +93,36 @@ export const SCHEMA = {
     },
     triggerConcurrency: { type: 'integer', minimum: 1 },
     triggerRetryDelaysMs: { type: 'array', items: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS } },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        listen: { type: 'string', minLength: 1 },
+        tokens: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'token', 'roles'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              // Short tokens can be guessed; 16 characters is the least worth calling a secret.
+              token: { type: 'string', minLength: 16 },
+              roles: { type: 'array', items: { enum: ['submit', 'read', 'operate'] } },
+            },
+          },
+        },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cert', 'key'],
+          properties: { cert: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } },
+        },
+        insecure: { type: 'boolean' },
+        bodyLimitMb: { type: 'number', exclusiveMinimum: 0, maximum: 1024 },
+        metricsAuth: { type: 'boolean' },
+      },
+    },
   },
   $defs: {
     names: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }] },

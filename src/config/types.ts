@@ -60,6 +60,30 @@ export interface TriggerConfig {
   timeoutMs: number;
 }
 
+export type HttpRole = 'submit' | 'read' | 'operate';
+
+/** A bearer token of the HTTP API and what it may do. */
+export interface HttpToken {
+  /** Shown in request logs instead of the token. */
+  name: string;
+  token: string;
+  roles: HttpRole[];
+}
+
+/** The HTTP API (contract §9); absent from `Config` unless configured. */
+export interface HttpConfig {
+  host: string;
+  port: number;
+  tokens: HttpToken[];
+  /** Absolute paths of the PEM files; none: plain HTTP. */
+  tls?: { cert: string; key: string };
+  /** Allows plain HTTP on an address other than loopback. */
+  insecure: boolean;
+  bodyLimitMb: number;
+  /** Whether GET /metrics wants a token with role `read`; default: only when not on loopback. */
+  metricsAuth: boolean;
+}
+
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
@@ -95,6 +119,8 @@ export interface Config {
   triggerConcurrency: number;
   /** Waits between a trigger's tries; one more try than waits (default: 5 tries). */
   triggerRetryDelaysMs: number[];
+  /** The HTTP API; off when absent. */
+  http?: HttpConfig;
   /** The config file read, if any. */
   file?: string;
 }

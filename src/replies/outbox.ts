@@ -118,6 +118,11 @@ export class Outbox {
     }
   }
 
+  /** Replies taken but not yet written and marked (the metrics' reply lag). */
+  get backlog(): number {
+    return this.queued;
+  }
+
   get full(): boolean {
     return this.queued >= OUTBOX_BACKLOG_LIMIT;
   }

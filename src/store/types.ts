@@ -355,4 +355,12 @@ export interface Store {
   /** Who runs on this store, if anyone said so. */
   presence(): Promise<DaemonPresence | undefined>;
   close(): Promise<void>;
+  /** How many actions are in each state, per operation and target, and batches per state (metrics). */
+  tallies(): Promise<Tallies>;
+}
+
+/** Counts by state, for metrics: only combinations that occur are listed. */
+export interface Tallies {
+  actions: Array<{ state: ActionState; operation: string; hostid: string; count: number }>;
+  batches: Array<{ state: BatchState; count: number }>;
 }

@@ -294,6 +294,25 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       ).rejects.toThrow('abort');
       expect(await store.withDirectory('H', (d) => d.hasGroup('g'))).toBe(true);
     });
+
+    test('tallies count actions by state, operation and target, and batches by state', async () => {
+      expect(await store.tallies()).toEqual({ actions: [], batches: [] });
+      await accept('B', [
+        { id: 'a', op: 'NOOP', host: 'H1' },
+        { id: 'b', op: 'NOOP', host: 'H1' },
+        { id: 'c', op: 'LOCK', host: 'H2', depends: ['a'] },
+      ]);
+      await store.insertBatch(newBatch('C', [{ id: 'x' }]));
+      const [first] = await claimAll(1);
+      await store.completeAction('B', first!.id, ok);
+      const t = await store.tallies();
+      const sort = <T>(xs: T[]) => [...xs].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
+      expect(sort(t.batches)).toEqual(sort([{ state: 'running', count: 1 }, { state: 'received', count: 1 }]));
+      const held = t.actions.reduce((n, a) => n + a.count, 0);
+      expect(held).toBe(4);
+      expect(t.actions).toContainEqual({ state: 'succeeded', operation: 'NOOP', hostid: 'H1', count: 1 });
+      expect(t.actions.find((a) => a.operation === 'LOCK')).toEqual({ state: first!.id === 'a' ? 'ready' : 'waiting', operation: 'LOCK', hostid: 'H2', count: 1 });
+    });
   });
 
   describe(`Store conformance: ${name}, replies in tree mode`, () => {

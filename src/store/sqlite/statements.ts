@@ -152,6 +152,11 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     leave: p<[pid: number]>('DELETE FROM daemon WHERE pid = ?'),
     presence: p<[], { pid: number; started_at: number; heartbeat_at: number }>('SELECT pid, started_at, heartbeat_at FROM daemon WHERE id = 1'),
+    // ---- tallies for metrics
+    actionTallies: p<[], { state: ActionRow['state']; operation: string; hostid: string; count: number }>(
+      'SELECT state, operation, hostid, count(*) AS count FROM actions GROUP BY state, operation, hostid ORDER BY state, operation, hostid',
+    ),
+    batchTallies: p<[], { state: BatchRow['state']; count: number }>('SELECT state, count(*) AS count FROM batches GROUP BY state ORDER BY state'),
     // ---- the simulated directory (its own connection, but for the dumps)
     dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
     dirPut: d<[host: string, user: string, data: string]>(

@@ -28,6 +28,7 @@ import type {
   RewriteDecision,
   Store,
   StoreEvent,
+  Tallies,
   TriggerPayload,
   TriggerRun,
 } from '../types.js';
@@ -234,6 +235,10 @@ export class SqliteStore implements Store {
   }
   async cancelBatch(batchId: string, note: string): Promise<OperatorResult> {
     return cancelBatch(this.ctx, batchId, note);
+  }
+
+  async tallies(): Promise<Tallies> {
+    return { actions: this.s.actionTallies.all(), batches: this.s.batchTallies.all() };
   }
 
   // ---- commands and presence
