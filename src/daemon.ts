@@ -67,6 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     store,
     logger,
     sweepMs: config.inboxSweepMs,
+    maxPendingActions: config.maxPendingActions,
     onAccepted: (effects) => {
       void engine.absorb(effects);
       engine.wake();

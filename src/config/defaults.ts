@@ -20,6 +20,7 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   inboxSweepMs: 2 * SECOND,
   shutdownGraceMs: 30 * SECOND,
   maxRunning: 64,
+  maxPendingActions: 50_000,
   storeSync: 'FULL',
   triggers: [],
   triggerConcurrency: 2,

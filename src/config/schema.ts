@@ -69,6 +69,7 @@ export const SCHEMA = {
     inboxSweepMs: { type: 'integer', minimum: 10, maximum: MAX_TIMER_MS },
     shutdownGraceMs: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS },
     maxRunning: { type: 'integer', minimum: 1 },
+    maxPendingActions: { type: 'integer', minimum: 1 },
     storeSync: { enum: ['FULL', 'NORMAL'] },
     triggers: {
       type: 'array',

@@ -112,6 +112,11 @@ export interface Config {
   shutdownGraceMs: number;
   /** Most actions running at once, all targets together. */
   maxRunning: number;
+  /**
+   * The inbox takes batches in while fewer actions than this are unfinished; the rest wait on
+   * disk until room frees (a batch with interactive work is always taken).
+   */
+  maxPendingActions: number;
   /** SQLite `synchronous`: FULL (every commit on disk) or NORMAL (faster; a power cut may lose the last commits). */
   storeSync: 'FULL' | 'NORMAL';
   triggers: TriggerConfig[];

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { isInteractive, readBatch } from '../batch/index.js';
 import { hasCode } from '../errors.js';
+import { parseKvg } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
-import type { Effects, Store } from '../store/index.js';
+import { actionKey, type Effects, type NewBatch, type Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
 
 export interface InboxOptions {
@@ -10,18 +12,47 @@ export interface InboxOptions {
   store: Store;
   logger: Logger;
   sweepMs: number;
-  /** Called after a batch was stored, with what storing it set off, so the engine takes it on. */
+  /** Batches are taken in while fewer actions than this are unfinished (interactive ones always). */
+  maxPendingActions?: number;
+  /** A file larger than this is refused unread. */
+  maxBytes?: number;
+  /** Called after batches were stored, with what storing them set off, so the engine takes it on. */
   onAccepted: (effects: Effects) => void;
 }
+
+/** Files stored per transaction (one disk flush for all of them). */
+const GROUP_FILES = 64;
+/** Actions stored per transaction at most. */
+const GROUP_ACTIONS = 5000;
+/** Files up to this size are read to see whether they hold interactive work while the budget is full. */
+const PEEK_BYTES = 256 * 1024;
+/** Refused when nothing else is configured: far more than a hand-written batch. */
+export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** Whether an error means "this input is bad" (refuse the file) rather than "tmon failed" (try again). */
 const isDataError = (err: unknown): boolean => hasCode(err) && (err.code.startsWith('KVG_') || err.code.startsWith('BATCH_'));
 
+/** A file name safe to print: control characters escaped, very long names cut. */
+const shown = (name: string): string => (name.length > 120 ? `${name.slice(0, 100)}…(${name.length} characters)` : name).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+interface Prepared {
+  name: string;
+  batch: NewBatch;
+}
+
 /**
  * The inbox folder. A writer puts `NAME.kvg` there atomically (a dot-file renamed into place).
- * Each file is parsed, validated and stored in one transaction, and only then removed; a bad
- * one moves to `rejected/` with `NAME.kvg.error` beside it. The folder is watched and also swept
- * at start and every `sweepMs`, since a watcher can miss events.
+ * Files are parsed, validated and stored in groups, one transaction per group, and only then
+ * removed; a bad one moves to `rejected/` with `NAME.kvg.error` beside it. The folder is watched
+ * and also swept at start and every `sweepMs`, since a watcher can miss events.
+ *
+ * Back-pressure: while `maxPendingActions` actions are unfinished, only batches with interactive
+ * work are taken; the rest wait on disk. A file that arrives while a backlog is being read is
+ * taken before the backlog's next group, so interactive work never waits behind it.
+ *
+ * Only regular files are read: a FIFO, a socket, a folder or a symbolic link named `*.kvg` is
+ * moved to `rejected/` unopened. No file-system error stops the daemon: it is logged, put on the
+ * board, and the file is tried again at the next sweep.
  */
 export class Inbox {
   readonly rejectedDir: string;
@@ -30,10 +61,20 @@ export class Inbox {
   private sweeping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Names seen in an earlier listing: what is not among them arrived since, and goes first. */
+  private seen = new Set<string>();
+  /** Files read while the budget was full and found to hold no interactive work (name, size, time). */
+  private notInteractive = new Set<string>();
+  /** Names already reported as not taken (wrong extension), so the board hears of each once. */
+  private ignored = new Set<string>();
+  private readonly budget: number;
+  private readonly maxBytes: number;
 
   constructor(private readonly options: InboxOptions) {
     this.rejectedDir = join(options.dir, 'rejected');
     mkdirSync(this.rejectedDir, { recursive: true });
+    this.budget = options.maxPendingActions ?? Number.POSITIVE_INFINITY;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
   }
 
   start(): void {
@@ -47,7 +88,7 @@ export class Inbox {
     this.sweep();
   }
 
-  /** Looks at the folder now (or right after the sweep under way). Resolves when done. */
+  /** Looks at the folder now (or right after the group under way). Resolves when done. */
   sweep(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (this.sweeping) {
@@ -57,76 +98,209 @@ export class Inbox {
     this.sweeping = (async () => {
       do {
         this.again = false;
-        await this.sweepOnce();
+        await this.sweepOnce().catch((err: Error) => this.options.logger.error(`inbox: ${err.message}`));
       } while (this.again && !this.stopped);
       this.sweeping = undefined;
     })();
     return this.sweeping;
   }
 
+  private list(): string[] {
+    const all = readdirSync(this.options.dir).filter((n) => !n.startsWith('.') && n !== 'rejected');
+    for (const n of all) {
+      if (n.endsWith('.kvg') || this.ignored.has(n)) continue;
+      this.ignored.add(n);
+      const text = `inbox: ${shown(n)} is not taken: only files named *.kvg are batches (a writer renames a finished file to NAME.kvg)`;
+      this.options.logger.warn(text, { file: n });
+      void this.options.store.postMessage({ level: 'warn', source: 'ingest', batch: null, action: null, text }).catch(() => undefined);
+    }
+    const names = all.filter((n) => n.endsWith('.kvg')).sort();
+    const fresh = names.filter((n) => !this.seen.has(n));
+    this.seen = new Set(names);
+    return [...fresh, ...names.filter((n) => !fresh.includes(n))];
+  }
+
   private async sweepOnce(): Promise<void> {
     let names: string[];
     try {
-      names = readdirSync(this.options.dir).filter((n) => n.endsWith('.kvg') && !n.startsWith('.')).sort();
+      names = this.list();
     } catch (err) {
       this.options.logger.error(`inbox: ${(err as Error).message}`);
       return;
     }
+    let room = this.budget === Number.POSITIVE_INFINITY ? this.budget : this.budget - (await this.options.store.openActions());
+    let group: Prepared[] = [];
+    let actions = 0;
     for (const name of names) {
       if (this.stopped) return;
-      await this.take(name);
+      const p = await this.prepare(name, room <= 0, group);
+      if (!p) continue;
+      group.push(p);
+      actions += p.batch.actions.length;
+      room -= p.batch.actions.length;
+      if (group.length >= GROUP_FILES || actions >= GROUP_ACTIONS) {
+        await this.store(group);
+        group = [];
+        actions = 0;
+        // Something arrived meanwhile: list again, so that it goes before the rest of the backlog.
+        if (this.again) return;
+      }
     }
+    await this.store(group);
   }
 
-  private async take(name: string): Promise<void> {
-    const { store, logger } = this.options;
+  /** Reads and validates one file; undefined when it is not to be stored now (refused, waiting, gone). */
+  private async prepare(name: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
+    const { logger } = this.options;
     const path = join(this.options.dir, name);
+    let st: Stats;
+    try {
+      st = lstatSync(path);
+    } catch (err) {
+      if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot look at ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      return undefined;
+    }
+    if (!st.isFile()) {
+      const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
+      await this.reject(name, `${shown(name)}: is ${what}, not a regular file; refused unread`, null);
+      return undefined;
+    }
+    if (st.size > this.maxBytes) {
+      await this.reject(name, `${shown(name)}: is ${st.size} bytes, over the limit of ${this.maxBytes} bytes for a batch file; refused unread`, null);
+      return undefined;
+    }
+    const stamp = `${name}\u0000${st.size}\u0000${st.mtimeMs}`;
+    if (full && (st.size > PEEK_BYTES || this.notInteractive.has(stamp))) return undefined;
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot read ${name}: ${(err as Error).message}`);
-      return;
+      if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot read ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      return undefined;
     }
+    if (full && !this.hasInteractiveWork(text)) {
+      this.notInteractive.add(stamp);
+      return undefined;
+    }
+    this.notInteractive.delete(stamp);
     try {
-      const batch = await prepareBatch(text, name, store);
-      const { result, effects } = await store.insertBatch(batch);
-      const meta = { batch: batch.id, file: name };
-      if (result === 'conflict') {
-        return await this.reject(name, `${name}: batch ${batch.id} is already held with other content; refused`, batch.id);
-      }
-      if (result === 'duplicate') {
-        logger.info(`${name}: batch ${batch.id} was already received with the same content; nothing to do`, meta);
-        await store.postMessage({ level: 'info', source: 'ingest', batch: batch.id, action: null, text: `${name}: duplicate of batch ${batch.id}, already received; ignored` });
-      } else {
-        logger.info(`received batch ${batch.id} (${batch.actions.length} action${batch.actions.length === 1 ? '' : 's'}) from ${name}`, meta);
-      }
-      unlinkSync(path);
-      this.options.onAccepted(effects);
+      return { name, batch: await prepareBatch(text, name, this.lookups(pending)) };
     } catch (err) {
       if (isDataError(err)) {
-        // Every problem, one a line, so the .error file says all that must be fixed.
-        const problems = (err as { problems?: Array<{ message: string }> }).problems;
-        return this.reject(name, problems?.length ? problems.map((p) => `${name}: ${p.message}`).join('\n') : (err as Error).message, null);
+        await this.reject(name, this.problems(name, err), null);
+        return undefined;
       }
-      // Not the file's fault (a full disk, say): leave it for the next sweep.
-      logger.error(`inbox: ${name}: ${(err as Error).message}; will try again`, { file: name });
+      logger.error(`inbox: ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      return undefined;
     }
   }
 
+  /** Whether a batch text holds an interactive action (a file that fails to parse says no: it waits). */
+  private hasInteractiveWork(text: string): boolean {
+    try {
+      const batch = readBatch(parseKvg(text, { source: 'peek' })[0]!);
+      return batch?.actions.some(isInteractive) ?? false;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The store's look-ups, with the batches of the group not yet stored counted as held. */
+  private lookups(pending: readonly Prepared[]): Pick<Store, 'knownActions' | 'replyidHolders'> {
+    const { store } = this.options;
+    return {
+      knownActions: async (refs) => {
+        const known = await store.knownActions(refs);
+        for (const p of pending) for (const a of p.batch.actions) if (refs.some((r) => r.batch === p.batch.id && r.action === a.id)) known.add(actionKey(p.batch.id, a.id));
+        return known;
+      },
+      replyidHolders: async (batchId, replyids) => {
+        const holders = await store.replyidHolders(batchId, replyids);
+        for (const p of pending) {
+          if (p.batch.id === batchId) continue;
+          for (const a of p.batch.actions) if (a.replyid !== '' && replyids.includes(a.replyid) && !holders.has(a.replyid)) holders.set(a.replyid, p.batch.id);
+        }
+        return holders;
+      },
+    };
+  }
+
+  private problems(name: string, err: unknown): string {
+    // Every problem, one a line, so the .error file says all that must be fixed.
+    const problems = (err as { problems?: Array<{ message: string }> }).problems;
+    return problems?.length ? problems.map((p) => `${shown(name)}: ${p.message}`).join('\n') : (err as Error).message;
+  }
+
+  /** Stores a group in one transaction, then removes its files. */
+  private async store(group: readonly Prepared[]): Promise<void> {
+    if (group.length === 0) return;
+    const { store, logger } = this.options;
+    let results: Awaited<ReturnType<Store['insertBatches']>>;
+    try {
+      results = await store.insertBatches(group.map((p) => p.batch));
+    } catch (err) {
+      // Not the files' fault (a busy or full disk, say): they stay, and are tried again.
+      logger.error(`inbox: storing ${group.length} batch(es): ${(err as Error).message}; will try again`);
+      return;
+    }
+    const effects: Effects = { replies: [], events: [] };
+    for (const [i, p] of group.entries()) {
+      const r = results[i]!;
+      const meta = { batch: p.batch.id, file: p.name };
+      if (!r.ok) {
+        if (isDataError(r.error)) await this.reject(p.name, this.problems(p.name, r.error), p.batch.id);
+        else logger.error(`inbox: ${shown(p.name)}: ${(r.error as Error).message}; will try again`, meta);
+        continue;
+      }
+      const { result } = r.outcome;
+      effects.replies.push(...r.outcome.effects.replies);
+      effects.events.push(...r.outcome.effects.events);
+      if (result === 'conflict') {
+        await this.reject(p.name, `${shown(p.name)}: batch ${p.batch.id} is already held with other content; refused`, p.batch.id);
+        continue;
+      }
+      if (result === 'duplicate') {
+        logger.info(`${shown(p.name)}: batch ${p.batch.id} was already received with the same content; nothing to do`, meta);
+        await store.postMessage({ level: 'info', source: 'ingest', batch: p.batch.id, action: null, text: `${shown(p.name)}: duplicate of batch ${p.batch.id}, already received; ignored` });
+      } else {
+        const n = p.batch.actions.length;
+        logger.info(`received batch ${p.batch.id} (${n} action${n === 1 ? '' : 's'}${p.batch.actions.some((a) => a.interactive) ? ', interactive' : ''}) from ${shown(p.name)}`, meta);
+      }
+      try {
+        unlinkSync(join(this.options.dir, p.name));
+      } catch (err) {
+        // Stored: a second look finds it a duplicate, which is harmless.
+        if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot remove ${shown(p.name)} after storing it: ${(err as Error).message}`, meta);
+      }
+    }
+    this.options.onAccepted(effects);
+  }
+
+  /**
+   * Moves a refused file to `rejected/` with its reason beside it (mode 0600: it may hold
+   * passwords), a log line, a board entry and a `batch.rejected` event. A name too long for the
+   * `.error` suffix gets a shorter one; a failure to move is logged and tried again next sweep.
+   */
   private async reject(name: string, reason: string, batch: string | null): Promise<void> {
-    let target = name;
-    for (let n = 1; existsSync(join(this.rejectedDir, target)); n++) target = `${name.slice(0, -4)}.${n}.kvg`;
-    // The .error file first: a rejected file is never without its reason.
-    writeFileSync(join(this.rejectedDir, `${target}.error`), `${reason}\n`);
-    renameSync(join(this.options.dir, name), join(this.rejectedDir, target));
-    this.options.logger.error(`rejected ${name}: ${reason.replace(/\n/g, '; ')}`, { file: name, ...(batch ? { batch } : {}) });
+    const { logger } = this.options;
+    const base = name.length > 200 ? `${name.slice(0, 150).replace(/\.kvg$/, '')}-${Date.now()}.kvg` : name;
+    let target = base;
+    for (let n = 1; existsSync(join(this.rejectedDir, target)); n++) target = `${base.slice(0, -4)}.${n}.kvg`;
+    try {
+      // The .error file first: a rejected file is never without its reason.
+      writeFileSync(join(this.rejectedDir, `${target}.error`), `${reason}\n`, { mode: 0o600 });
+      renameSync(join(this.options.dir, name), join(this.rejectedDir, target));
+    } catch (err) {
+      logger.error(`inbox: cannot move ${shown(name)} to rejected/: ${(err as Error).message}; will try again`, { file: name });
+      return;
+    }
+    logger.error(`rejected ${shown(name)}: ${reason.replace(/\n/g, '; ')}`, { file: name, ...(batch ? { batch } : {}) });
     const lines = reason.split('\n');
     const more = lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; see inbox/rejected/${target}.error)` : '';
-    const text = `rejected ${name} (moved to inbox/rejected/${target}): ${lines[0]}${more}`;
-    await this.options.store.postMessage({ level: 'error', source: 'ingest', batch, action: null, text }, [
-      { type: 'batch.rejected', batch, source: name, message: reason, at: Date.now() },
-    ]);
+    const text = `rejected ${shown(name)} (moved to inbox/rejected/${target}): ${lines[0]}${more}`;
+    await this.options.store
+      .postMessage({ level: 'error', source: 'ingest', batch, action: null, text }, [{ type: 'batch.rejected', batch, source: name, message: reason, at: Date.now() }])
+      .catch((err: Error) => logger.error(`inbox: board: ${err.message}`));
   }
 
   async stop(): Promise<void> {

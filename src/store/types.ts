@@ -292,6 +292,13 @@ export interface Store {
    * A replyid another batch holds refuses it: `ReplyidTakenError`.
    */
   insertBatch(batch: NewBatch): Promise<InsertOutcome>;
+  /**
+   * Several batches in one transaction (one disk flush), each as `insertBatch` would store it;
+   * one that is refused (its error returned) leaves the others stored.
+   */
+  insertBatches(batches: readonly NewBatch[]): Promise<Array<{ ok: true; outcome: InsertOutcome } | { ok: false; error: unknown }>>;
+  /** How many actions are not final: what the inbox's budget counts. */
+  openActions(): Promise<number>;
   /** Which of these actions tmon holds, as `actionKey`s. */
   knownActions(refs: readonly Dependency[]): Promise<Set<string>>;
   /** Which of these replyids a batch other than `batchId` holds: replyid → that batch. */

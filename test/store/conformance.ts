@@ -56,6 +56,17 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect((await store.listBatches()).map((b) => b.id)).toEqual(['A']);
     });
 
+    test('insertBatches: several batches in one transaction, a refused one leaving the others stored; openActions counts what is unfinished', async () => {
+      await accept('A', [{ id: 'a', replyid: 'R1' }]);
+      const results = await store.insertBatches([newBatch('B', [{ id: 'b1' }, { id: 'b2', depends: ['b1'] }]), newBatch('C', [{ id: 'c', replyid: 'R1' }]), newBatch('A', [{ id: 'a', replyid: 'R1' }])]);
+      expect(results.map((r) => (r.ok ? r.outcome.result : (r.error as { code: string }).code))).toEqual(['inserted', 'BATCH_REPLYID_TAKEN', 'duplicate']);
+      expect((await store.listBatches()).map((b) => b.id).sort()).toEqual(['A', 'B']);
+      expect(await store.openActions()).toBe(3);
+      await claimAll();
+      await store.completeAction('A', 'a', ok);
+      expect(await store.openActions()).toBe(2);
+    });
+
     test('knownActions answers for held actions only', async () => {
       await store.insertBatch(newBatch('B', [{ id: 'a' }]));
       const known = await store.knownActions([

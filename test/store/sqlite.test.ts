@@ -27,6 +27,7 @@ describe('SQLite specifics', () => {
       { version: 3, name: 'received-index' },
       { version: 4, name: 'rewrite-at-dispatch' },
       { version: 5, name: 'operator-commands' },
+      { version: 6, name: 'open-actions' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();

@@ -3,6 +3,7 @@ import * as m002 from './002-running-indexes.js';
 import * as m003 from './003-received-index.js';
 import * as m004 from './004-rewrite-at-dispatch.js';
 import * as m005 from './005-operator-commands.js';
+import * as m006 from './006-open-actions.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, ...m003 },
   { version: 4, ...m004 },
   { version: 5, ...m005 },
+  { version: 6, ...m006 },
 ];

@@ -74,3 +74,19 @@ export function replyidHolders(ctx: StoreCtx, batchId: string, replyids: readonl
   }
   return out;
 }
+
+/**
+ * Stores several batches in one transaction (one disk flush for all of them), each in a
+ * savepoint of its own, so that one refused batch leaves the others stored.
+ */
+export function insertBatches(ctx: StoreCtx, batches: readonly NewBatch[]): Array<{ ok: true; outcome: InsertOutcome } | { ok: false; error: unknown }> {
+  return ctx.db.transaction(() =>
+    batches.map((b) => {
+      try {
+        return { ok: true as const, outcome: insertBatch(ctx, b) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  )();
+}

@@ -152,6 +152,7 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     leave: p<[pid: number]>('DELETE FROM daemon WHERE pid = ?'),
     presence: p<[], { pid: number; started_at: number; heartbeat_at: number }>('SELECT pid, started_at, heartbeat_at FROM daemon WHERE id = 1'),
+    openActions: p<[], { n: number }>(`SELECT count(*) AS n FROM actions WHERE state IN ('waiting', 'ready', 'running', 'retrying')`),
     // ---- tallies for metrics
     actionTallies: p<[], { state: ActionRow['state']; operation: string; hostid: string; count: number }>(
       'SELECT state, operation, hostid, count(*) AS count FROM actions GROUP BY state, operation, hostid ORDER BY state, operation, hostid',

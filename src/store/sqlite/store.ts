@@ -35,7 +35,7 @@ import type {
 import type { RepliesMode, StoreCtx } from './context.js';
 import { directoryDump, directoryTx } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
-import { insertBatch, knownActions, replyidHolders } from './ingest.js';
+import { insertBatch, insertBatches, knownActions, replyidHolders } from './ingest.js';
 import { batchDetail, listBatches } from './inspection.js';
 import { cancelBatch, retryAction } from './operators.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
@@ -133,6 +133,12 @@ export class SqliteStore implements Store {
   // ---- batches in
   async insertBatch(batch: NewBatch): Promise<InsertOutcome> {
     return insertBatch(this.ctx, batch);
+  }
+  async insertBatches(batches: readonly NewBatch[]): Promise<Array<{ ok: true; outcome: InsertOutcome } | { ok: false; error: unknown }>> {
+    return insertBatches(this.ctx, batches);
+  }
+  async openActions(): Promise<number> {
+    return this.s.openActions.get()?.n ?? 0;
   }
   async knownActions(refs: readonly Dependency[]): Promise<Set<string>> {
     return knownActions(this.ctx, refs);

@@ -1,0 +1,104 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteStore } from '../../src/store/index.js';
+import { batchText } from '../helpers/batches.js';
+import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/home.js';
+
+const read = <T>(home: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> => {
+  const store = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
+  return fn(store).finally(() => store.close());
+};
+const held = (home: string) => read(home, async (s) => (await s.listBatches()).map((b) => b.id).sort());
+const stateOf = (home: string, id: string) => read(home, async (s) => (await s.batchDetail(id))?.state);
+
+describe('the inbox (issues 12 and 13)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let daemon: DaemonProcess | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    if (daemon && daemon.child.exitCode === null) {
+      daemon.child.kill('SIGKILL');
+      await daemon.exited;
+    }
+    daemon = undefined;
+    dir.cleanup();
+  });
+
+  test('a budget of unfinished actions holds the backlog on disk; interactive work is taken all the same', async () => {
+    const home = join(dir.path, 'home');
+    mkdirSync(home);
+    const gate = join(dir.path, 'open');
+    const script = join(dir.path, 'gated.sh');
+    // The target waits until the test opens the gate: the actions stay unfinished meanwhile.
+    writeFileSync(script, `#!/bin/sh\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
+    chmodSync(script, 0o755);
+    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ maxPendingActions: 4, inboxSweepMs: 100, targets: { SLOW: { connector: 'script', script } } }));
+    daemon = spawnDaemon(['--home', home]);
+    await daemon.started();
+    const inbox = join(home, 'inbox');
+    const four = (id: string) => batchText(id, [0, 1, 2, 3].map((i) => ({ id: `${id}_${i}`, op: 'NOOP', host: 'SLOW' })));
+    dropIntoInbox(inbox, 'a.kvg', four('A'));
+    await waitFor('A', async () => (await held(home)).includes('A'));
+    dropIntoInbox(inbox, 'b.kvg', four('B'));
+    dropIntoInbox(inbox, 'c.kvg', batchText('C', [{ id: 'C_0', op: 'NOOP', host: 'FAST', interactive: true, replyid: 'c-0' }]));
+    // The interactive batch gets in and runs while B waits on disk for room.
+    await waitFor('C', async () => (await stateOf(home, 'C')) === 'succeeded');
+    expect(await held(home)).toEqual(['A', 'C']);
+    expect(readdirSync(inbox)).toContain('b.kvg');
+    writeFileSync(gate, '');
+    await waitFor('B', async () => (await stateOf(home, 'B')) === 'succeeded');
+    expect(await stateOf(home, 'A')).toBe('succeeded');
+    expect(readdirSync(inbox).filter((f) => f.endsWith('.kvg'))).toEqual([]);
+  });
+
+  test('only regular files are read: a named pipe, a folder and a symbolic link are refused unopened; other names are reported once', async () => {
+    const home = join(dir.path, 'home');
+    const inbox = join(home, 'inbox');
+    mkdirSync(inbox, { recursive: true });
+    writeFileSync(join(dir.path, 'secret.txt'), 'outside the home: never read');
+    execFileSync('mkfifo', [join(inbox, 'pipe.kvg')]);
+    mkdirSync(join(inbox, 'folder.kvg'));
+    symlinkSync(join(dir.path, 'secret.txt'), join(inbox, 'link.kvg'));
+    writeFileSync(join(inbox, 'notes.txt'), 'not a batch');
+    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100 }));
+    daemon = spawnDaemon(['--home', home]);
+    await daemon.started();
+    const rejected = join(inbox, 'rejected');
+    await waitFor('the refusals', () => ['pipe.kvg.error', 'folder.kvg.error', 'link.kvg.error'].every((f) => readdirSync(rejected).includes(f)));
+    expect(readFileSync(join(rejected, 'pipe.kvg.error'), 'utf8')).toBe('pipe.kvg: is a named pipe, not a regular file; refused unread\n');
+    expect(readFileSync(join(rejected, 'folder.kvg.error'), 'utf8')).toBe('folder.kvg: is a folder, not a regular file; refused unread\n');
+    expect(readFileSync(join(rejected, 'link.kvg.error'), 'utf8')).toBe('link.kvg: is a symbolic link, not a regular file; refused unread\n');
+    expect(statSync(join(rejected, 'link.kvg.error')).mode & 0o777).toBe(0o600);
+    // The daemon still works, and SIGTERM still stops it (no open() blocked on the pipe).
+    dropIntoInbox(inbox, 'ok.kvg', batchText('OK', [{ id: 'OK_0', op: 'NOOP', host: 'AD' }]));
+    await waitFor('OK', async () => (await stateOf(home, 'OK')) === 'succeeded');
+    const board = await read(home, (s) => s.messages());
+    expect(board.filter((m) => m.text.includes('notes.txt is not taken'))).toHaveLength(1);
+    expect(board.map((m) => m.text).join('\n')).not.toContain('outside the home');
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+  });
+
+  test('an invalid file with a 251-character name is refused under a shorter name; the daemon keeps running', async () => {
+    const home = join(dir.path, 'home');
+    const inbox = join(home, 'inbox');
+    mkdirSync(inbox, { recursive: true });
+    daemon = spawnDaemon(['--home', home]);
+    await daemon.started();
+    const long = `${'x'.repeat(247)}.kvg`;
+    // Its own dot-name would be too long: the writer renames from a short one.
+    writeFileSync(join(inbox, '.long.part'), 'this is { not KVGroup');
+    renameSync(join(inbox, '.long.part'), join(inbox, long));
+    const rejected = join(inbox, 'rejected');
+    await waitFor('the refusal', () => readdirSync(rejected).some((f) => f.endsWith('.kvg.error')));
+    const [error] = readdirSync(rejected).filter((f) => f.endsWith('.error'));
+    expect(error!.length).toBeLessThan(200);
+    expect(readdirSync(inbox)).not.toContain(long);
+    dropIntoInbox(inbox, 'ok.kvg', batchText('OK', [{ id: 'OK_0', op: 'NOOP', host: 'AD' }]));
+    await waitFor('OK', async () => (await stateOf(home, 'OK')) === 'succeeded');
+  });
+});
