@@ -1,7 +1,7 @@
 import { targetFor, type Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { PluginHost } from '../plugins/index.js';
-import type { ActionResult, ClaimedAction, Effects, Reply, RewriteDecision, StoreEvent, Store } from '../store/index.js';
+import type { ActionResult, ClaimedAction, Effects, Reply, RewriteDecision, StoreEvent, Store, TickOutput } from '../store/index.js';
 import type { Connector } from './connector.js';
 import { Executor } from './executor.js';
 import { Rewriter } from './rewriter.js';
@@ -51,7 +51,7 @@ export class Engine {
   private readonly now: () => number;
   /** Slots taken: actions being rewritten or carried out. */
   private running = 0;
-  /** Records results and decisions, then starts what is runnable. */
+  /** Runs turns: records results and decisions, then starts what is runnable. */
   private readonly loop: WorkLoop;
   /** Results waiting for the next group commit. */
   private results: Array<{ batchId: string; actionId: string; result: ActionResult; done: () => void }> = [];
@@ -72,10 +72,7 @@ export class Engine {
     this.rewriter = new Rewriter(options.store, options.plugins, options.config, options.logger);
     this.executor = new Executor(options.config, options.connectorFor, options.logger, this.now, options.random);
     this.loop = new WorkLoop(
-      async () => {
-        await this.commit();
-        await this.dispatch();
-      },
+      () => this.turn(),
       (err) => this.logger.error(`engine: ${err.message}`, { stack: err.stack }),
       async () => {
         await this.armRetryTimer();
@@ -100,14 +97,39 @@ export class Engine {
     this.loop.wake();
   }
 
-  private async dispatch(): Promise<void> {
-    const free = this.config.maxRunning - this.running;
+  /**
+   * One turn: what finished and what was decided since the last turn is committed together with
+   * the claims of what can start now, in one transaction (one disk flush per turn, however much
+   * happened). Claimed actions start; claimed primaries go to their plugin first.
+   */
+  private async turn(): Promise<void> {
+    const results = this.results;
+    const decided = this.decided;
+    this.results = [];
+    this.decided = [];
+    // What finishes in this turn frees its slot for the claims of the same turn.
+    const free = this.config.maxRunning - this.running + results.length;
     // Back-pressure: while the outbox is far behind, finish what runs and start nothing.
-    if (free <= 0 || this.stopping || this.options.replies.full) return;
+    const claiming = free > 0 && !this.stopping && !this.options.replies.full;
+    if (results.length === 0 && decided.length === 0 && !claiming) return;
     const rewrite = this.config.rewritePlugin.length > 0;
-    const claims = await this.store.claimRunnable(this.now(), (host, busy) => targetFor(this.config, host).concurrency - busy, free, rewrite);
+    let out: TickOutput;
+    try {
+      out = await this.store.tick({
+        results,
+        decisions: decided.flatMap((d) => d.decisions),
+        holdMs: PLUGIN_HOLD_MS,
+        ...(claiming ? { claim: { now: this.now(), capacity: (host: string, busy: number) => targetFor(this.config, host).concurrency - busy, max: free, rewrite } } : {}),
+      });
+    } finally {
+      for (const r of results) r.done();
+      for (const d of decided) d.done();
+    }
+    await this.absorb(out.effects);
+    // Primaries that run as they are keep the slot their rewrite had.
+    if (!this.stopping) for (const c of out.run) this.launch(c);
     const toRewrite = new Map<string, ClaimedAction[]>();
-    for (const c of claims) {
+    for (const c of out.claims) {
       if (!c.rewrite) this.launch(c);
       else toRewrite.set(c.batchId, [...(toRewrite.get(c.batchId) ?? []), c]);
     }
@@ -155,37 +177,6 @@ export class Engine {
       });
     } catch (err) {
       this.logger.error(`engine: recording action ${claim.id}: ${(err as Error).message}`, { batch: claim.batchId, action: claim.id });
-    }
-  }
-
-  /** Commits what finished and what was decided since the last turn. */
-  private async commit(): Promise<void> {
-    if (this.results.length > 0) {
-      const taken = this.results;
-      this.results = [];
-      try {
-        await this.absorb(await this.store.completeActions(taken));
-      } finally {
-        for (const t of taken) t.done();
-      }
-    }
-    if (this.decided.length > 0) {
-      const taken = this.decided;
-      this.decided = [];
-      try {
-        const applied = await this.store.applyRewrites(
-          taken.flatMap((t) => t.decisions),
-          PLUGIN_HOLD_MS,
-        );
-        await this.absorb(applied.effects);
-        // Primaries that run as they are keep the slot their rewrite had.
-        for (const c of applied.run) {
-          if (this.stopping) continue;
-          this.launch(c);
-        }
-      } finally {
-        for (const t of taken) t.done();
-      }
     }
   }
 
@@ -248,8 +239,9 @@ export class Engine {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
     ]);
     clearTimeout(timer);
+    // What finished last is recorded before the store closes.
+    await this.turn();
     this.loop.stop();
-    await this.commit();
     await this.options.replies.drain();
     return drained;
   }

@@ -26,6 +26,8 @@ const GROUP_FILES = 64;
 const GROUP_ACTIONS = 5000;
 /** Files up to this size are read to see whether they hold interactive work while the budget is full. */
 const PEEK_BYTES = 256 * 1024;
+/** How long a count of unfinished actions is used before the store is asked again. */
+const COUNT_MS = 250;
 /** Refused when nothing else is configured: far more than a hand-written batch. */
 export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -69,6 +71,8 @@ export class Inbox {
   private ignored = new Set<string>();
   private readonly budget: number;
   private readonly maxBytes: number;
+  /** The store's count of unfinished actions and when it was read: asked at most every `COUNT_MS`. */
+  private open = { n: 0, at: 0 };
 
   constructor(private readonly options: InboxOptions) {
     this.rejectedDir = join(options.dir, 'rejected');
@@ -128,7 +132,7 @@ export class Inbox {
       this.options.logger.error(`inbox: ${(err as Error).message}`);
       return;
     }
-    let room = this.budget === Number.POSITIVE_INFINITY ? this.budget : this.budget - (await this.options.store.openActions());
+    let room = this.budget === Number.POSITIVE_INFINITY ? this.budget : this.budget - (await this.openActions());
     let group: Prepared[] = [];
     let actions = 0;
     for (const name of names) {
@@ -138,6 +142,7 @@ export class Inbox {
       group.push(p);
       actions += p.batch.actions.length;
       room -= p.batch.actions.length;
+      this.open.n += p.batch.actions.length;
       if (group.length >= GROUP_FILES || actions >= GROUP_ACTIONS) {
         await this.store(group);
         group = [];
@@ -147,6 +152,15 @@ export class Inbox {
       }
     }
     await this.store(group);
+  }
+
+  /**
+   * Unfinished actions, from the store now and then and counted up as batches are taken in
+   * between: counting is not free, and a backlog is read a group at a time.
+   */
+  private async openActions(): Promise<number> {
+    if (Date.now() - this.open.at >= COUNT_MS) this.open = { n: await this.options.store.openActions(), at: Date.now() };
+    return this.open.n;
   }
 
   /** Reads and validates one file; undefined when it is not to be stored now (refused, waiting, gone). */

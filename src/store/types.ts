@@ -79,6 +79,22 @@ export interface RewriteDecision {
   source: string;
 }
 
+/** One turn of the engine, committed as one transaction (contract: one flush per turn, whatever the load). */
+export interface TickInput {
+  results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>;
+  decisions: readonly RewriteDecision[];
+  holdMs: number;
+  /** Claim what is runnable after the above, if given. */
+  claim?: { now: number; capacity: (hostid: string, running: number) => number; max: number; rewrite: boolean };
+}
+
+export interface TickOutput {
+  effects: Effects;
+  /** Primaries whose rewrite left them as they were: they run now. */
+  run: ClaimedAction[];
+  claims: ClaimedAction[];
+}
+
 /** What applying rewrite decisions did: its effects, and the primaries to run now. */
 export interface RewriteApplied {
   effects: Effects;
@@ -311,6 +327,8 @@ export interface Store {
   claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite?: boolean): Promise<ClaimedAction[]>;
   /** Records what the rewrite step decided for claimed primaries, in one transaction. */
   applyRewrites(decisions: readonly RewriteDecision[], holdMs?: number): Promise<RewriteApplied>;
+  /** Results, rewrite decisions and new claims of one engine turn, in one transaction. */
+  tick(input: TickInput): Promise<TickOutput>;
   /** Puts primaries claimed for a rewrite that could not be carried out back in the queue. */
   releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void>;
   completeAction(batchId: string, actionId: string, result: ActionResult): Promise<Effects>;

@@ -29,6 +29,8 @@ import type {
   Store,
   StoreEvent,
   Tallies,
+  TickInput,
+  TickOutput,
   TriggerPayload,
   TriggerRun,
 } from '../types.js';
@@ -153,6 +155,15 @@ export class SqliteStore implements Store {
   }
   async applyRewrites(decisions: readonly RewriteDecision[], holdMs = 5000): Promise<RewriteApplied> {
     return applyRewrites(this.ctx, decisions, holdMs);
+  }
+  async tick(input: TickInput): Promise<TickOutput> {
+    return this.db.transaction((): TickOutput => {
+      const done = input.results.length > 0 ? completeActions(this.ctx, input.results) : { replies: [], events: [] };
+      const applied = input.decisions.length > 0 ? applyRewrites(this.ctx, input.decisions, input.holdMs) : { effects: { replies: [], events: [] }, run: [] };
+      const c = input.claim;
+      const claims = c ? claimRunnable(this.ctx, c.now, c.capacity, c.max, c.rewrite) : [];
+      return { effects: { replies: [...done.replies, ...applied.effects.replies], events: [...done.events, ...applied.effects.events] }, run: applied.run, claims };
+    })();
   }
   async releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void> {
     releaseRewrites(this.ctx, refs);
