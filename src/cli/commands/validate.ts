@@ -11,14 +11,14 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('parse and validate a batch file; print each problem on its own line')
     .argument('<file>', 'the batch file (KVGroup), or - for standard input')
-    .option('--json', 'print the problems as a JSON array of {batch, action, code, message}')
+    .option('--json', 'print the problems as a JSON array of {batch, action, code, message, line?, column?}')
     .addHelpText('after', '\nExit codes: 0 valid; 65 syntax error or invalid batch; 66 no such file.')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { text, source } = await readInput(file);
       let problems: Problem[];
       let summary = '';
       try {
-        const { batch, problems: found } = validateDocument(parseKvg(text, { source }));
+        const { batch, problems: found } = validateDocument(parseKvg(text, { source, positions: true }));
         problems = found;
         if (batch) summary = `${source}: batch ${batch.id} is valid (${batch.actions.length} action${batch.actions.length === 1 ? '' : 's'})\n`;
       } catch (err) {
