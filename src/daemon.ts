@@ -22,8 +22,8 @@ export interface RunningDaemon {
   engine: Engine;
   inbox: Inbox;
   store: SqliteStore;
-  /** Stops taking work, lets running actions finish (up to the grace period), closes. */
-  stop(): Promise<void>;
+  /** Stops taking work, lets running actions finish (up to the grace period), closes. `reason` is logged. */
+  stop(reason?: string): Promise<void>;
 }
 
 /**
@@ -71,9 +71,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
+  const stop = (reason?: string): Promise<void> =>
     (stopping ??= (async () => {
-      logger.info('stopping: no new work; waiting for running actions');
+      logger.info(`stopping${reason ? ` (${reason})` : ''}: no new work; waiting for running actions`);
       clearInterval(poll);
       await inbox.stop();
       const drained = await engine.stop(config.shutdownGraceMs);
