@@ -2,6 +2,7 @@ import { loadConfig, type Config } from './config/index.js';
 import { connectorsFor } from './connectors/index.js';
 import { Engine, Inbox } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
+import { acquireHomeLock } from './lock.js';
 import { createLogger } from './log.js';
 import { PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
@@ -34,6 +35,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const layout = homeLayout(options.home);
   const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
   ensureHome(layout);
+  // One daemon per home; the lock also tells `tmon plugins` what this one runs.
+  const lock = acquireHomeLock(layout.root, { plugins: config.rewritePlugin, config: config.file ?? null });
+  try {
+    const daemon = await startLocked(options, layout, config);
+    return { ...daemon, stop: (reason) => daemon.stop(reason).finally(() => lock.release()) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(options: DaemonOptions, layout: HomeLayout, config: Config): Promise<RunningDaemon> {
   const logger = createLogger({ logsDir: layout.logs, console: options.console ?? true });
   const store = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
   const plugins = new PluginHost(config, logger);
