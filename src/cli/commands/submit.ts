@@ -23,13 +23,16 @@ export function registerSubmit(program: Command): void {
     .command('submit')
     .description('validate batch files and put them into the inbox (works while the daemon is down); prints the batch ids')
     .argument('<files...>', 'batch files (KVGroup)')
-    .option('--json', 'print a JSON array of {file, batch, inbox} for the files taken')
-    .addHelpText('after', '\nEach file is written into the inbox atomically. A file that does not parse or validate is\nrefused with its problems on stderr and the others still go. Exit codes: 0 all taken;\n65 some refused; 66 some not found.')
+    .option('--json', 'print a JSON array of {file, batch, inbox} for the files taken (inbox null: a duplicate, already held)')
+    .addHelpText(
+      'after',
+      '\nEach file is written into the inbox atomically. A file that does not parse or validate, or\nwhose batch id is already held with other content, is refused with its problems on stderr and\nthe others still go. A batch already held with the same content is a duplicate: said on\nstderr, its id printed, nothing written (so a script may resubmit safely).\nExit codes: 0 all taken or already held; 65 some refused; 66 some not found.',
+    )
     .action(async (files: string[], opts: { json?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const layout = homeLayout(resolveHome(globals));
       mkdirSync(layout.inbox, { recursive: true });
-      const taken: Array<{ file: string; batch: string; inbox: string }> = [];
+      const taken: Array<{ file: string; batch: string; inbox: string | null }> = [];
       let worst: number = EXIT.OK;
       // Progress on a terminal (TMON_PROGRESS=1 forces it), on stderr so stdout stays the ids.
       const progress = files.length > 1 && (process.stderr.isTTY === true || process.env.TMON_PROGRESS === '1');
@@ -39,6 +42,18 @@ export function registerSubmit(program: Command): void {
           try {
             const { text, source } = await readInput(file);
             const batch = await prepareBatch(text, source, store);
+            // What the daemon would do with it (contract §4): the same content again is a no-op,
+            // other content under a held id is refused. Say so now rather than in `messages` later.
+            const held = await store?.batchDigest(batch.id);
+            if (held !== undefined && held !== batch.digest) {
+              throw new TmonError('BATCH_CONFLICT', `${file}: batch ${batch.id} is already held with other content; refused (not put into the inbox)`);
+            }
+            if (held !== undefined) {
+              process.stderr.write(`tmon: ${file}: batch ${batch.id} was already received with the same content; nothing to do\n`);
+              taken.push({ file, batch: batch.id, inbox: null });
+              if (!opts.json) await writeOut(`${batch.id}\n`);
+              continue;
+            }
             const name = inboxName(layout.inbox, batch.id);
             const tmp = join(layout.inbox, `.${name}.tmp`);
             writeFileSync(tmp, text);

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { printable } from '../../src/cli/format.js';
+import { table } from '../../src/cli/table.js';
+import { SqliteStore } from '../../src/store/index.js';
+import { newBatch } from '../helpers/batches.js';
+import { tmon } from '../helpers/cli.js';
+import { tempDir } from '../helpers/home.js';
+
+describe('honest exit codes and output', () => {
+  test('tmon rewrite --plugin nosuch exits 66 with one line naming the plugin and what is there', () => {
+    const r = tmon(['rewrite', 'fixtures/delu-input.kvg', '--plugin', 'nosuch']);
+    expect(r.status).toBe(66);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^tmon: no plugin named nosuch in \S+plugins \(the plugins there: [^\n]*terminate-disable[^\n]*\)\n$/);
+  });
+
+  test('control characters in ids and messages are escaped in tables, exact in --json', async () => {
+    const dir = tempDir();
+    try {
+      const id = 'B\x1b[2J\r\n1';
+      const store = new SqliteStore(join(dir.path, 'tmon.db'), { synchronous: 'NORMAL' });
+      expect(await store.insertBatch(newBatch(id, [{ id: 'a\tb', replyid: '' }]))).toBe('inserted');
+      await store.close();
+      const human = tmon(['--home', dir.path, 'status']);
+      expect(human.stdout).toContain('B\\x1b[2J\\r\\n1  received');
+      expect(human.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
+      expect(human.stdout.trimEnd().split('\n')).toHaveLength(2);
+      const one = tmon(['--home', dir.path, 'status', id]);
+      expect(one.stdout).toMatch(/^batch B\\x1b\[2J\\r\\n1: received/);
+      expect(one.stdout).toContain('a\\tb');
+      expect(JSON.parse(tmon(['--home', dir.path, 'status', '--json']).stdout)[0].id).toBe(id);
+      const tree = tmon(['--home', dir.path, 'show', id]);
+      expect(tree.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
+      expect(tree.stdout).toContain('a\\tb');
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('printable escapes C0, DEL, C1 and the line separators; keeps backslashes and other text', () => {
+    expect(printable('a\x1b[31mb\x00\x7f\x85\u2028\t\n\r CN=Doe\\, John é 😀')).toBe('a\\x1b[31mb\\x00\\x7f\\x85\\u2028\\t\\n\\r CN=Doe\\, John é 😀');
+    expect(table(['ID', 'MSG'], [['x\ny', 'ok']])).toBe('ID    MSG\nx\\ny  ok\n');
+  });
+});
