@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   cancel: async () => (await import('./commands/operate.js')).registerCancel,
   directory: async () => (await import('./commands/directory.js')).registerDirectory,
   triggers: async () => (await import('./commands/triggers.js')).registerTriggers,
+  config: async () => (await import('./commands/config.js')).registerConfig,
 };
 
 /** The command named on the command line, skipping the global options before it. */
