@@ -3,7 +3,7 @@ import { connectorsFor } from './connectors/index.js';
 import { Engine, Inbox } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
 import { acquireHomeLock } from './lock.js';
-import { createLogger } from './log.js';
+import { createLogger, type LogFormat } from './log.js';
 import { PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
 import { SqliteStore } from './store/index.js';
@@ -15,6 +15,8 @@ export interface DaemonOptions {
   configFile?: string;
   /** Log to the console too (the default); tests turn it off. */
   console?: boolean;
+  /** The console's log format (the file is always JSON); default: text on a terminal, else JSON. */
+  logFormat?: LogFormat;
 }
 
 export interface RunningDaemon {
@@ -47,7 +49,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 }
 
 async function startLocked(options: DaemonOptions, layout: HomeLayout, config: Config): Promise<RunningDaemon> {
-  const logger = createLogger({ logsDir: layout.logs, console: options.console ?? true });
+  const logger = createLogger({
+    logsDir: layout.logs,
+    console: options.console ?? true,
+    ...(options.logFormat ? { consoleFormat: options.logFormat } : {}),
+    maxSizeBytes: config.logs.maxSizeMb * 1024 * 1024,
+    maxFiles: config.logs.maxFiles,
+  });
   const store = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
   const plugins = new PluginHost(config, logger);
   const triggers = new TriggerRunner(store, config, logger);

@@ -49,6 +49,7 @@ function build(raw: unknown, baseDir: string, file: string | undefined, cwd: str
     interpreters: { ...DEFAULTS.interpreters, ...(data.interpreters as Record<string, string> | undefined) },
     retry: { ...DEFAULTS.retry, ...(data.retry as Partial<RetryPolicy> | undefined) },
     replies: { ...DEFAULTS.replies, ...(data.replies as object | undefined) },
+    logs: { ...DEFAULTS.logs, ...(data.logs as object | undefined) },
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, t.script ? { ...t, script: resolve(baseDir, t.script) } : t]),
     ),

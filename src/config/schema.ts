@@ -61,6 +61,12 @@ export const SCHEMA = {
     },
     triggerConcurrency: { type: 'integer', minimum: 1 },
     triggerRetryDelaysMs: { type: 'array', items: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS } },
+    logs: {
+      type: 'object',
+      additionalProperties: false,
+      // A fraction of a megabyte is allowed: tests, and a small disk.
+      properties: { maxSizeMb: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 }, maxFiles: { type: 'integer', minimum: 1, maximum: 1000 } },
+    },
   },
   $defs: {
     names: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }] },

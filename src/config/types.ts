@@ -39,6 +39,11 @@ export interface TriggerConfig {
   timeoutMs: number;
 }
 
+export interface LogsConfig {
+  maxSizeMb: number;
+  maxFiles: number;
+}
+
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
@@ -70,6 +75,8 @@ export interface Config {
   triggerConcurrency: number;
   /** Waits between a trigger's tries; one more try than waits (default: 5 tries). */
   triggerRetryDelaysMs: number[];
+  /** logs/tmon.log rotates once it reaches `maxSizeMb`; `maxFiles` files are kept in all. */
+  logs: LogsConfig;
   /** The config file read, if any. */
   file?: string;
 }
