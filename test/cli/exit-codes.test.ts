@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { printable } from '../../src/cli/format.js';
 import { table } from '../../src/cli/table.js';
@@ -12,6 +13,18 @@ describe('honest exit codes and output', () => {
     expect(r.status).toBe(66);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^tmon: no plugin named nosuch in \S+plugins \(the plugins there: [^\n]*terminate-disable[^\n]*\)\n$/);
+  });
+
+  test('tmon submit refuses a depends member without its "local" wrapper, naming its line:column (exit 65)', () => {
+    const dir = tempDir();
+    try {
+      const r = tmon(['--home', dir.path, 'submit', 'fixtures/invalid/depends-bare-pairs.kvg']);
+      expect(r.status).toBe(65);
+      expect(r.stderr.split('\n')[0]).toBe('tmon: fixtures/invalid/depends-bare-pairs.kvg: action B-1_1: depends entry 1 at 21:9 is a pair ("action" = "B-1_0"), not a dependency group "local" "" = { "action" = … "batch" = … }');
+      expect(readdirSync(join(dir.path, 'inbox'))).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
   });
 
   test('control characters in ids and messages are escaped in tables, exact in --json', async () => {

@@ -2,12 +2,14 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasCode } from '../../errors.js';
+import type { Problem } from '../../batch/index.js';
 import { prepareBatch } from '../../engine/index.js';
 import { homeLayout } from '../../home.js';
 import { TmonError } from '../../errors.js';
 import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
 import { EXIT, exitCodeFor, QuietExit } from '../exit-codes.js';
-import { readInput } from '../input.js';
+import { readInput, type InputText } from '../input.js';
+import { placedProblems } from '../placed-problems.js';
 import { writeOut } from '../output.js';
 
 /** A file name for a batch in the inbox: its id, made safe, and new. */
@@ -39,8 +41,10 @@ export function registerSubmit(program: Command): void {
       await withReadStore(globals, async (store) => {
         for (const [i, file] of files.entries()) {
           if (progress) process.stderr.write(`\rsubmitting ${i + 1}/${files.length} ${file.slice(-40).padEnd(40)}`);
+          let input: InputText | undefined;
           try {
-            const { text, source } = await readInput(file);
+            input = await readInput(file);
+            const { text, source } = input;
             const batch = await prepareBatch(text, source, store);
             // What the daemon would do with it (contract §4): the same content again is a no-op,
             // other content under a held id is refused. Say so now rather than in `messages` later.
@@ -61,7 +65,8 @@ export function registerSubmit(program: Command): void {
             taken.push({ file, batch: batch.id, inbox: join(layout.inbox, name) });
             if (!opts.json) await writeOut(`${batch.id}\n`);
           } catch (err) {
-            const problems = (err as { problems?: Array<{ message: string }> }).problems;
+            const found = (err as { problems?: Problem[] }).problems;
+            const problems = found && input ? placedProblems(found, input.text, input.source) : found;
             const lines = problems?.length ? problems.map((p) => `${file}: ${p.message}`) : [(err as Error).message];
             for (const l of lines) process.stderr.write(`tmon: ${l}\n`);
             if (!hasCode(err)) throw err;
