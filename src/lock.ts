@@ -1,12 +1,12 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TmonError, hasCode } from './errors.js';
 
 /**
  * One daemon per home (contract §6): two daemons on one store race each other for the same
- * actions and stall batches. The lock is a file, `tmon.lock` in the home, created with
- * O_EXCL (so only one creator wins) and holding the owner's pid; it also says what the
- * running daemon uses, for `tmon plugins`.
+ * actions and stall batches. The lock is a file, `tmon.lock` in the home, created by link(2)
+ * (so only one creator wins) and holding the owner's pid; it also says what the running
+ * daemon uses, for `tmon plugins`.
  */
 export const LOCK_FILE = 'tmon.lock';
 
@@ -75,6 +75,18 @@ function readLock(path: string): { text: string; info: LockInfo | undefined } | 
   }
 }
 
+/**
+ * Throws `HomeLockedError` if a live daemon holds the lock; removes the lock if its holder is
+ * gone (or it cannot be read), so that the caller can race for it again.
+ */
+function takeOverIfStale(home: string, path: string): void {
+  const found = readLock(path);
+  if (found?.info && holderAlive(found.info)) throw new HomeLockedError(home, found.info);
+  // Remove it only if it is still the file just read: another starting daemon may have
+  // replaced it in between, and its lock must stay.
+  if (found && readLock(path)?.text === found.text) rmSync(path, { force: true });
+}
+
 /** The daemon holding the home, if one runs; undefined when none does (or the lock is stale). */
 export function lockHolder(home: string): LockInfo | undefined {
   const found = readLock(join(home, LOCK_FILE));
@@ -94,40 +106,28 @@ export interface HomeLock {
 export function acquireHomeLock(home: string, what: Pick<LockInfo, 'plugins' | 'config'>): HomeLock {
   const path = join(home, LOCK_FILE);
   const info: LockInfo = { pid: process.pid, processStart: processStart(process.pid), since: new Date().toISOString(), ...what };
-  for (let tries = 0; ; tries++) {
-    try {
-      const fd = openSync(path, 'wx', 0o644);
+  // The lock is written whole aside, then linked into place: link(2) fails if the name exists,
+  // so only one daemon wins, and nobody ever reads a half-written lock.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(info)}\n`, { mode: 0o644 });
+  try {
+    for (let tries = 0; ; tries++) {
       try {
-        writeSync(fd, `${JSON.stringify(info)}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    } catch (err) {
-      if (!hasCode(err, 'EEXIST') || tries >= 5) throw err;
-    }
-    const found = readLock(path);
-    if (found?.info && holderAlive(found.info)) throw new HomeLockedError(home, found.info);
-    // Stale. Remove it only if it is still the file just read: another starting daemon may
-    // have replaced it in between, and its lock must stay. Then race for O_EXCL again.
-    if (found && readLock(path)?.text === found.text) {
-      try {
-        unlinkSync(path);
+        linkSync(tmp, path);
+        break;
       } catch (err) {
-        if (!hasCode(err, 'ENOENT')) throw err;
+        if (!hasCode(err, 'EEXIST') || tries >= 5) throw err;
       }
+      takeOverIfStale(home, path);
     }
+  } finally {
+    rmSync(tmp, { force: true });
   }
   const mine = (): boolean => readLock(path)?.info?.pid === process.pid;
   return {
     path,
     release() {
-      if (!mine()) return;
-      try {
-        unlinkSync(path);
-      } catch (err) {
-        if (!hasCode(err, 'ENOENT')) throw err;
-      }
+      if (mine()) rmSync(path, { force: true });
     },
   };
 }

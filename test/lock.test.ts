@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireHomeLock, LOCK_FILE, lockHolder } from '../src/lock.js';
+import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/home.js';
 
 /** The pid of a process that has run and exited. */
@@ -22,6 +23,24 @@ describe('the home lock', () => {
     expect(lockHolder(dir.path)).toBeUndefined();
   });
 
+  test('of daemons starting at the same moment, exactly one takes the home; the others name it', async () => {
+    // Each child tries once, says how it went, and holds what it got until its stdin closes.
+    const child = `import('${join(ROOT, 'dist', 'lock.js')}').then(({ acquireHomeLock }) => {
+      let lock;
+      try { lock = acquireHomeLock(process.argv[1], { plugins: [], config: null }); console.log('won ' + process.pid); }
+      catch (err) { console.log(err.code + ' ' + err.holder.pid); }
+      process.stdin.resume().on('end', () => lock?.release());
+    });`;
+    const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['-e', child, dir.path], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const said = await Promise.all(children.map((c) => new Promise<string>((resolve) => c.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())))));
+    const winners = said.filter((s) => s.startsWith('won '));
+    expect(winners).toHaveLength(1);
+    const winner = winners[0]!.slice(4);
+    expect(said.filter((s) => s !== winners[0]).every((s) => s === `HOME_LOCKED ${winner}`)).toBe(true);
+    await Promise.all(children.map((c) => new Promise((resolve) => (c.on('exit', resolve), c.stdin!.end()))));
+    expect(lockHolder(dir.path)).toBeUndefined();
+  });
+
   test('a lock left by a process that no longer runs is taken over', () => {
     const pid = deadPid();
     writeFileSync(join(dir.path, LOCK_FILE), JSON.stringify({ pid, processStart: null, since: 'then', plugins: ['old'], config: null }));
@@ -38,7 +57,7 @@ describe('the home lock', () => {
     lock.release();
   });
 
-  test('a half-written lock (a crash between create and write) is taken over', () => {
+  test('a lock that is not JSON (not written by tmon) is taken over', () => {
     writeFileSync(join(dir.path, LOCK_FILE), '{"pid": 12');
     acquireHomeLock(dir.path, { plugins: [], config: null }).release();
   });
