@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printable } from '../../src/cli/format.js';
 import { table } from '../../src/cli/table.js';
@@ -45,6 +45,21 @@ describe('honest exit codes and output', () => {
       const tree = tmon(['--home', dir.path, 'show', id]);
       expect(tree.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
       expect(tree.stdout).toContain('a\\tb');
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('validate and submit escape control characters in the problems they print; --json keeps them', () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'ctl.kvg');
+      writeFileSync(file, '"" "" = { "batch" "B" = { "action" "a\x1b[2Jb" = { operation = NOOP } } }');
+      const v = tmon(['validate', file]);
+      expect([v.status, v.stdout]).toEqual([65, 'action a\\x1b[2Jb: operation NOOP needs "hostid"\n']);
+      expect(JSON.parse(tmon(['validate', '--json', file]).stdout)[0].action).toBe('a\x1b[2Jb');
+      const s = tmon(['--home', dir.path, 'submit', file]);
+      expect([s.status, s.stderr]).toEqual([65, `tmon: ${file}: action a\\x1b[2Jb: operation NOOP needs "hostid"\n`]);
     } finally {
       dir.cleanup();
     }

@@ -10,6 +10,7 @@ import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
 import { EXIT, exitCodeFor, QuietExit } from '../exit-codes.js';
 import { readInput, type InputText } from '../input.js';
 import { placedProblems } from '../placed-problems.js';
+import { printable } from '../format.js';
 import { writeOut } from '../output.js';
 
 /** A file name for a batch in the inbox: its id, made safe, and new. */
@@ -68,7 +69,7 @@ export function registerSubmit(program: Command): void {
             const found = (err as { problems?: Problem[] }).problems;
             const problems = found && input ? placedProblems(found, input.text, input.source) : found;
             const lines = problems?.length ? problems.map((p) => `${file}: ${p.message}`) : [(err as Error).message];
-            for (const l of lines) process.stderr.write(`tmon: ${l}\n`);
+            for (const l of lines) process.stderr.write(`tmon: ${printable(l)}\n`);
             if (!hasCode(err)) throw err;
             worst = Math.max(worst, exitCodeFor(err));
           }

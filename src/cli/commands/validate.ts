@@ -4,6 +4,7 @@ import { hasCode } from '../../errors.js';
 import { parseKvg } from '../../kvgroup/index.js';
 import { readInput } from '../input.js';
 import { QuietExit } from '../exit-codes.js';
+import { printable } from '../format.js';
 import { writeOut } from '../output.js';
 
 export function registerValidate(program: Command): void {
@@ -27,7 +28,7 @@ export function registerValidate(program: Command): void {
         problems = [{ batch: null, action: null, code: err.code as Problem['code'], message: err.message }];
       }
       if (opts.json) await writeOut(`${JSON.stringify(problems, null, 2)}\n`);
-      else await writeOut(problems.length === 0 ? summary : problems.map((p) => `${p.message}\n`).join(''));
+      else await writeOut(problems.length === 0 ? summary : problems.map((p) => `${printable(p.message)}\n`).join(''));
       if (problems.length > 0) {
         // The problems are already printed; only the exit code is left.
         throw new QuietExit(new BatchInvalidError(problems, source));
