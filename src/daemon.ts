@@ -38,7 +38,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
   ensureHome(layout);
   // One daemon per home; the lock also tells `tmon plugins` what this one runs.
-  const lock = acquireHomeLock(layout.root, { plugins: config.rewritePlugin, config: config.file ?? null });
+  const lock = acquireHomeLock(layout.root, { plugins: config.rewritePlugin, pluginsDir: config.pluginsDir, config: config.file ?? null });
   try {
     const daemon = await startLocked(options, layout, config);
     return { ...daemon, stop: (reason) => daemon.stop(reason).finally(() => lock.release()) };

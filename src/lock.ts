@@ -15,8 +15,9 @@ export interface LockInfo {
   /** The process's start time as the kernel counts it (Linux), so a reused pid is not taken for the owner. */
   processStart: string | null;
   since: string;
-  /** The rewrite plugins the daemon runs, in order. */
+  /** The rewrite plugins the daemon runs, in order, and the folder it finds them in. */
   plugins: string[];
+  pluginsDir: string;
   /** The config file it read, if any. */
   config: string | null;
 }
@@ -103,7 +104,7 @@ export interface HomeLock {
  * Takes the home for this process, or throws `HomeLockedError` naming the pid that holds it.
  * A lock left by a process that no longer runs is taken over.
  */
-export function acquireHomeLock(home: string, what: Pick<LockInfo, 'plugins' | 'config'>): HomeLock {
+export function acquireHomeLock(home: string, what: Pick<LockInfo, 'plugins' | 'pluginsDir' | 'config'>): HomeLock {
   const path = join(home, LOCK_FILE);
   const info: LockInfo = { pid: process.pid, processStart: processStart(process.pid), since: new Date().toISOString(), ...what };
   // The lock is written whole aside, then linked into place: link(2) fails if the name exists,

@@ -14,10 +14,10 @@ describe('the home lock', () => {
   afterEach(() => dir.cleanup());
 
   test('holds the pid and the plugins in use; a second taker is refused naming that pid; release frees it', () => {
-    const lock = acquireHomeLock(dir.path, { plugins: ['a', 'b'], config: null });
+    const lock = acquireHomeLock(dir.path, { plugins: ['a', 'b'], pluginsDir: '/p', config: null });
     expect(lockHolder(dir.path)).toMatchObject({ pid: process.pid, plugins: ['a', 'b'] });
     // A live holder (here this very process, as another daemon would be) refuses the taker.
-    expect(() => acquireHomeLock(dir.path, { plugins: [], config: null })).toThrow(expect.objectContaining({ code: 'HOME_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }));
+    expect(() => acquireHomeLock(dir.path, { plugins: [], pluginsDir: '/p', config: null })).toThrow(expect.objectContaining({ code: 'HOME_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }));
     lock.release();
     expect(existsSync(join(dir.path, LOCK_FILE))).toBe(false);
     expect(lockHolder(dir.path)).toBeUndefined();
@@ -27,7 +27,7 @@ describe('the home lock', () => {
     // Each child tries once, says how it went, and holds what it got until its stdin closes.
     const child = `import('${join(ROOT, 'dist', 'lock.js')}').then(({ acquireHomeLock }) => {
       let lock;
-      try { lock = acquireHomeLock(process.argv[1], { plugins: [], config: null }); console.log('won ' + process.pid); }
+      try { lock = acquireHomeLock(process.argv[1], { plugins: [], pluginsDir: '/p', config: null }); console.log('won ' + process.pid); }
       catch (err) { console.log(err.code + ' ' + err.holder.pid); }
       process.stdin.resume().on('end', () => lock?.release());
     });`;
@@ -45,26 +45,26 @@ describe('the home lock', () => {
     const pid = deadPid();
     writeFileSync(join(dir.path, LOCK_FILE), JSON.stringify({ pid, processStart: null, since: 'then', plugins: ['old'], config: null }));
     expect(lockHolder(dir.path)).toBeUndefined();
-    const lock = acquireHomeLock(dir.path, { plugins: ['new'], config: null });
+    const lock = acquireHomeLock(dir.path, { plugins: ['new'], pluginsDir: '/p', config: null });
     expect(JSON.parse(readFileSync(join(dir.path, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, plugins: ['new'] });
     lock.release();
   });
 
   test('a live pid with another start time is a reused pid, not the holder', () => {
-    writeFileSync(join(dir.path, LOCK_FILE), JSON.stringify({ pid: process.pid, processStart: '1', since: 'then', plugins: [], config: null }));
-    const lock = acquireHomeLock(dir.path, { plugins: [], config: null });
+    writeFileSync(join(dir.path, LOCK_FILE), JSON.stringify({ pid: process.pid, processStart: '1', since: 'then', plugins: [], pluginsDir: '/p', config: null }));
+    const lock = acquireHomeLock(dir.path, { plugins: [], pluginsDir: '/p', config: null });
     expect(lockHolder(dir.path)?.pid).toBe(process.pid);
     lock.release();
   });
 
   test('a lock that is not JSON (not written by tmon) is taken over', () => {
     writeFileSync(join(dir.path, LOCK_FILE), '{"pid": 12');
-    acquireHomeLock(dir.path, { plugins: [], config: null }).release();
+    acquireHomeLock(dir.path, { plugins: [], pluginsDir: '/p', config: null }).release();
   });
 
   test('release leaves a lock that another process has since taken', () => {
-    const lock = acquireHomeLock(dir.path, { plugins: [], config: null });
-    const other = JSON.stringify({ pid: deadPid(), processStart: null, since: 'now', plugins: [], config: null });
+    const lock = acquireHomeLock(dir.path, { plugins: [], pluginsDir: '/p', config: null });
+    const other = JSON.stringify({ pid: deadPid(), processStart: null, since: 'now', plugins: [], pluginsDir: '/p', config: null });
     writeFileSync(join(dir.path, LOCK_FILE), other);
     lock.release();
     expect(readFileSync(join(dir.path, LOCK_FILE), 'utf8')).toBe(other);

@@ -25,9 +25,10 @@ describe('one daemon per home', () => {
     await first.started();
 
     // The config changes after the start: the running daemon still uses what it started with.
-    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ pluginsDir: join(ROOT, 'plugins'), rewritePlugin: 'disabled-ou' }));
+    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ pluginsDir: 'elsewhere', rewritePlugin: 'disabled-ou' }));
     const running = tmon(['--home', home, 'plugins']);
-    expect(running.stdout).toContain(`in use: terminate-disable (from the running daemon, pid ${first.child.pid})`);
+    expect(running.stdout).toContain(`plugins folder: ${join(ROOT, 'plugins')}\nin use: terminate-disable (from the running daemon, pid ${first.child.pid})`);
+    expect(running.stdout).toMatch(/terminate-disable +js +1 +ok/);
 
     const second = spawnDaemon(['--home', home]);
     daemons.push(second);
@@ -39,6 +40,7 @@ describe('one daemon per home', () => {
     first.child.kill('SIGTERM');
     expect((await first.exited).code).toBe(0);
     const stopped = tmon(['--home', home, 'plugins']);
+    expect(stopped.stdout).toContain(`plugins folder: ${join(home, 'elsewhere')}`);
     expect(stopped.stdout).toContain(`in use: disabled-ou (from config ${join(home, 'tmon.config.json')}; no daemon is running)`);
 
     // The home is free again: a new daemon starts.

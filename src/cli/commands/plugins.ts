@@ -26,9 +26,10 @@ export function registerPlugins(program: Command): void {
     .addHelpText('after', '\n"In use" is what the daemon running on the home runs; when none runs, what the config file names.')
     .action(async (opts: { json?: boolean; config?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions & { config?: string }>();
-      const config = cliConfig(globals);
-      // The running daemon may have started with another config (or an older one).
+      // The running daemon may have started with another config (or an older one): its own
+      // plugins folder and chain are what it runs.
       const daemon = lockHolder(homeLayout(resolveHome(globals)).root);
+      const config = daemon && !globals.config ? { ...cliConfig(globals), pluginsDir: daemon.pluginsDir } : cliConfig(globals);
       const chain = daemon ? daemon.plugins : config.rewritePlugin;
       const source = daemon ? `the running daemon, pid ${daemon.pid}` : `${config.file ? `config ${config.file}` : 'the defaults'}; no daemon is running`;
       const host = new PluginHost(config, silentLogger);
