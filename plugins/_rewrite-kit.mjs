@@ -27,12 +27,24 @@ export function withPairs(g, values) {
   return { ...g, members: g.members.map((m) => (m.key !== undefined && Object.hasOwn(values, m.key) ? { key: m.key, value: values[m.key] } : m)) };
 }
 
+/** A copy of an action with pairs set: those already there changed in place, the others added at the end. @type {(g: KvGroup, values: Record<string, string>) => KvGroup} */
+export function setPairs(g, values) {
+  const changed = withPairs(g, values);
+  const there = new Set(g.members.filter((m) => m.key !== undefined).map((m) => m.key));
+  const added = Object.entries(values).filter(([key]) => !there.has(key)).map(([key, value]) => ({ key, value }));
+  const firstGroup = changed.members.findIndex((m) => m.key === undefined);
+  // Pairs before groups, as a workflow manager writes them.
+  const at = firstGroup < 0 ? changed.members.length : firstGroup;
+  return { ...changed, members: [...changed.members.slice(0, at), ...added, ...changed.members.slice(at)] };
+}
+
 /**
- * A new action made from the primary: pairs set as given, no replyid or password, its own
- * `groups` (attributes, say) and a depends group waiting for the primary.
+ * A new action made from the primary: pairs set as given (added when the primary lacks them,
+ * so a GRUD made from a DELU gets its groupid), no replyid or password, its own `groups`
+ * (attributes, say) and a depends group waiting for the primary.
  */
 export function fannedFrom(primary, batch, name, values, groups = []) {
-  const base = withPairs(primary, { ...values, replyid: '', newpw: '' });
+  const base = withPairs(setPairs(primary, values), { replyid: '', newpw: '' });
   return {
     type: 'action',
     name,

@@ -3,7 +3,8 @@ import { connectorsFor } from './connectors/index.js';
 import { CommandRunner, Engine, Inbox, type EngineOptions } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
 import { startHttp } from './http/index.js';
-import { createLogger } from './log.js';
+import { acquireHomeLock } from './lock.js';
+import { createLogger, type LogFormat } from './log.js';
 import { PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
 import { SqliteStore } from './store/index.js';
@@ -15,6 +16,8 @@ export interface DaemonOptions {
   configFile?: string;
   /** Log to the console too (the default); tests turn it off. */
   console?: boolean;
+  /** The console's log format (the file is always JSON); default: text on a terminal, else JSON. */
+  logFormat?: LogFormat;
 }
 
 export interface RunningDaemon {
@@ -25,8 +28,8 @@ export interface RunningDaemon {
   store: SqliteStore;
   /** Operators' commands, applied in the daemon (the CLI's queue, the HTTP API). */
   commands: CommandRunner;
-  /** Stops taking work, lets running actions finish (up to the grace period), closes. */
-  stop(): Promise<void>;
+  /** Stops taking work, lets running actions finish (up to the grace period), closes. `reason` is logged. */
+  stop(reason?: string): Promise<void>;
 }
 
 /**
@@ -37,7 +40,25 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const layout = homeLayout(options.home);
   const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
   ensureHome(layout);
-  const logger = createLogger({ logsDir: layout.logs, console: options.console ?? true });
+  // One daemon per home; the lock also tells `tmon plugins` what this one runs.
+  const lock = acquireHomeLock(layout.root, { plugins: config.rewritePlugin, pluginsDir: config.pluginsDir, config: config.file ?? null });
+  try {
+    const daemon = await startLocked(options, layout, config);
+    return { ...daemon, stop: (reason) => daemon.stop(reason).finally(() => lock.release()) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(options: DaemonOptions, layout: HomeLayout, config: Config): Promise<RunningDaemon> {
+  const logger = createLogger({
+    logsDir: layout.logs,
+    console: options.console ?? true,
+    ...(options.logFormat ? { consoleFormat: options.logFormat } : {}),
+    maxSizeBytes: config.logs.maxSizeMb * 1024 * 1024,
+    maxFiles: config.logs.maxFiles,
+  });
   const sqlite = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
   // With the HTTP API on, its metrics observe the store, connectors, plugins and replies.
   const http = startHttp(config, logger);
@@ -91,9 +112,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
+  const stop = (reason?: string): Promise<void> =>
     (stopping ??= (async () => {
-      logger.info('stopping: no new work; waiting for running actions');
+      logger.info(`stopping${reason ? ` (${reason})` : ''}: no new work; waiting for running actions`);
       http.stopping();
       clearInterval(poll);
       clearInterval(heartbeat);

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { styleText } from 'node:util';
 import winston from 'winston';
+import { RotatingFile } from './log-file.js';
+import { printable } from './printable.js';
 
 /**
  * What tmon's code needs of a logger. winston's satisfies it; tests pass a recorder.
@@ -44,21 +47,71 @@ const redactFormat = winston.format((info) => {
   return info;
 });
 
+export type LogFormat = 'json' | 'text';
+
 export interface LoggerOptions {
   /** Folder for tmon.log; none: console only. */
   logsDir?: string;
   console?: boolean;
+  /** The console's format; default: text on a terminal, JSON otherwise (a service manager's journal). */
+  consoleFormat?: LogFormat;
+  /** Colour on the console (text only); default: on a terminal without NO_COLOR. */
+  colour?: boolean;
   level?: string;
+  /** tmon.log rotates once it reaches this size, in bytes… */
+  maxSizeBytes?: number;
+  /** …keeping this many files in all (tmon.log, then tmon1.log, the newest, and on). */
+  maxFiles?: number;
 }
 
-/** The daemon's logger: JSON lines to `logs/tmon.log` and the console, secrets redacted. */
+const LEVEL_COLOURS: Record<string, Parameters<typeof styleText>[0]> = { error: 'red', warn: 'yellow', info: 'green', debug: 'gray' };
+
+/** Whether to colour is decided here (for stderr), not by styleText's look at stdout. */
+const NO_CHECK = { validateStream: false };
+
+/** The meta shown on a text line, in this order; the rest stays in the file. */
+const TEXT_META = ['batch', 'action', 'plugin', 'file'];
+
+/** One line per event for people: time, level, message, then the batch and action ids. */
+export function textLine(info: Record<string, unknown>, colour: boolean): string {
+  const time = String(info.timestamp ?? new Date().toISOString()).replace('T', ' ').slice(0, 19);
+  const level = String(info.level);
+  const tag = level.toUpperCase().padEnd(5);
+  const meta = TEXT_META.filter((k) => info[k] !== undefined && info[k] !== null && info[k] !== '').map((k) => `${k}=${printable(String(info[k]))}`);
+  const line = `${time} ${colour && LEVEL_COLOURS[level] ? styleText(LEVEL_COLOURS[level], tag, NO_CHECK) : tag} ${printable(String(info.message))}`;
+  return meta.length ? `${line}  ${colour ? styleText('gray', meta.join(' '), NO_CHECK) : meta.join(' ')}` : line;
+}
+
+/** Text or JSON, colour or not: text and colour on a terminal (colour unless NO_COLOR is set), JSON elsewhere. */
+export function consoleStyle(tty: boolean, env: NodeJS.ProcessEnv, options: Pick<LoggerOptions, 'consoleFormat' | 'colour'> = {}): { text: boolean; colour: boolean } {
+  const text = (options.consoleFormat ?? (tty ? 'text' : 'json')) === 'text';
+  return { text, colour: text && (options.colour ?? (tty && !env.NO_COLOR)) };
+}
+
+/**
+ * The daemon's logger, secrets redacted: JSON lines to `logs/tmon.log` (rotated by size when
+ * `maxSizeBytes` is given, see log-file.ts), and to the console as JSON or as text lines.
+ */
 export function createLogger(options: LoggerOptions = {}): winston.Logger {
   const transports: winston.transport[] = [];
   if (options.logsDir) {
     mkdirSync(options.logsDir, { recursive: true });
-    transports.push(new winston.transports.File({ filename: join(options.logsDir, 'tmon.log') }));
+    const filename = join(options.logsDir, 'tmon.log');
+    transports.push(
+      options.maxSizeBytes
+        ? new RotatingFile({ filename, maxSizeBytes: options.maxSizeBytes, maxFiles: options.maxFiles ?? 5 })
+        : new winston.transports.File({ filename }),
+    );
   }
-  if (options.console !== false) transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] }));
+  if (options.console !== false) {
+    const { text, colour } = consoleStyle(process.stderr.isTTY === true, process.env, options);
+    transports.push(
+      new winston.transports.Console({
+        stderrLevels: ['error', 'warn', 'info', 'debug'],
+        ...(text ? { format: winston.format.printf((info) => textLine(info, colour)) } : {}),
+      }),
+    );
+  }
   return winston.createLogger({
     level: options.level ?? 'info',
     format: winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json()),

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, DEFAULTS, loadConfig, normaliseConfig, SECOND } from '../src/config/index.js';
+import { checkConfigFile, ConfigError, DEFAULTS, loadConfig, normaliseConfig, SECOND } from '../src/config/index.js';
+import { didYouMean } from '../src/config/suggest.js';
+import { tmon } from './helpers/cli.js';
 import { tempDir } from './helpers/home.js';
 
 const errorsOf = (raw: unknown): string[] => {
@@ -71,9 +73,87 @@ describe('config', () => {
     try {
       const file = join(dir.path, 'bad.json');
       writeFileSync(file, '{ nope');
-      expect(() => loadConfig(file)).toThrow(/^config .*bad\.json: \(file\): is not JSON/);
+      expect(() => loadConfig(file)).toThrow(/^config .*bad\.json: 1:3: is not JSON: Expected property name/);
       expect(loadConfig(join(dir.path, 'absent.json')).rewritePlugin).toEqual([]);
       expect(() => loadConfig(join(dir.path, 'absent.json'), { required: true })).toThrow(/no such config file/);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('config check: every problem at once', () => {
+  test('schema errors and cross-key rules together, a misspelt key with its likely meaning', () => {
+    expect(
+      errorsOf({
+        rewritePlugins: 'x',
+        retry: { firstDelayMs: 10_000, maxDelayMs: 5, atempts: 2 },
+        targets: { AD: { conector: 'script' } },
+        triggers: [
+          { name: 'a', script: 'a.sh', event: 'batch.received' },
+          { name: 'a', script: 'b.sh', event: 'nope' },
+          { name: 'c' },
+        ],
+        zzzzzz: 1,
+      }),
+    ).toEqual([
+      'rewritePlugins: is not a known setting; did you mean "rewritePlugin"?',
+      'zzzzzz: is not a known setting',
+      'targets.AD.conector: is not a known setting; did you mean "connector"?',
+      'retry.atempts: is not a known setting; did you mean "attempts"?',
+      expect.stringMatching(/^triggers\[1\]\.event: must be one of "batch.received", /),
+      'triggers[2].event: is required',
+      'triggers[2].script: is required',
+      // The rules run on what the schema accepts, with indexes as written.
+      'triggers[1].name: "a" is also the name of triggers[0]; give each trigger its own name',
+      'retry.firstDelayMs: must not exceed retry.maxDelayMs (5)',
+    ]);
+  });
+
+  test('a JSON syntax error gives its line:column, even where V8 gives no position', () => {
+    const dir = tempDir();
+    try {
+      const check = (text: string) => {
+        writeFileSync(join(dir.path, 'c.json'), text);
+        return checkConfigFile(join(dir.path, 'c.json')).errors;
+      };
+      expect(check('{\n  "retry": {\n    "attempts": 2,\n  }\n}')).toEqual(['4:3: is not JSON: Expected double-quoted property name']);
+      expect(check('{\n  "storeSync": tru\n}')).toEqual(["2:19: is not JSON: Unexpected token '\\n'"]);
+      expect(check('{\n  "a": \'x\'\n}')).toEqual(["2:8: is not JSON: Unexpected token '''"]);
+      expect(check('{ "a": 1 } x')).toEqual(['1:12: is not JSON: Unexpected non-whitespace character after JSON']);
+      expect(check('{ "a": [1, 2')).toEqual(["1:13: is not JSON: Expected ',' or ']' after array element"]);
+      expect(() => loadConfig(join(dir.path, 'c.json'))).toThrow(`config ${join(dir.path, 'c.json')}: 1:13: is not JSON: Expected ',' or ']' after array element`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('did-you-mean only for a slip, not for another word', () => {
+    expect(didYouMean('pluginTimeoutMS', ['pluginTimeoutMs', 'pluginThreads'])).toBe('pluginTimeoutMs');
+    expect(didYouMean('retyr', ['retry', 'replies'])).toBe('retry');
+    expect(didYouMean('colour', ['retry', 'replies'])).toBeUndefined();
+  });
+});
+
+describe('tmon config check', () => {
+  test('prints every problem on its own line and exits 65; valid: 0; no file given and none in the home: the defaults, 0; FILE missing: 66', () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'tmon.config.json');
+      writeFileSync(file, JSON.stringify({ rewritePlugins: 'x', retry: { firstDelayMs: 10, maxDelayMs: 5 } }));
+      const bad = tmon(['config', 'check', file]);
+      expect([bad.status, bad.stdout]).toEqual([65, `${file}: rewritePlugins: is not a known setting; did you mean "rewritePlugin"?\n${file}: retry.firstDelayMs: must not exceed retry.maxDelayMs (5)\n`]);
+      const json = JSON.parse(tmon(['config', 'check', '--json', file]).stdout);
+      expect(json).toEqual({ file, found: true, valid: false, errors: expect.arrayContaining([expect.stringContaining('rewritePlugins')]) });
+      // The daemon refuses to start with the same messages.
+      const daemon = tmon(['--home', dir.path, 'daemon']);
+      expect(daemon.status).toBe(65);
+      expect(daemon.stderr).toBe(`tmon: config ${file}: rewritePlugins: is not a known setting; did you mean "rewritePlugin"?; retry.firstDelayMs: must not exceed retry.maxDelayMs (5)\n`);
+      writeFileSync(file, JSON.stringify({ rewritePlugin: 'x' }));
+      expect(tmon(['--home', dir.path, 'config', 'check'])).toMatchObject({ status: 0, stdout: `${file}: valid\n` });
+      const empty = join(dir.path, 'empty');
+      expect(tmon(['--home', empty, 'config', 'check'])).toMatchObject({ status: 0, stdout: `${join(empty, 'tmon.config.json')}: no such file; the defaults apply\n` });
+      expect(tmon(['config', 'check', join(dir.path, 'nope.json')]).status).toBe(66);
     } finally {
       dir.cleanup();
     }

@@ -1,5 +1,8 @@
 import type { KvGroup, KvPair } from '../kvgroup/index.js';
 import { findGroup, isGroup } from '../kvgroup/index.js';
+import { readDepends, type BadDependency, type Dependency } from './depends.js';
+
+export type { BadDependency, Dependency } from './depends.js';
 
 /** The pairs an action may carry (contract §2), in the order tmon writes them. */
 export const ACTION_KEYS = [
@@ -22,12 +25,6 @@ export const ACTION_KEYS = [
 
 export type ActionKey = (typeof ACTION_KEYS)[number];
 
-/** "This action runs only after action `action` of batch `batch` has succeeded." */
-export interface Dependency {
-  action: string;
-  batch: string;
-}
-
 /**
  * A typed view of one `"action"` group. It reads the group and never replaces it: `group` is
  * the document as submitted or rewritten, with everything a plugin or the workflow manager put
@@ -42,8 +39,8 @@ export interface Action {
   /** The pairs of the `"attributes" ""` group, first value of each. */
   attributes: Record<string, string>;
   depends: Dependency[];
-  /** depends entries that lack `action` or `batch`: reported by validation. */
-  badDepends: Array<{ index: number; missing: string[] }>;
+  /** depends members that are not a dependency group (see depends.ts): reported by validation. */
+  badDepends: BadDependency[];
   group: KvGroup;
 }
 
@@ -73,20 +70,7 @@ function firstValues(members: KvGroup['members']): { values: Record<string, stri
 export function readAction(group: KvGroup): Action {
   const { values, counts } = firstValues(group.members);
   const attrGroup = findGroup(group, 'attributes');
-  const depends: Dependency[] = [];
-  const badDepends: Action['badDepends'] = [];
-  const dependsGroup = findGroup(group, 'depends');
-  if (dependsGroup) {
-    let index = 0;
-    for (const m of dependsGroup.members) {
-      if (!isGroup(m)) continue;
-      index++;
-      const { values: d } = firstValues(m.members);
-      const missing = ['action', 'batch'].filter((k) => !d[k]);
-      if (missing.length > 0) badDepends.push({ index, missing });
-      else depends.push({ action: d.action!, batch: d.batch! });
-    }
-  }
+  const { depends, bad: badDepends } = readDepends(findGroup(group, 'depends'));
   return {
     id: group.name,
     pairs: values,

@@ -27,6 +27,9 @@ export interface Problem {
   action: string | null;
   code: ProblemCode;
   message: string;
+  /** Where the fault starts in the batch file (1-based), when the document was parsed with positions. */
+  line?: number;
+  column?: number;
 }
 
 export function actionProblem(batch: string, action: string, code: ProblemCode, what: string): Problem {

@@ -52,7 +52,8 @@ export function validateBatch(batch: Batch, options: ValidateOptions = {}): Prob
       else replyOwners.set(replyid, a.id);
     }
     for (const bad of a.badDepends) {
-      say('BATCH_BAD_DEPENDS', `depends entry ${bad.index} has no ${bad.missing.map((k) => `"${k}"`).join(' and no ')}`);
+      const at = bad.position ? ` at ${bad.position.line}:${bad.position.column}` : '';
+      problems.push({ ...actionProblem(b, a.id, 'BATCH_BAD_DEPENDS', `depends entry ${bad.index}${at} ${bad.what}`), ...(bad.position ?? {}) });
     }
     for (const d of a.depends) {
       const known = (d.batch === b && idCounts.has(d.action)) || (options.lookup?.(d.batch, d.action) ?? false);

@@ -16,3 +16,5 @@ export function formatAge(ms: number, now = Date.now()): string {
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+export { printable } from '../printable.js';

@@ -24,6 +24,9 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   directory: async () => (await import('./commands/directory.js')).registerDirectory,
   triggers: async () => (await import('./commands/triggers.js')).registerTriggers,
   targets: async () => (await import('./commands/targets.js')).registerTargets,
+  config: async () => (await import('./commands/config.js')).registerConfig,
+  backup: async () => (await import('./commands/backup.js')).registerBackup,
+  completion: async () => (await import('./commands/completion.js')).registerCompletion,
 };
 
 /** The command named on the command line, skipping the global options before it. */
@@ -50,7 +53,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     // runCli as exceptions and exit 2, as §7 says, instead of commander's own exit 1.
     .exitOverride();
   const named = commandIn(argv);
-  const wanted = named && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  // Completion describes every command, so it loads them all, as help does.
+  const wanted = named && named !== 'completion' && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
   for (const name of wanted) (await COMMANDS[name]!())(program);
   return program;
 }

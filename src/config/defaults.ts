@@ -25,6 +25,7 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   triggers: [],
   triggerConcurrency: 2,
   triggerRetryDelaysMs: [1 * SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND],
+  logs: { maxSizeMb: 50, maxFiles: 5 },
 });
 
 export const TRIGGER_TIMEOUT_MS = 30 * SECOND;

@@ -7,5 +7,5 @@ export * from './types.js';
 export * from './defaults.js';
 export { targetFor } from './target.js';
 export { ConfigError } from './error.js';
-export { normaliseConfig } from './normalise.js';
-export { loadConfig } from './load.js';
+export { configProblems, normaliseConfig } from './normalise.js';
+export { checkConfigFile, loadConfig, type ConfigCheck } from './load.js';

@@ -1,24 +1,51 @@
 import { basename, extname, resolve } from 'node:path';
 import { DEFAULTS, TRIGGER_TIMEOUT_MS } from './defaults.js';
 import { ConfigError } from './error.js';
-import { httpRules, normaliseHttp, type RawHttp } from './http.js';
-import { crossKeyRules } from './rules.js';
-import { describe, validateSchema } from './schema.js';
 import type { EventType } from '../events.js';
+import { httpRules, normaliseHttp, type RawHttp } from './http.js';
+import { pruneOnce } from './prune.js';
+import { crossKeyRules } from './rules.js';
+import { schemaErrors, validateSchema } from './schema.js';
 import type { Config, RetryPolicy, TargetOverrides, TriggerConfig } from './types.js';
+
+/**
+ * Every problem of raw config data at once: the schema's, and the cross-key rules' on the part
+ * the schema accepts. Each reads `path.to.key: what is wrong`. The config, when there is none.
+ */
+export function configProblems(raw: unknown, baseDir: string, file?: string, cwd: string = process.cwd()): { config?: Config; errors: string[] } {
+  if (validateSchema(raw)) {
+    const config = build(raw, baseDir, file, cwd);
+    const errors = rulesOf(config, raw);
+    return errors.length ? { errors } : { config, errors };
+  }
+  const errors = schemaErrors(validateSchema.errors ?? []);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { errors };
+  const pruned = structuredClone(raw) as Record<string, unknown>;
+  for (let round = 0; round < 16 && !validateSchema(pruned); round++) {
+    if (!pruneOnce(pruned, validateSchema.errors ?? [])) break;
+  }
+  if (!validateSchema(pruned)) return { errors };
+  return { errors: [...errors, ...rulesOf(build(pruned, baseDir, file, cwd), pruned)] };
+}
+
+/** The rules that span keys, the HTTP section's among them. */
+function rulesOf(config: Config, raw: unknown): string[] {
+  const data = raw as { http?: RawHttp };
+  return [...crossKeyRules(config), ...(config.http && data.http ? httpRules(data.http, config.http) : [])];
+}
 
 /**
  * Turns raw config data into a `Config`. `baseDir` is where relative paths start: the config
  * file's folder, or the working directory when there is no file.
  */
 export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cwd: string = process.cwd()): Config {
-  if (!validateSchema(raw)) {
-    // anyOf also reports each failed branch; its own summary says it better.
-    const errors = validateSchema.errors ?? [];
-    const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-    const messages = errors.filter((e) => e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath)).map(describe);
-    throw new ConfigError([...new Set(messages)], file);
-  }
+  const { config, errors } = configProblems(raw, baseDir, file, cwd);
+  if (!config) throw new ConfigError(errors, file);
+  return config;
+}
+
+/** Defaults filled in and paths made absolute, on data the schema accepts. */
+function build(raw: unknown, baseDir: string, file: string | undefined, cwd: string): Config {
   const data = raw as Partial<Record<keyof Config, unknown>>;
   const merged = { ...DEFAULTS, ...data } as Config;
   const list = data.rewritePlugin;
@@ -30,6 +57,7 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
     interpreters: { ...DEFAULTS.interpreters, ...(data.interpreters as Record<string, string> | undefined) },
     retry: { ...DEFAULTS.retry, ...(data.retry as Partial<RetryPolicy> | undefined) },
     replies: { ...DEFAULTS.replies, ...(data.replies as object | undefined) },
+    logs: { ...DEFAULTS.logs, ...(data.logs as object | undefined) },
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, targetPaths(t, baseDir)]),
     ),
@@ -45,8 +73,6 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
     ...(data.http ? { http: normaliseHttp(data.http as RawHttp, baseDir) } : {}),
     ...(file ? { file } : {}),
   };
-  const errors = [...crossKeyRules(config), ...(config.http ? httpRules(data.http as RawHttp, config.http) : [])];
-  if (errors.length > 0) throw new ConfigError(errors, file);
   return config;
 }
 

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { EVENT_TYPES } from '../events.js';
 import { MAX_TIMER_MS } from './defaults.js';
+import { didYouMean } from './suggest.js';
 
 const LDAP_URL = '^ldaps?://[^/?#]+/?$';
 const DN = '=';
@@ -124,6 +125,12 @@ export const SCHEMA = {
         metricsAuth: { type: 'boolean' },
       },
     },
+    logs: {
+      type: 'object',
+      additionalProperties: false,
+      // A fraction of a megabyte is allowed: tests, and a small disk.
+      properties: { maxSizeMb: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 }, maxFiles: { type: 'integer', minimum: 1, maximum: 1000 } },
+    },
   },
   $defs: {
     names: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }] },
@@ -140,19 +147,25 @@ export const SCHEMA = {
 } as const;
 
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+// verbose: each error carries its schema, whose known keys a misspelt one is matched against.
+const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
 export const validateSchema = ajv.compile(SCHEMA);
 
 function keyPath(instancePath: string, extra?: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
-  return parts.length === 0 ? '(top level)' : parts.join('.');
+  // Array items as the rules write them: triggers[1].name.
+  return parts.length === 0 ? '(top level)' : parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
 }
 
 export function describe(e: ErrorObject): string {
   switch (e.keyword) {
-    case 'additionalProperties':
-      return `${keyPath(e.instancePath, (e.params as { additionalProperty: string }).additionalProperty)}: is not a known setting`;
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const guess = didYouMean(key, known);
+      return `${keyPath(e.instancePath, key)}: is not a known setting${guess ? `; did you mean "${guess}"?` : ''}`;
+    }
     case 'required':
       return `${keyPath(e.instancePath, (e.params as { missingProperty: string }).missingProperty)}: is required`;
     case 'enum':
@@ -168,3 +181,9 @@ export function describe(e: ErrorObject): string {
   }
 }
 
+
+/** The schema's errors said once each; anyOf also reports each failed branch, and its own summary says it better. */
+export function schemaErrors(errors: readonly ErrorObject[]): string[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return [...new Set(errors.filter((e) => e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath)).map(describe))];
+}

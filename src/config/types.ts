@@ -84,6 +84,11 @@ export interface HttpConfig {
   metricsAuth: boolean;
 }
 
+export interface LogsConfig {
+  maxSizeMb: number;
+  maxFiles: number;
+}
+
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
@@ -126,6 +131,8 @@ export interface Config {
   triggerRetryDelaysMs: number[];
   /** The HTTP API; off when absent. */
   http?: HttpConfig;
+  /** logs/tmon.log rotates once it reaches `maxSizeMb`; `maxFiles` files are kept in all. */
+  logs: LogsConfig;
   /** The config file read, if any. */
   file?: string;
 }

@@ -7,7 +7,7 @@ import {
   type TokenType,
 } from 'chevrotain';
 import type { KvDocument, KvGroup, KvMember } from './document.js';
-import { KvgSyntaxError, positionAt, type KvgSyntaxCode } from './syntax-error.js';
+import { KvgSyntaxError, positionAt, type KvgSyntaxCode, type SourcePosition } from './syntax-error.js';
 import { allTokens, decodeString, Equals, LCurly, RCurly, Str, UnterminatedStr } from './tokens.js';
 
 export interface ParseOptions {
@@ -15,6 +15,19 @@ export interface ParseOptions {
   source?: string;
   /** Deepest group nesting accepted; deeper input is refused rather than risking the stack. */
   maxDepth?: number;
+  /**
+   * Remember where each group and pair starts, for `positionOf`, so that validation can name
+   * the line of a problem. Off by default: it costs a map entry per member.
+   */
+  positions?: boolean;
+}
+
+/** Where each member of a document parsed with `positions` starts (weak: it dies with the document). */
+const POSITIONS = new WeakMap<KvMember, SourcePosition>();
+
+/** The line:column a member starts at, when its document was parsed with `positions: true`. */
+export function positionOf(member: KvMember): SourcePosition | undefined {
+  return POSITIONS.get(member);
 }
 
 export const DEFAULT_MAX_DEPTH = 256;
@@ -47,6 +60,8 @@ function describeType(type: TokenType): string {
 class KvgParser extends EmbeddedActionsParser {
   maxDepth = DEFAULT_MAX_DEPTH;
   pending: PendingError | undefined;
+  /** Members and their start offsets, in the order they end, when positions are wanted. */
+  starts: Array<[KvMember, number]> | undefined;
   private depth = 0;
   /** The `{` of each open group, innermost last, so an unclosed one can be named. */
   private readonly open: IToken[] = [];
@@ -100,18 +115,23 @@ class KvgParser extends EmbeddedActionsParser {
       },
     });
     this.CONSUME(RCurly);
+    const group = { type: decodeString(type.image), name: decodeString(name.image), members };
     this.ACTION(() => {
       this.depth--;
       this.open.pop();
+      this.starts?.push([group, type.startOffset]);
     });
-    return { type: decodeString(type.image), name: decodeString(name.image), members };
+    return group;
   });
 
   public pair = this.RULE('pair', (): KvMember => {
     const key = this.CONSUME(Str);
     this.CONSUME(Equals);
     const value = this.CONSUME2(Str);
-    return { key: decodeString(key.image), value: decodeString(value.image) };
+    const pair = { key: decodeString(key.image), value: decodeString(value.image) };
+    // No ACTION closure here, the hottest path: `starts` is unset while the grammar is recorded.
+    if (this.starts !== undefined) this.starts.push([pair, key.startOffset]);
+    return pair;
   });
 }
 
@@ -194,9 +214,33 @@ export function parseKvg(input: string, options: ParseOptions = {}): KvDocument 
   // A BOM is dropped; positions are computed on the text after it, where it is no column.
   text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   try {
-    return parseText(options.source ?? '<input>', options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    parser.starts = options.positions ? [] : undefined;
+    const doc = parseText(options.source ?? '<input>', options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    if (parser.starts) recordPositions(parser.starts);
+    return doc;
   } finally {
     text = ''; // do not keep a large input alive between parses
+    parser.starts = undefined;
+  }
+}
+
+/** Turns start offsets into line:column in one pass over the text (offsets sorted first). */
+function recordPositions(starts: Array<[KvMember, number]>): void {
+  starts.sort((a, b) => a[1] - b[1]);
+  let line = 1;
+  let column = 1;
+  let at = 0;
+  for (const [member, offset] of starts) {
+    for (; at < offset; at++) {
+      const c = text.charCodeAt(at);
+      if (c === 10 || (c === 13 && text.charCodeAt(at + 1) !== 10)) {
+        line++;
+        column = 1;
+      } else if (c === 13 || (c >= 0xdc00 && c <= 0xdfff)) {
+        // The CR of a CRLF and the second half of a surrogate pair are no column of their own.
+      } else column++;
+    }
+    POSITIONS.set(member, { line, column });
   }
 }
 

@@ -313,6 +313,8 @@ export interface Store {
    * one that is refused (its error returned) leaves the others stored.
    */
   insertBatches(batches: readonly NewBatch[]): Promise<Array<{ ok: true; outcome: InsertOutcome } | { ok: false; error: unknown }>>;
+  /** The content digest of a held batch: the same batch submitted again has the same one. */
+  batchDigest(id: string): Promise<string | undefined>;
   /** How many actions are not final: what the inbox's budget counts. */
   openActions(): Promise<number>;
   /** Which of these actions tmon holds, as `actionKey`s. */

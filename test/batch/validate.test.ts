@@ -4,7 +4,7 @@ import { OPERATIONS, extendOperations, readBatch, validateBatch, validateDocumen
 import { parseKvg } from '../../src/kvgroup/index.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 
-const load = (path: string) => parseKvg(readFileSync(join(ROOT, path), 'utf8'), { source: path });
+const load = (path: string) => parseKvg(readFileSync(join(ROOT, path), 'utf8'), { source: path, positions: true });
 const messages = (problems: Problem[]) => problems.map((p) => p.message);
 
 /** One fixture per rule, with exactly the problems it must report. */
@@ -21,7 +21,18 @@ const RULES: Array<[string, string, string[]]> = [
   ['duplicate-key', 'BATCH_DUPLICATE_KEY', ['action B-1_0: "operation" is given 2 times']],
   ['bad-interactive', 'BATCH_BAD_INTERACTIVE', ['action B-1_0: interactive must be "true", "false" or empty, not "yes"']],
   ['duplicate-replyid', 'BATCH_DUPLICATE_REPLYID', ['action B-1_1: replyid "r-1" is already used by action B-1_0']],
-  ['depends-incomplete', 'BATCH_BAD_DEPENDS', ['action B-1_1: depends entry 1 has no "batch"']],
+  ['depends-incomplete', 'BATCH_BAD_DEPENDS', ['action B-1_1: depends entry 1 at 20:9 has no "batch"']],
+  ['depends-missing-action', 'BATCH_BAD_DEPENDS', ['action B-1_1: depends entry 1 at 21:9 has no "action"']],
+  ['depends-extra-key', 'BATCH_BAD_DEPENDS', ['action B-1_1: depends entry 1 at 21:9 has "state", which a dependency does not take (only "action" and "batch")']],
+  [
+    'depends-bare-pairs',
+    'BATCH_BAD_DEPENDS',
+    [
+      'action B-1_1: depends entry 1 at 21:9 is a pair ("action" = "B-1_0"), not a dependency group "local" "" = { "action" = … "batch" = … }',
+      'action B-1_1: depends entry 2 at 22:9 is a pair ("batch" = "B-1"), not a dependency group "local" "" = { "action" = … "batch" = … }',
+    ],
+  ],
+  ['depends-unknown-group', 'BATCH_BAD_DEPENDS', ['action B-1_1: depends entry 1 at 21:9 is a "depends" group; a dependency is "local" "" = { "action" = … "batch" = … }']],
   ['unknown-dependency', 'BATCH_UNKNOWN_DEPENDENCY', ['action B-1_0: depends on action B-1_9 of batch B-1, which does not exist']],
   ['unknown-cross-batch-dependency', 'BATCH_UNKNOWN_DEPENDENCY', ['action B-1_0: depends on action B-0_0 of batch B-0, which does not exist']],
   ['cycle', 'BATCH_CYCLE', ['action a: dependency cycle: a -> b -> c -> a']],
@@ -46,6 +57,28 @@ describe('batch validation (contract §2)', () => {
       'action B-1_0: operation CRTG needs "hostid"',
       'action B-1_0: operation CRTG needs "groupid"',
     ]);
+  });
+
+  test('a bad depends entry carries its line and column; without positions it is still refused', () => {
+    const { problems } = validateDocument(load('fixtures/invalid/depends-bare-pairs.kvg'));
+    expect(problems.map((p) => [p.line, p.column])).toEqual([
+      [21, 9],
+      [22, 9],
+    ]);
+    const bare = parseKvg(readFileSync(join(ROOT, 'fixtures/invalid/depends-bare-pairs.kvg'), 'utf8'));
+    expect(messages(validateDocument(bare).problems)).toEqual([
+      'action B-1_1: depends entry 1 is a pair ("action" = "B-1_0"), not a dependency group "local" "" = { "action" = … "batch" = … }',
+      'action B-1_1: depends entry 2 is a pair ("batch" = "B-1"), not a dependency group "local" "" = { "action" = … "batch" = … }',
+    ]);
+  });
+
+  test('a local group with a name, a nested group or a repeated key is no dependency either', () => {
+    const check = (local: string) =>
+      messages(validateDocument(parseKvg(`"" "" = { "batch" "B" = { "action" "a" = { operation = NOOP hostid = H } "action" "b" = { operation = NOOP hostid = H "depends" "" = { ${local} } } } }`)).problems);
+    expect(check('"local" "x" = { action = a batch = B }')).toEqual(['action b: depends entry 1 is named "x" (a dependency group has an empty name)']);
+    expect(check('"local" "" = { action = a batch = B "extra" "" = { } }')).toEqual(['action b: depends entry 1 holds a "extra" group, which a dependency does not take']);
+    expect(check('"local" "" = { action = a action = c batch = B }')).toEqual(['action b: depends entry 1 gives "action" 2 times']);
+    expect(check('"local" "" = { action = a batch = B }')).toEqual([]);
   });
 
   test('the shared fixtures validate, the rewritten one with its changed/retval pairs too', () => {
@@ -121,6 +154,14 @@ describe('tmon validate', () => {
     expect(JSON.parse(j.stdout)).toEqual([
       { batch: null, action: null, code: 'KVG_UNEXPECTED_TOKEN', message: 'fixtures/syntax-errors/missing-equals.kvg:3:17: expected "=" but found "{"' },
     ]);
+  });
+
+  test('a depends member without the "local" wrapper is refused with its line:column', () => {
+    const r = tmon(['validate', 'fixtures/invalid/depends-bare-pairs.kvg']);
+    expect(r.status).toBe(65);
+    expect(r.stdout).toContain('action B-1_1: depends entry 1 at 21:9 is a pair ("action" = "B-1_0")');
+    const j = tmon(['validate', '--json', 'fixtures/invalid/depends-unknown-group.kvg']);
+    expect(JSON.parse(j.stdout)).toEqual([expect.objectContaining({ code: 'BATCH_BAD_DEPENDS', line: 21, column: 9 })]);
   });
 
   test('a missing file exits 66', () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tmon } from '../helpers/cli.js';
-import { spawnDaemon, waitFor } from '../helpers/daemon.js';
+import { dropIntoInbox, spawnDaemon, waitFor } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
 
 describe('tmon submit, status and replies', () => {
@@ -39,14 +39,22 @@ describe('tmon submit, status and replies', () => {
       expect(human).toMatch(/^batch 20070503-113234-00: failed; 1 action\(s\): 0 succeeded, 1 failed/);
       expect(human).toMatch(/20070503-113234-00_0\s+failed\s+DELU\s+ADCANADA\s+AUTH4\s+1\s+-\s+-\s+no such account AUTH4 on ADCANADA/);
 
-      // The same batch again: a duplicate, a no-op; other content under its id: refused.
-      tmon(['--home', home, 'submit', 'fixtures/delu-input.kvg']);
-      tmon(['--home', home, 'submit', 'fixtures/delu-output.kvg']);
+      // The same batch again: a duplicate, a no-op (exit 0, said on stderr); other content
+      // under its id: refused with one line, exit 65. Neither reaches the inbox.
+      const again = tmon(['--home', home, 'submit', 'fixtures/delu-input.kvg']);
+      expect([again.status, again.stdout, again.stderr]).toEqual([0, '20070503-113234-00\n', 'tmon: fixtures/delu-input.kvg: batch 20070503-113234-00 was already received with the same content; nothing to do\n']);
+      const other = tmon(['--home', home, 'submit', 'fixtures/delu-output.kvg']);
+      expect([other.status, other.stdout, other.stderr]).toEqual([65, '', 'tmon: fixtures/delu-output.kvg: batch 20070503-113234-00 is already held with other content; refused (not put into the inbox)\n']);
+      expect(JSON.parse(tmon(['--home', home, 'submit', '--json', 'fixtures/delu-input.kvg']).stdout)).toEqual([{ file: 'fixtures/delu-input.kvg', batch: '20070503-113234-00', inbox: null }]);
+      expect(readdirSync(join(home, 'inbox')).filter((f) => f.endsWith('.kvg'))).toEqual([]);
+      // The daemon's own answer to files dropped straight into the inbox is the same.
+      dropIntoInbox(join(home, 'inbox'), 'again.kvg', readFileSync(join(ROOT, 'fixtures', 'delu-input.kvg'), 'utf8'));
+      dropIntoInbox(join(home, 'inbox'), 'other.kvg', readFileSync(join(ROOT, 'fixtures', 'delu-output.kvg'), 'utf8'));
       await waitFor('both to be handled', () => readdirSync(join(home, 'inbox')).filter((f) => f.endsWith('.kvg')).length === 0);
       const messages = JSON.parse(tmon(['--home', home, 'messages', '--json']).stdout) as Array<{ level: string; text: string }>;
-      expect(messages.map((m) => m.level)).toEqual(['info', 'error']);
-      expect(messages[0]!.text).toMatch(/duplicate of batch 20070503-113234-00, already received; ignored/);
-      expect(messages[1]!.text).toMatch(/batch 20070503-113234-00 is already held with other content; refused/);
+      expect(messages.map((m) => m.level).sort()).toEqual(['error', 'info']);
+      expect(messages.map((m) => m.text).join('\n')).toMatch(/duplicate of batch 20070503-113234-00, already received; ignored/);
+      expect(messages.map((m) => m.text).join('\n')).toMatch(/batch 20070503-113234-00 is already held with other content; refused/);
       expect(JSON.parse(tmon(['--home', home, 'replies', '--json']).stdout)).toHaveLength(1);
       expect(tmon(['--home', home, 'status', 'NOPE']).status).toBe(66);
       // Progress, when asked for (as on a terminal), goes to stderr and leaves stdout the ids.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseKvg, printKvg, type KvGroup } from '../../src/kvgroup/index.js';
+import { parseKvg, positionOf, printKvg, type KvGroup, type KvPair } from '../../src/kvgroup/index.js';
 import { ROOT } from '../helpers/cli.js';
 
 const one = (text: string): KvGroup => {
@@ -119,5 +119,23 @@ describe('KVGroup parsing (contract §1)', () => {
       const expected = JSON.parse(readFileSync(join(ROOT, 'test', 'golden', `${name}.json`), 'utf8'));
       expect(doc).toEqual([expected]);
     });
+  });
+});
+
+describe('positions', () => {
+  test('with positions: true each group and pair knows its line:column (CRLF one line end, an emoji one column)', () => {
+    const doc = parseKvg('"" "" = {\r\n  "a" = "😀" "g" "" = {\n\t"k" = "v" }\r}', { positions: true });
+    const root = doc[0]!;
+    const [a, g] = root.members as [KvPair, KvGroup];
+    expect([positionOf(root), positionOf(a), positionOf(g), positionOf(g.members[0]!)]).toEqual([
+      { line: 1, column: 1 },
+      { line: 2, column: 3 },
+      { line: 2, column: 13 },
+      { line: 3, column: 2 },
+    ]);
+  });
+
+  test('without it nothing is recorded', () => {
+    expect(positionOf(parseKvg('"" "" = { }')[0]!)).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import { batchText } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 import { engineHarness, RecordingConnector, type Harness } from '../helpers/engine.js';
 import { waitFor } from '../helpers/daemon.js';
+import { letThrough, makeFifo } from '../helpers/fifo.js';
 import { tempDir } from '../helpers/home.js';
 
 const event: StoreEvent = { type: 'action.failed', batch: 'B<1>', action: 'a&1', operation: 'GRUA', hostid: 'AD', state: 'failed', message: 'no such "account"', at: Date.UTC(2026, 10, 22, 12, 0, 0) };
@@ -98,13 +99,16 @@ describe('trigger runs', () => {
 
   test('a slow script never delays the actions', async () => {
     const done = join(dir.path, 'slow-done');
-    const slow = script('slow.sh', `sleep 1; date +%s%3N >> "${done}"`);
+    // Each run waits at the gate until the test opens it, however long the actions take.
+    const gate = makeFifo(join(dir.path, 'slow-gate'));
+    const slow = script('slow.sh', `read _ < "${gate}"; date +%s%3N >> "${done}"`);
     const c = new RecordingConnector(() => 'ok', 1);
     h = await engineHarness({ connector: c, config: { ...fast, triggerConcurrency: 1, triggers: [{ name: 'slow', event: 'action.succeeded', script: slow }] } });
     await h.submit(batchText('S', [1, 2, 3, 4, 5].map((i) => ({ id: `s${i}`, ...(i > 1 ? { depends: [`s${i - 1}`] } : {}) }))));
     await h.settle();
-    // The whole chain ran while the first script was still asleep.
+    // The whole chain ran while the first script was still held at the gate.
     const lastAction = Math.max(...c.executions.map((e) => e.end));
+    await letThrough(gate, 5, () => lines(done).length >= 5);
     await waitFor('the first script', () => lines(done).length >= 1);
     expect(lastAction).toBeLessThan(Number(lines(done)[0]));
     expect(c.order()).toEqual(['s1', 's2', 's3', 's4', 's5']);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withReadStore, type GlobalOptions } from '../context.js';
-import { json } from '../format.js';
+import { json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 
 export function registerDirectory(program: Command): void {
@@ -33,7 +33,7 @@ export function registerDirectory(program: Command): void {
             lines.push(`  ${uid} (${a.accountid}${a.fname ? `, ${a.fname}` : ''}): ${flags}${a.context ? `; in ${a.context}` : ''}${a.groups.length ? `; groups ${a.groups.join(' | ')}` : ''}`);
           }
         }
-        return writeOut(lines.length ? `${lines.join('\n')}\n` : 'the directory is empty\n');
+        return writeOut(lines.length ? `${lines.map(printable).join('\n')}\n` : 'the directory is empty\n');
       });
     });
 }

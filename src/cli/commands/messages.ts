@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withReadStore, type GlobalOptions } from '../context.js';
-import { formatTime, json } from '../format.js';
+import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 import { parseSince } from './status.js';
 
@@ -16,7 +16,7 @@ export function registerMessages(program: Command): void {
         const messages = store ? await store.messages({ ...(opts.since ? { since: parseSince(opts.since) } : {}), limit: Number(opts.limit) }) : [];
         if (opts.json) return writeOut(json(messages.map((m) => ({ ...m, at: new Date(m.at).toISOString() }))));
         if (messages.length === 0) return writeOut('no messages\n');
-        return writeOut(messages.map((m) => `${formatTime(m.at)} ${m.level.toUpperCase().padEnd(5)} ${m.source}${m.batch ? ` batch ${m.batch}` : ''}${m.action ? ` action ${m.action}` : ''}: ${m.text}`).join('\n') + '\n');
+        return writeOut(messages.map((m) => printable(`${formatTime(m.at)} ${m.level.toUpperCase().padEnd(5)} ${m.source}${m.batch ? ` batch ${m.batch}` : ''}${m.action ? ` action ${m.action}` : ''}: ${m.text}`)).join('\n') + '\n');
       });
     });
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { PluginHost } from '../../plugins/index.js';
+import { homeLayout } from '../../home.js';
+import { lockHolder } from '../../lock.js';
 import { silentLogger } from '../../log.js';
-import { cliConfig, type GlobalOptions } from '../context.js';
+import { cliConfig, resolveHome, type GlobalOptions } from '../context.js';
 import { writeOut } from '../output.js';
 import { table } from '../table.js';
 
@@ -21,13 +23,20 @@ export function registerPlugins(program: Command): void {
     .description('list the plugins in the plugins folder, which are in use, and any load error')
     .option('--config <file>', 'the config file (default: tmon.config.json in the home folder, if any)')
     .option('--json', 'print a JSON array of {name, kind, path, interpreter, inUse, error}')
+    .addHelpText('after', '\n"In use" is what the daemon running on the home runs; when none runs, what the config file names.')
     .action(async (opts: { json?: boolean; config?: string }, cmd: Command) => {
-      const config = cliConfig(cmd.optsWithGlobals<GlobalOptions & { config?: string }>());
+      const globals = cmd.optsWithGlobals<GlobalOptions & { config?: string }>();
+      // The running daemon may have started with another config (or an older one): its own
+      // plugins folder and chain are what it runs.
+      const daemon = lockHolder(homeLayout(resolveHome(globals)).root);
+      const config = daemon && !globals.config ? { ...cliConfig(globals), pluginsDir: daemon.pluginsDir } : cliConfig(globals);
+      const chain = daemon ? daemon.plugins : config.rewritePlugin;
+      const source = daemon ? `the running daemon, pid ${daemon.pid}` : `${config.file ? `config ${config.file}` : 'the defaults'}; no daemon is running`;
       const host = new PluginHost(config, silentLogger);
       const listing: PluginListing[] = [];
       try {
         for (const entry of host.registry.list()) {
-          const at = config.rewritePlugin.indexOf(entry.name);
+          const at = chain.indexOf(entry.name);
           listing.push({
             name: entry.name,
             kind: entry.kind,
@@ -40,13 +49,13 @@ export function registerPlugins(program: Command): void {
       } finally {
         await host.close();
       }
-      config.rewritePlugin.forEach((name, i) => {
+      chain.forEach((name, i) => {
         if (!listing.some((l) => l.name === name)) {
           listing.push({ name, kind: null, path: null, interpreter: null, inUse: i + 1, error: host.registry.folderError ?? `configured in rewritePlugin but not found in ${config.pluginsDir}` });
         }
       });
       if (opts.json) return writeOut(`${JSON.stringify(listing, null, 2)}\n`);
-      const head = `plugins folder: ${config.pluginsDir}${host.registry.folderError ? ` (${host.registry.folderError})` : ''}\nin use: ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none (actions run as submitted)'}\n\n`;
+      const head = `plugins folder: ${config.pluginsDir}${host.registry.folderError ? ` (${host.registry.folderError})` : ''}\nin use: ${chain.length ? chain.join(' -> ') : 'none (actions run as submitted)'} (from ${source})\n\n`;
       const rows = listing.map((l) => [l.name, l.kind === 'executable' && l.interpreter ? `exec (${l.interpreter})` : (l.kind ?? '-'), l.inUse === null ? '-' : String(l.inUse), l.error ? `error: ${l.error}` : 'ok']);
       return writeOut(head + (rows.length ? table(['NAME', 'KIND', 'IN USE', 'STATUS'], rows) : 'no plugins found\n'));
     });

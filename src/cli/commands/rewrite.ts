@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { BatchInvalidError, readBatch } from '../../batch/index.js';
 import { dryRunRewrite, prepareBatch, Rewriter } from '../../engine/index.js';
+import { TmonError } from '../../errors.js';
 import { isGroup, parseKvg, printKvg, type KvGroup } from '../../kvgroup/index.js';
 import { redact, silentLogger } from '../../log.js';
 import { PluginHost } from '../../plugins/index.js';
@@ -27,14 +28,21 @@ export function registerRewrite(program: Command): void {
     .option('--config <file>', 'the config file (default: tmon.config.json in the home folder, if any)')
     .addHelpText(
       'after',
-      '\nThe resulting batch goes to stdout in canonical form, and one line per action to stderr saying\nwhat the plugin did. Exit codes: 0 every action would run; 65 the batch is invalid, or some\naction would fail (a rule broken, or a plugin failure with onPluginError "fail"); 66 no such file.',
+      '\nThe resulting batch goes to stdout in canonical form, and one line per action to stderr saying\nwhat the plugin did. Exit codes: 0 every action would run; 65 the batch is invalid, or some\naction would fail (a rule broken, or a plugin failure with onPluginError "fail"); 66 no such\nfile or no such plugin.',
     )
     .action(async (file: string, opts: RewriteOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions & RewriteOptions>();
       const base = cliConfig(globals);
       const config = { ...base, rewritePlugin: opts.plugin, ...(opts.plugins ? { pluginsDir: resolve(opts.plugins) } : {}) };
-      const { text, source } = await readInput(file);
       const host = new PluginHost(config, stderrLogger(globals.verbose));
+      const missing = opts.plugin.filter((name) => !host.registry.get(name));
+      if (missing.length > 0) {
+        await host.close();
+        const there = host.registry.list().map((e) => e.name);
+        const where = host.registry.folderError ?? (there.length ? `the plugins there: ${there.join(', ')}` : 'it holds no plugins');
+        throw new TmonError('CLI_NO_INPUT', `no plugin named ${missing.join(', ')} in ${config.pluginsDir} (${where})`);
+      }
+      const { text, source } = await readInput(file);
       // Exactly the daemon's rewrite step: the batch validated against the home's store (if any),
       // every action through the chain at once, then the checks across the outputs.
       const { batch, decisions } = await withReadStore(globals, async (store) => {

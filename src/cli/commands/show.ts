@@ -3,7 +3,7 @@ import { styleText } from 'node:util';
 import { TmonError } from '../../errors.js';
 import type { ActionDetail, ActionState, BatchDetail } from '../../store/index.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
-import { json } from '../format.js';
+import { json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 
 export interface TreeNode extends ActionDetail {
@@ -43,7 +43,9 @@ const COLOURS: Partial<Record<ActionState, Parameters<typeof styleText>[0]>> = {
   waiting: 'gray',
 };
 
-function fit(text: string, width: number): string {
+/** The text made printable (control characters escaped), cut to `width` with an ellipsis. */
+function fit(raw: string, width: number): string {
+  const text = printable(raw);
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
@@ -75,7 +77,7 @@ export function drawForest(batch: BatchDetail, forest: TreeNode[], width: number
       const tail = ` ${n.state}${n.attempts > 1 ? ` (${n.attempts} tries)` : ''}`;
       const more = `${under}${n.children.length ? '│' : ' '}  `;
       // The tags go on the line when they fit, else on a line of their own below it.
-      if (head.length + 2 + tags.length + tail.length <= width) lines.push(paint(`${head}  ${tags}${tail}`, n.state));
+      if (printable(`${head}  ${tags}`).length + tail.length <= width) lines.push(paint(fit(`${head}  ${tags}${tail}`, width), n.state));
       else {
         lines.push(paint(`${fit(head, width - tail.length)}${tail}`, n.state));
         lines.push(fit(`${more}${tags}`, width));

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
 import type { BatchState } from '../../store/index.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
-import { formatAge, formatTime, json } from '../format.js';
+import { formatAge, formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 import { table } from '../table.js';
 
@@ -27,7 +27,7 @@ export function registerStatus(program: Command): void {
           const b = await store?.batchDetail(batchId);
           if (!b) throw new TmonError('CLI_NO_INPUT', `no batch ${batchId}`);
           if (opts.json) return writeOut(json(b));
-          const head = `batch ${b.id}: ${b.state}; ${b.counts.total} action(s): ${b.counts.succeeded} succeeded, ${b.counts.failed} failed, ${b.counts.skipped} skipped, ${b.counts.pending} pending; received ${formatTime(b.receivedAt)} from ${b.source}\n\n`;
+          const head = `${printable(`batch ${b.id}: ${b.state}; ${b.counts.total} action(s): ${b.counts.succeeded} succeeded, ${b.counts.failed} failed, ${b.counts.skipped} skipped, ${b.counts.pending} pending; received ${formatTime(b.receivedAt)} from ${b.source}`)}\n\n`;
           const rows = b.actions.map((a) => [
             a.id,
             a.state,

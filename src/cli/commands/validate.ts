@@ -4,6 +4,7 @@ import { hasCode } from '../../errors.js';
 import { parseKvg } from '../../kvgroup/index.js';
 import { readInput } from '../input.js';
 import { QuietExit } from '../exit-codes.js';
+import { printable } from '../format.js';
 import { writeOut } from '../output.js';
 
 export function registerValidate(program: Command): void {
@@ -11,14 +12,14 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('parse and validate a batch file; print each problem on its own line')
     .argument('<file>', 'the batch file (KVGroup), or - for standard input')
-    .option('--json', 'print the problems as a JSON array of {batch, action, code, message}')
+    .option('--json', 'print the problems as a JSON array of {batch, action, code, message, line?, column?}')
     .addHelpText('after', '\nExit codes: 0 valid; 65 syntax error or invalid batch; 66 no such file.')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { text, source } = await readInput(file);
       let problems: Problem[];
       let summary = '';
       try {
-        const { batch, problems: found } = validateDocument(parseKvg(text, { source }));
+        const { batch, problems: found } = validateDocument(parseKvg(text, { source, positions: true }));
         problems = found;
         if (batch) summary = `${source}: batch ${batch.id} is valid (${batch.actions.length} action${batch.actions.length === 1 ? '' : 's'})\n`;
       } catch (err) {
@@ -27,7 +28,7 @@ export function registerValidate(program: Command): void {
         problems = [{ batch: null, action: null, code: err.code as Problem['code'], message: err.message }];
       }
       if (opts.json) await writeOut(`${JSON.stringify(problems, null, 2)}\n`);
-      else await writeOut(problems.length === 0 ? summary : problems.map((p) => `${p.message}\n`).join(''));
+      else await writeOut(problems.length === 0 ? summary : problems.map((p) => `${printable(p.message)}\n`).join(''));
       if (problems.length > 0) {
         // The problems are already printed; only the exit code is left.
         throw new QuietExit(new BatchInvalidError(problems, source));

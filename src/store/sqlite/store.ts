@@ -139,6 +139,10 @@ export class SqliteStore implements Store {
   async insertBatches(batches: readonly NewBatch[]): Promise<Array<{ ok: true; outcome: InsertOutcome } | { ok: false; error: unknown }>> {
     return insertBatches(this.ctx, batches);
   }
+  /** The content digest of a held batch (tmon submit tells a duplicate from a conflict by it). */
+  async batchDigest(id: string): Promise<string | undefined> {
+    return this.s.batchDigest.get(id)?.digest;
+  }
   async openActions(): Promise<number> {
     return this.s.openActions.get()?.n ?? 0;
   }

@@ -1,0 +1,72 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { printable } from '../../src/cli/format.js';
+import { table } from '../../src/cli/table.js';
+import { SqliteStore } from '../../src/store/index.js';
+import { newBatch } from '../helpers/batches.js';
+import { tmon } from '../helpers/cli.js';
+import { tempDir } from '../helpers/home.js';
+
+describe('honest exit codes and output', () => {
+  test('tmon rewrite --plugin nosuch exits 66 with one line naming the plugin and what is there', () => {
+    const r = tmon(['rewrite', 'fixtures/delu-input.kvg', '--plugin', 'nosuch']);
+    expect(r.status).toBe(66);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^tmon: no plugin named nosuch in \S+plugins \(the plugins there: [^\n]*terminate-disable[^\n]*\)\n$/);
+  });
+
+  test('tmon submit refuses a depends member without its "local" wrapper, naming its line:column (exit 65)', () => {
+    const dir = tempDir();
+    try {
+      const r = tmon(['--home', dir.path, 'submit', 'fixtures/invalid/depends-bare-pairs.kvg']);
+      expect(r.status).toBe(65);
+      expect(r.stderr.split('\n')[0]).toBe('tmon: fixtures/invalid/depends-bare-pairs.kvg: action B-1_1: depends entry 1 at 21:9 is a pair ("action" = "B-1_0"), not a dependency group "local" "" = { "action" = … "batch" = … }');
+      expect(readdirSync(join(dir.path, 'inbox'))).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('control characters in ids and messages are escaped in tables, exact in --json', async () => {
+    const dir = tempDir();
+    try {
+      const id = 'B\x1b[2J\r\n1';
+      const store = new SqliteStore(join(dir.path, 'tmon.db'), { synchronous: 'NORMAL' });
+      expect(await store.insertBatch(newBatch(id, [{ id: 'a\tb', replyid: '' }]))).toBe('inserted');
+      await store.close();
+      const human = tmon(['--home', dir.path, 'status']);
+      expect(human.stdout).toContain('B\\x1b[2J\\r\\n1  received');
+      expect(human.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
+      expect(human.stdout.trimEnd().split('\n')).toHaveLength(2);
+      const one = tmon(['--home', dir.path, 'status', id]);
+      expect(one.stdout).toMatch(/^batch B\\x1b\[2J\\r\\n1: received/);
+      expect(one.stdout).toContain('a\\tb');
+      expect(JSON.parse(tmon(['--home', dir.path, 'status', '--json']).stdout)[0].id).toBe(id);
+      const tree = tmon(['--home', dir.path, 'show', id]);
+      expect(tree.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
+      expect(tree.stdout).toContain('a\\tb');
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('validate and submit escape control characters in the problems they print; --json keeps them', () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'ctl.kvg');
+      writeFileSync(file, '"" "" = { "batch" "B" = { "action" "a\x1b[2Jb" = { operation = NOOP } } }');
+      const v = tmon(['validate', file]);
+      expect([v.status, v.stdout]).toEqual([65, 'action a\\x1b[2Jb: operation NOOP needs "hostid"\n']);
+      expect(JSON.parse(tmon(['validate', '--json', file]).stdout)[0].action).toBe('a\x1b[2Jb');
+      const s = tmon(['--home', dir.path, 'submit', file]);
+      expect([s.status, s.stderr]).toEqual([65, `tmon: ${file}: action a\\x1b[2Jb: operation NOOP needs "hostid"\n`]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('printable escapes C0, DEL, C1 and the line separators; keeps backslashes and other text', () => {
+    expect(printable('a\x1b[31mb\x00\x7f\x85\u2028\t\n\r CN=Doe\\, John é 😀')).toBe('a\\x1b[31mb\\x00\\x7f\\x85\\u2028\\t\\n\\r CN=Doe\\, John é 😀');
+    expect(table(['ID', 'MSG'], [['x\ny', 'ok']])).toBe('ID    MSG\nx\\ny  ok\n');
+  });
+});
