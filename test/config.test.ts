@@ -101,7 +101,7 @@ describe('config check: every problem at once', () => {
       'zzzzzz: is not a known setting',
       'targets.AD.conector: is not a known setting; did you mean "connector"?',
       'retry.atempts: is not a known setting; did you mean "attempts"?',
-      expect.stringMatching(/^triggers\[1\]\.event: must be one of "batch.received", /),
+      expect.stringMatching(/^triggers\[1\]\.event: must be an event name or a list of event names: batch.received, /),
       'triggers[2].event: is required',
       'triggers[2].script: is required',
       // The rules run on what the schema accepts, with indexes as written.

@@ -25,7 +25,10 @@ export function configProblems(raw: unknown, baseDir: string, file?: string, cwd
     if (!pruneOnce(pruned, validateSchema.errors ?? [])) break;
   }
   if (!validateSchema(pruned)) return { errors };
-  return { errors: [...errors, ...rulesOf(build(pruned, baseDir, file, cwd), pruned)] };
+  // A key the schema refused was cut away: the rules' "is required" for it would say it twice.
+  const refused = new Set(errors.map((e) => e.slice(0, e.indexOf(':'))));
+  const rules = rulesOf(build(pruned, baseDir, file, cwd), pruned).filter((e) => !refused.has(e.slice(0, e.indexOf(':'))));
+  return { errors: [...errors, ...rules] };
 }
 
 /** The rules that span keys, the HTTP section's among them. */

@@ -40,7 +40,8 @@ export function pruneOnce(root: Record<string, unknown>, errors: readonly ErrorO
       if (target && !Array.isArray(target)) {
         const missing = (e.params as { missingProperty: string }).missingProperty;
         // A value the schema takes: the first allowed one, or a string no real setting holds.
-        const allowed = (e.parentSchema as { properties?: Record<string, { enum?: unknown[] }> } | undefined)?.properties?.[missing]?.enum;
+        const prop = (e.parentSchema as { properties?: Record<string, { enum?: unknown[]; anyOf?: Array<{ enum?: unknown[] }> }> } | undefined)?.properties?.[missing];
+        const allowed = prop?.enum ?? prop?.anyOf?.find((b) => b.enum)?.enum;
         target[missing] = allowed?.[0] ?? `\u0000missing ${e.instancePath}`;
         changed = true;
       }

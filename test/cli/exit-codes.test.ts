@@ -32,7 +32,7 @@ describe('honest exit codes and output', () => {
     try {
       const id = 'B\x1b[2J\r\n1';
       const store = new SqliteStore(join(dir.path, 'tmon.db'), { synchronous: 'NORMAL' });
-      expect(await store.insertBatch(newBatch(id, [{ id: 'a\tb', replyid: '' }]))).toBe('inserted');
+      expect((await store.insertBatch(newBatch(id, [{ id: 'a\tb', replyid: '' }]))).result).toBe('inserted');
       await store.close();
       const human = tmon(['--home', dir.path, 'status']);
       expect(human.stdout).toContain('B\\x1b[2J\\r\\n1  received');

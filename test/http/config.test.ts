@@ -44,8 +44,8 @@ describe('config: http', () => {
       expect.arrayContaining([
         'http.extra: is not a known setting',
         'http.bodyLimitMb: must be > 0',
-        'http.tokens.1.token: must NOT have fewer than 16 characters',
-        'http.tokens.1.roles.0: must be one of "submit", "read", "operate"',
+        'http.tokens[1].token: must NOT have fewer than 16 characters',
+        'http.tokens[1].roles[0]: must be one of "submit", "read", "operate"',
       ]),
     );
     expect(errorsOf({ http: { listen: 'localhost', tokens: [token('a'), { ...token('a'), token: 'another-0123456789abcdef' }, { ...token('b'), roles: [] }] } })).toEqual([
