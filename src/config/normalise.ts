@@ -28,6 +28,7 @@ export function normaliseConfig(raw: unknown, baseDir: string, file?: string, cw
     interpreters: { ...DEFAULTS.interpreters, ...(data.interpreters as Record<string, string> | undefined) },
     retry: { ...DEFAULTS.retry, ...(data.retry as Partial<RetryPolicy> | undefined) },
     replies: { ...DEFAULTS.replies, ...(data.replies as object | undefined) },
+    limits: { ...DEFAULTS.limits, ...(data.limits as object | undefined) },
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, t.script ? { ...t, script: resolve(baseDir, t.script) } : t]),
     ),

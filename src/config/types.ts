@@ -39,6 +39,18 @@ export interface TriggerConfig {
   timeoutMs: number;
 }
 
+/** Sizes past which input is refused rather than held in memory. */
+export interface Limits {
+  /** An inbox file larger than this is rejected unread. */
+  batchBytes: number;
+  /** A batch with more actions is rejected. */
+  actionsPerBatch: number;
+  /** A plugin output with more actions than the primary plus this many is a plugin failure. */
+  fannedPerAction: number;
+  /** A plugin output larger than this (KVGroup text, or JSON once serialised) is a plugin failure. */
+  pluginOutputBytes: number;
+}
+
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
@@ -50,6 +62,8 @@ export interface Config {
   pluginMemoryMb: number;
   /** Worker threads for JS plugins. */
   pluginThreads: number;
+  /** Resident memory of the plugin-host process (all JS plugin workers together); past it the host is killed and restarted. */
+  pluginHostMemoryMb: number;
   onPluginError: OnPluginError;
   /** File extension (with its dot) → the program that runs such a plugin. */
   interpreters: Record<string, string>;
@@ -70,6 +84,7 @@ export interface Config {
   triggerConcurrency: number;
   /** Waits between a trigger's tries; one more try than waits (default: 5 tries). */
   triggerRetryDelaysMs: number[];
+  limits: Limits;
   /** The config file read, if any. */
   file?: string;
 }

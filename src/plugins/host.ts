@@ -9,8 +9,29 @@ import type { PluginFailure, PluginLogLine } from './messages.js';
 import type { RewriteOutcome } from './outcome.js';
 import { PluginPool } from './pool.js';
 import { PluginRegistry, type PluginEntry } from './registry.js';
+import { PluginSandbox } from './sandbox.js';
+
+/** Whole-task failures after which each item runs on its own: a crash, not a time-out. */
+const RETRY_EACH = new Set<PluginFailure['code']>(['PLUGIN_CRASHED', 'PLUGIN_OUT_OF_MEMORY']);
 
 export type PluginRun = { ok: true; output: KvGroup } | { ok: false; error: PluginFailure };
+
+export interface PluginHostOptions {
+  /**
+   * Run JS plugins in the sandboxed plugin-host process (the default), or in a worker pool in
+   * this process (no permission model, no host memory limit: benchmarks and comparisons only).
+   */
+  sandbox?: boolean;
+}
+
+/** What the host has spent, for the board and for tests. */
+export interface PluginHostStats {
+  /** JS plugin tasks stopped at pluginTimeoutMs (one per task, however many actions it held). */
+  timeouts: number;
+  /** Plugin-host processes started, and those lost (crashed or killed) with calls in flight. */
+  hostsStarted: number;
+  hostsLost: number;
+}
 
 export interface RunIds {
   batchId: string;
@@ -24,18 +45,41 @@ export interface RunIds {
  */
 export class PluginHost {
   readonly registry: PluginRegistry;
-  private pool: PluginPool | undefined;
+  private pool: PluginPool | PluginSandbox | undefined;
+  private timeouts = 0;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
+    private readonly options: PluginHostOptions = {},
   ) {
     this.registry = new PluginRegistry(config.pluginsDir, config.interpreters);
   }
 
-  private workers(): PluginPool {
-    this.pool ??= new PluginPool({ threads: this.config.pluginThreads, memoryMb: this.config.pluginMemoryMb, timeoutMs: this.config.pluginTimeoutMs });
+  private workers(): PluginPool | PluginSandbox {
+    if (this.pool) return this.pool;
+    const { pluginThreads: threads, pluginMemoryMb: memoryMb, pluginTimeoutMs: timeoutMs, limits } = this.config;
+    const pool = { threads, memoryMb, timeoutMs, limits: { pluginOutputBytes: limits.pluginOutputBytes, fannedPerAction: limits.fannedPerAction } };
+    this.pool =
+      this.options.sandbox === false
+        ? new PluginPool(pool)
+        : new PluginSandbox({ ...pool, pluginsDir: this.config.pluginsDir, hostMemoryMb: this.config.pluginHostMemoryMb }, this.logger);
     return this.pool;
+  }
+
+  get stats(): PluginHostStats {
+    const counts = this.pool instanceof PluginSandbox ? this.pool.counts : { started: 0, lost: 0 };
+    return { timeouts: this.timeouts, hostsStarted: counts.started, hostsLost: counts.lost };
+  }
+
+  /** The plugin-host process's id while it runs (undefined when none runs, or not sandboxed). */
+  get hostPid(): number | undefined {
+    return this.pool instanceof PluginSandbox ? this.pool.pid : undefined;
+  }
+
+  private counted<T extends { ok: boolean; error?: PluginFailure }>(r: T): T {
+    if (!r.ok && r.error?.code === 'PLUGIN_TIMEOUT') this.timeouts++;
+    return r;
   }
 
   private optionsFor(name: string): Record<string, unknown> {
@@ -53,7 +97,7 @@ export class PluginHost {
     if (entry.error) return { ok: false, error: { code: 'PLUGIN_LOAD', message: entry.error } };
     const meta = { plugin: name, batch: ids.batchId, action: ids.actionId };
     if (entry.kind === 'js') {
-      const r = await this.workers().run({
+      const r = this.counted(await this.workers().run({
         kind: 'rewrite',
         modulePath: entry.path,
         moduleFormat: entry.moduleFormat!,
@@ -62,7 +106,7 @@ export class PluginHost {
         input,
         options: this.optionsFor(name),
         ...ids,
-      });
+      }));
       this.relay(r.logs, meta);
       return r.ok ? { ok: true, output: r.output! } : { ok: false, error: r.error };
     }
@@ -92,28 +136,32 @@ export class PluginHost {
 
   /**
    * Runs one plugin on several inputs of one batch. JS plugins get them in one worker task (one
-   * message there and back for the whole batch); if that task fails as a whole (a hang, a
-   * crash), each input runs again on its own, so that each gets its own outcome and limit.
+   * message there and back for the whole batch). If that task crashed (its worker died), each
+   * input runs again on its own, so that the one that crashes it is told apart from the rest.
+   * A task that timed out is not retried: a hanging plugin costs one time limit, not one each.
    */
   async runPluginMany(name: string, batchId: string, items: ReadonlyArray<{ actionId: string; input: KvGroup }>): Promise<PluginRun[]> {
     const entry = items.length > 1 ? this.registry.get(name) : undefined;
     if (entry && !entry.error && entry.kind === 'js') {
-      const r = await this.workers().runMany({
-        kind: 'rewrite-many',
-        modulePath: entry.path,
-        moduleFormat: entry.moduleFormat!,
-        version: entry.version,
-        plugin: name,
-        options: this.optionsFor(name),
-        batchId,
-        items: [...items],
-      });
+      const r = this.counted(
+        await this.workers().runMany({
+          kind: 'rewrite-many',
+          modulePath: entry.path,
+          moduleFormat: entry.moduleFormat!,
+          version: entry.version,
+          plugin: name,
+          options: this.optionsFor(name),
+          batchId,
+          items: [...items],
+        }),
+      );
       if (r.ok) {
         return r.results.map((one, i) => {
           this.relay(one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId });
           return one.ok ? { ok: true, output: one.output! } : { ok: false, error: one.error };
         });
       }
+      if (!RETRY_EACH.has(r.error.code)) return items.map(() => ({ ok: false, error: r.error }));
     }
     return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId, actionId: it.actionId })));
   }

@@ -61,7 +61,8 @@ export type PluginErrorCode =
   | 'PLUGIN_OUT_OF_MEMORY'
   | 'PLUGIN_EXIT_NONZERO'
   | 'PLUGIN_BAD_OUTPUT'
-  | 'PLUGIN_RETVAL';
+  | 'PLUGIN_RETVAL'
+  | 'PLUGIN_OUTPUT_TOO_LARGE';
 
 export interface PluginFailure {
   code: PluginErrorCode;

@@ -1,0 +1,128 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { normaliseConfig, type Config } from '../../src/config/index.js';
+import { getValue, type KvGroup } from '../../src/kvgroup/index.js';
+import { PluginHost, type PluginRun } from '../../src/plugins/index.js';
+import { ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/home.js';
+import { recordingLogger } from '../helpers/logger.js';
+
+/*
+ * The plugin sandbox (issue 13 item 12): one test per escape, each refused, each followed by a
+ * good call on the same host to show the host (and the daemon, this process) survived.
+ */
+
+const FIXTURE_PLUGINS = join(ROOT, 'test', 'fixtures', 'plugins');
+
+const config = (extra: Record<string, unknown> = {}): Config =>
+  normaliseConfig({ pluginsDir: FIXTURE_PLUGINS, pluginTimeoutMs: 5000, pluginMemoryMb: 32, pluginHostMemoryMb: 160, pluginThreads: 1, ...extra }, ROOT);
+
+const withPassword = (batch: string, newpw: string): KvGroup => ({
+  type: '',
+  name: '',
+  members: [{ type: 'batch', name: batch, members: [{ type: 'action', name: `${batch}_0`, members: [{ type: 'attributes', name: '', members: [{ key: 'newpw', value: newpw }] }] }] }],
+});
+
+describe('the plugin sandbox refuses each escape, and the host keeps serving', () => {
+  const logger = recordingLogger();
+  const home = tempDir();
+  const options: Record<string, unknown> = {};
+  let host: PluginHost;
+  beforeAll(() => {
+    // The host reads pluginOptions at each call: each test points its plugin somewhere.
+    const c = config();
+    c.pluginOptions = options;
+    host = new PluginHost(c, logger);
+  });
+  afterAll(async () => {
+    await host.close();
+    home.cleanup();
+  });
+
+  const run = (plugin: string, input: KvGroup = withPassword('B', ''), pluginOptions: Record<string, unknown> = {}): Promise<PluginRun> => {
+    options[plugin] = pluginOptions;
+    return host.runPlugin(plugin, input, { batchId: 'B', actionId: 'B_0' });
+  };
+  const failure = (r: PluginRun): { code: string; message: string } => {
+    if (r.ok) throw new Error('the plugin was not stopped');
+    return r.error;
+  };
+  /** After each escape, the same host must still run a good plugin. */
+  const stillServes = async (): Promise<void> => {
+    expect((await run('identity')).ok).toBe(true);
+  };
+
+  test('reading /etc/passwd is refused', async () => {
+    const error = failure(await run('reads-file', undefined, { path: '/etc/passwd' }));
+    expect(error.code).toBe('PLUGIN_THREW');
+    expect(error.message).toMatch(/Access to this API has been restricted/);
+    await stillServes();
+  });
+
+  test("reading the daemon's tmon.db is refused", async () => {
+    const db = join(home.path, 'tmon.db');
+    writeFileSync(db, 'SQLite format 3\0');
+    const error = failure(await run('reads-file', undefined, { path: db }));
+    expect(error.code).toBe('PLUGIN_THREW');
+    expect(error.message).toMatch(/Access to this API has been restricted/);
+    await stillServes();
+  });
+
+  test('writing a file is refused', async () => {
+    const target = join(home.path, 'written.txt');
+    const error = failure(await run('writes-file', undefined, { path: target }));
+    expect(error.code).toBe('PLUGIN_THREW');
+    expect(existsSync(target)).toBe(false);
+    await stillServes();
+  });
+
+  test("running a program (execSync('id')) is refused", async () => {
+    const error = failure(await run('runs-program'));
+    expect(error.code).toBe('PLUGIN_THREW');
+    expect(error.message).toMatch(/Access to this API has been restricted/);
+    await stillServes();
+  });
+
+  test('signalling the daemon is refused; this process, the daemon, is still here', async () => {
+    const error = failure(await run('kills-daemon'));
+    expect(error).toEqual({ code: 'PLUGIN_THREW', message: `threw: a plugin may not signal process ${process.pid}` });
+    await stillServes();
+  });
+
+  test('a plugin that kills the host costs that call; the next call gets a new host', async () => {
+    await stillServes();
+    const before = host.stats;
+    const pid = host.hostPid;
+    const error = failure(await run('kills-host'));
+    expect(error.code).toBe('PLUGIN_CRASHED');
+    expect(error.message).toBe('crashed: the plugin host was killed by SIGKILL; it is restarted for the next call');
+    await stillServes();
+    expect(host.hostPid).not.toBe(pid);
+    expect(host.stats.hostsStarted).toBe(before.hostsStarted + 1);
+    expect(host.stats.hostsLost).toBe(before.hostsLost + 1);
+  });
+
+  test('off-heap allocation past pluginHostMemoryMb: the host is killed and restarted', async () => {
+    const before = host.stats;
+    const error = failure(await run('hoards-buffers'));
+    expect(error.code).toBe('PLUGIN_OUT_OF_MEMORY');
+    expect(error.message).toMatch(/^ran the plugin host past pluginHostMemoryMb \(\d+ MB resident, limit 160\); the host was killed and is restarted$/);
+    expect(host.stats.hostsLost).toBe(before.hostsLost + 1);
+    await stillServes();
+  });
+
+  test("a call does not see what an earlier call left in globals or process.env", async () => {
+    const first = await run('leaves-global', withPassword('B', 'Pw-first-1'));
+    const second = await run('leaves-global', withPassword('B', 'Pw-second-2'));
+    expect([first, second].map((r) => (r.ok ? getValue(r.output, 'seen') : r.error.message))).toEqual(['none none none', 'none none none']);
+    await stillServes();
+  });
+
+  test('a global that cannot be deleted ends its worker: that call fails, the next starts clean', async () => {
+    const pinned = failure(await run('leaves-global', withPassword('B', 'Pw-pinned-3'), { pin: true }));
+    expect(pinned.code).toBe('PLUGIN_CRASHED');
+    const next = await run('leaves-global', withPassword('B', 'Pw-next-4'));
+    expect(next.ok && getValue(next.output, 'seen')).toBe('none none none');
+    await stillServes();
+  });
+});
