@@ -17,14 +17,14 @@ export interface SandboxOptions extends PoolOptions {
 
 /** How often the host's memory is read while calls are in flight. */
 const WATCH_MS = 50;
-/** Beyond a task's own limit (which the host enforces), how long before the host itself is deemed stuck. */
+/**
+ * The host time-limits every task it runs, so while calls are pending it answers at least once
+ * per pluginTimeoutMs; silent for that plus this grace, it is deemed stuck and replaced.
+ */
 const STUCK_GRACE_MS = 10_000;
 
 type Result = WorkerResult | WorkerManyResult;
-interface Pending {
-  resolve: (r: Result) => void;
-  timer: NodeJS.Timeout;
-}
+type Pending = (r: Result) => void;
 
 /** tmon's root: dist/plugins/ → ../.. (also from src/plugins/ under the test runner). */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,6 +66,8 @@ export class PluginSandbox {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private watch: NodeJS.Timeout | undefined;
+  /** When the host last answered, or was given work while idle. */
+  private lastHeard = 0;
   /** Why tmon stopped the current host, when it did; read when it exits. */
   private stopReason: PluginFailure | undefined;
   /** Hosts started, and hosts that died or were killed with calls in flight. */
@@ -93,10 +95,11 @@ export class PluginSandbox {
     const child = this.child ?? this.start();
     const id = this.nextId++;
     return new Promise<Result>((resolve) => {
-      // The host enforces each task's limit; this only catches a host that stopped answering.
-      const timer = setTimeout(() => this.kill({ code: 'PLUGIN_CRASHED', message: 'the plugin host stopped answering; it was killed and is restarted' }), this.options.timeoutMs + STUCK_GRACE_MS);
-      this.pending.set(id, { resolve, timer });
-      if (this.pending.size === 1) this.hold(child, true);
+      this.pending.set(id, resolve);
+      if (this.pending.size === 1) {
+        this.lastHeard = Date.now();
+        this.hold(child, true);
+      }
       child.send({ id, task } satisfies HostRequest, (err) => {
         if (err) this.settle(id, { ok: false, error: { code: 'PLUGIN_CRASHED', message: `the plugin host could not be reached: ${err.message}` }, logs: [] });
       });
@@ -135,7 +138,7 @@ export class PluginSandbox {
     if (busy) {
       child.ref();
       channel?.ref();
-      this.watch ??= setInterval(() => this.checkMemory(), WATCH_MS);
+      this.watch ??= setInterval(() => this.check(), WATCH_MS);
     } else {
       child.unref();
       channel?.unref();
@@ -144,9 +147,13 @@ export class PluginSandbox {
     }
   }
 
-  private checkMemory(): void {
+  private check(): void {
     const pid = this.child?.pid;
     if (pid === undefined) return;
+    if (Date.now() - this.lastHeard > this.options.timeoutMs + STUCK_GRACE_MS) {
+      this.kill({ code: 'PLUGIN_CRASHED', message: 'crashed: the plugin host stopped answering; it was killed and is restarted' });
+      return;
+    }
     const mb = residentMb(pid);
     if (mb !== undefined && mb > this.options.hostMemoryMb) {
       this.kill({ code: 'PLUGIN_OUT_OF_MEMORY', message: `ran the plugin host past pluginHostMemoryMb (${Math.round(mb)} MB resident, limit ${this.options.hostMemoryMb}); the host was killed and is restarted` });
@@ -160,12 +167,12 @@ export class PluginSandbox {
   }
 
   private settle(id: number, result: Result): void {
-    const p = this.pending.get(id);
-    if (!p) return;
+    const resolve = this.pending.get(id);
+    if (!resolve) return;
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    this.lastHeard = Date.now();
     if (this.pending.size === 0 && this.child) this.hold(this.child, false);
-    p.resolve(result);
+    resolve(result);
   }
 
   private lost(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
