@@ -121,7 +121,7 @@ export class PluginHost {
         TMON_PLUGIN_OPTIONS: JSON.stringify(this.optionsFor(name)),
       }),
       timeoutMs: this.config.pluginTimeoutMs,
-    });
+    }, this.config.limits);
     for (const line of r.stderr.split('\n')) if (line.trim()) this.logger.info(`plugin stderr: ${line}`, meta);
     return r.ok ? { ok: true, output: r.output } : { ok: false, error: r.error };
   }
