@@ -1,20 +1,11 @@
-import { join } from 'node:path';
-import { DEFAULTS, normaliseConfig, type Config } from '../../src/config/index.js';
-import type { KvGroup } from '../../src/kvgroup/index.js';
-import { PluginHost, type PluginRun } from '../../src/plugins/index.js';
-import { ROOT } from '../helpers/cli.js';
-import { recordingLogger } from '../helpers/logger.js';
+import { DEFAULTS, normaliseConfig } from '../../src/config/index.js';
+import { fixtureHost } from './fixture-host.js';
 
 /*
  * Plugin output limits (issue 13 item 2): output past limits.pluginOutputBytes or with more than
  * limits.fannedPerAction fanned actions is a plugin failure, found before the daemon's main
  * thread builds anything of that size.
  */
-
-const config = (extra: Record<string, unknown> = {}): Config =>
-  normaliseConfig({ pluginsDir: join(ROOT, 'test', 'fixtures', 'plugins'), pluginMemoryMb: 64, pluginThreads: 1, ...extra }, ROOT);
-
-const input: KvGroup = { type: '', name: '', members: [{ type: 'batch', name: 'B', members: [{ type: 'action', name: 'B_0', members: [{ key: 'replyid', value: 'r1' }] }] }] };
 
 describe('limits in the config', () => {
   test('defaults fit the heap npm start gives, and each can be set', () => {
@@ -31,29 +22,11 @@ describe('limits in the config', () => {
 });
 
 describe('oversize plugin output is a plugin failure, and the host keeps serving', () => {
-  const options: Record<string, unknown> = {};
-  let host: PluginHost;
-  beforeAll(() => {
-    const c = config({ limits: { fannedPerAction: 5 } });
-    c.pluginOptions = options;
-    host = new PluginHost(c, recordingLogger());
-  });
+  const { host, run, failure, stillServes } = fixtureHost({ pluginMemoryMb: 64, limits: { fannedPerAction: 5 } });
   afterAll(() => host.close());
 
-  const run = (plugin: string, pluginOptions: Record<string, unknown> = {}): Promise<PluginRun> => {
-    options[plugin] = pluginOptions;
-    return host.runPlugin(plugin, input, { batchId: 'B', actionId: 'B_0' });
-  };
-  const failure = (r: PluginRun): { code: string; message: string } => {
-    if (r.ok) throw new Error('the output was let through');
-    return r.error;
-  };
-  const stillServes = async (): Promise<void> => {
-    expect((await run('identity')).ok).toBe(true);
-  };
-
   test('a JS plugin returning 200k fanned actions that share one members array', async () => {
-    expect(failure(await run('fans-out-many'))).toEqual({
+    expect(failure(await run('fans-out-many', undefined))).toEqual({
       code: 'PLUGIN_OUTPUT_TOO_LARGE',
       message: 'returned a document of more than limits.pluginOutputBytes (1048576) bytes',
     });
@@ -61,8 +34,8 @@ describe('oversize plugin output is a plugin failure, and the host keeps serving
   });
 
   test('a JS plugin fanning out more actions than limits.fannedPerAction', async () => {
-    expect((await run('fans-out-many', { count: 5 })).ok).toBe(true);
-    expect(failure(await run('fans-out-many', { count: 6 }))).toEqual({
+    expect((await run('fans-out-many', undefined, { count: 5 })).ok).toBe(true);
+    expect(failure(await run('fans-out-many', undefined, { count: 6 }))).toEqual({
       code: 'PLUGIN_OUTPUT_TOO_LARGE',
       message: 'returned 7 actions, more than the primary and limits.fannedPerAction (5) fanned ones',
     });

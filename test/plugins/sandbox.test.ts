@@ -1,56 +1,21 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normaliseConfig, type Config } from '../../src/config/index.js';
-import { getValue, type KvGroup } from '../../src/kvgroup/index.js';
-import { PluginHost, type PluginRun } from '../../src/plugins/index.js';
-import { ROOT } from '../helpers/cli.js';
+import { getValue } from '../../src/kvgroup/index.js';
 import { tempDir } from '../helpers/home.js';
-import { recordingLogger } from '../helpers/logger.js';
+import { fixtureHost, withPassword } from './fixture-host.js';
 
 /*
  * The plugin sandbox (issue 13 item 12): one test per escape, each refused, each followed by a
  * good call on the same host to show the host (and the daemon, this process) survived.
  */
 
-const FIXTURE_PLUGINS = join(ROOT, 'test', 'fixtures', 'plugins');
-
-const config = (extra: Record<string, unknown> = {}): Config =>
-  normaliseConfig({ pluginsDir: FIXTURE_PLUGINS, pluginTimeoutMs: 5000, pluginMemoryMb: 32, pluginHostMemoryMb: 160, pluginThreads: 1, ...extra }, ROOT);
-
-const withPassword = (batch: string, newpw: string): KvGroup => ({
-  type: '',
-  name: '',
-  members: [{ type: 'batch', name: batch, members: [{ type: 'action', name: `${batch}_0`, members: [{ type: 'attributes', name: '', members: [{ key: 'newpw', value: newpw }] }] }] }],
-});
-
 describe('the plugin sandbox refuses each escape, and the host keeps serving', () => {
-  const logger = recordingLogger();
   const home = tempDir();
-  const options: Record<string, unknown> = {};
-  let host: PluginHost;
-  beforeAll(() => {
-    // The host reads pluginOptions at each call: each test points its plugin somewhere.
-    const c = config();
-    c.pluginOptions = options;
-    host = new PluginHost(c, logger);
-  });
+  const { host, run, failure, stillServes } = fixtureHost({ pluginTimeoutMs: 5000, pluginHostMemoryMb: 160 });
   afterAll(async () => {
     await host.close();
     home.cleanup();
   });
-
-  const run = (plugin: string, input: KvGroup = withPassword('B', ''), pluginOptions: Record<string, unknown> = {}): Promise<PluginRun> => {
-    options[plugin] = pluginOptions;
-    return host.runPlugin(plugin, input, { batchId: 'B', actionId: 'B_0' });
-  };
-  const failure = (r: PluginRun): { code: string; message: string } => {
-    if (r.ok) throw new Error('the plugin was not stopped');
-    return r.error;
-  };
-  /** After each escape, the same host must still run a good plugin. */
-  const stillServes = async (): Promise<void> => {
-    expect((await run('identity')).ok).toBe(true);
-  };
 
   test('reading /etc/passwd is refused', async () => {
     const error = failure(await run('reads-file', undefined, { path: '/etc/passwd' }));
