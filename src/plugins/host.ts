@@ -3,6 +3,7 @@ import { checkRewriteOutput, sliceForAction } from '../batch/index.js';
 import type { Config } from '../config/index.js';
 import { getValue, isPair, printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
+import { passwordsOf, redact, redactDeep } from '../redact.js';
 import { minimalEnv } from './child-process.js';
 import { runExecutable } from './executable.js';
 import type { PluginFailure, PluginLogLine } from './messages.js';
@@ -86,8 +87,15 @@ export class PluginHost {
     return (this.config.pluginOptions[name] as Record<string, unknown> | undefined) ?? {};
   }
 
-  private relay(lines: PluginLogLine[], meta: Record<string, unknown>): void {
-    for (const l of lines) this.logger[l.level](l.message, { ...l.meta, ...meta });
+  /**
+   * A run's result as the caller gets it, its log lines relayed: the passwords of its input and
+   * output are masked in everything the plugin said (it may quote them, by mistake or not).
+   */
+  private settle(r: { ok: boolean; output?: KvGroup | null; error?: PluginFailure }, logs: PluginLogLine[], meta: Record<string, unknown>, input: KvGroup): PluginRun {
+    const secrets = passwordsOf(input, r.output ?? undefined);
+    for (const l of logs) this.logger[l.level](redact(l.message, secrets), redactDeep({ ...l.meta, ...meta }, secrets));
+    if (r.ok) return { ok: true, output: r.output! };
+    return { ok: false, error: { code: r.error!.code, message: redact(r.error!.message, secrets) } };
   }
 
   /** Runs one plugin once on one input document. */
@@ -107,8 +115,7 @@ export class PluginHost {
         options: this.optionsFor(name),
         ...ids,
       }));
-      this.relay(r.logs, meta);
-      return r.ok ? { ok: true, output: r.output! } : { ok: false, error: r.error };
+      return this.settle(r, r.logs, meta, input);
     }
     const r = await runExecutable({
       command: entry.interpreter ?? entry.path,
@@ -122,8 +129,8 @@ export class PluginHost {
       }),
       timeoutMs: this.config.pluginTimeoutMs,
     }, this.config.limits);
-    for (const line of r.stderr.split('\n')) if (line.trim()) this.logger.info(`plugin stderr: ${line}`, meta);
-    return r.ok ? { ok: true, output: r.output } : { ok: false, error: r.error };
+    const said = r.stderr.split('\n').filter((line) => line.trim());
+    return this.settle(r, said.map((line) => ({ level: 'info', message: `plugin stderr: ${line}` })), meta, input);
   }
 
   /** Loads a plugin without running it, and says why it cannot be used, if it cannot. */
@@ -156,12 +163,9 @@ export class PluginHost {
         }),
       );
       if (r.ok) {
-        return r.results.map((one, i) => {
-          this.relay(one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId });
-          return one.ok ? { ok: true, output: one.output! } : { ok: false, error: one.error };
-        });
+        return r.results.map((one, i) => this.settle(one, one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId }, items[i]!.input));
       }
-      if (!RETRY_EACH.has(r.error.code)) return items.map(() => ({ ok: false, error: r.error }));
+      if (!RETRY_EACH.has(r.error.code)) return items.map((it) => this.settle(r, [], {}, it.input));
     }
     return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId, actionId: it.actionId })));
   }
@@ -193,32 +197,37 @@ export class PluginHost {
     if (chain.length === 0) return states.map((s) => ({ kind: 'none', message: `${s.who}: no rewrite plugin; runs as submitted` }));
     const policy = this.config.onPluginError;
     const keep = policy === 'primary' ? 'primary action kept as submitted' : 'action failed';
+    // Every password of the batch and of what the plugins gave back is masked in what is said.
+    const secrets = passwordsOf(batch.root);
+    const mask = (text: string): string => redact(text, secrets);
     for (const plugin of chain) {
       const active = states.filter((s) => !s.outcome);
       if (active.length === 0) break;
       const runs = await this.runPluginMany(plugin, batch.id, active.map((s) => ({ actionId: s.primary.id, input: s.current })));
       active.forEach((s, i) => {
         const run = runs[i]!;
+        if (run.ok) for (const p of passwordsOf(run.output)) secrets.add(p);
         if (!run.ok) {
-          s.outcome = { kind: 'plugin-error', plugin, code: run.error.code, policy, message: `${s.who}: plugin ${plugin} ${run.error.message}; ${keep}` };
+          s.outcome = { kind: 'plugin-error', plugin, code: run.error.code, policy, message: mask(`${s.who}: plugin ${plugin} ${run.error.message}; ${keep}`) };
           return;
         }
         const retval = getValue(run.output, 'retval');
         const changed = getValue(run.output, 'changed');
         if ((retval !== undefined && retval !== '0') || (changed === 'true' && retval === undefined)) {
           const said = retval === undefined ? 'no retval' : `retval "${retval}"`;
-          s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: `${s.who}: plugin ${plugin} returned ${said}; ${keep}` };
+          s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: mask(`${s.who}: plugin ${plugin} returned ${said}; ${keep}`) };
           return;
         }
         if (changed !== 'true') {
-          this.logger.info(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`, { plugin, batch: batch.id, action: s.primary.id });
+          this.logger.info(mask(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`), { plugin, batch: batch.id, action: s.primary.id });
           return;
         }
         const check = checkRewriteOutput({ batch, primary: s.primary }, run.output, lookup ? { lookup: (b, a) => lookup(b, a, s.primary.id) } : {});
         if (check.problems.length > 0) {
-          const first = check.problems[0]!.message;
-          const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : '';
-          s.outcome = { kind: 'invalid-output', plugin, problems: check.problems, message: `${s.who}: plugin ${plugin} output breaks a rule: ${first}${more}; action failed` };
+          const problems = check.problems.map((p) => ({ ...p, message: mask(p.message) }));
+          const first = problems[0]!.message;
+          const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+          s.outcome = { kind: 'invalid-output', plugin, problems, message: `${s.who}: plugin ${plugin} output breaks a rule: ${first}${more}; action failed` };
           return;
         }
         s.changedBy.push(plugin);

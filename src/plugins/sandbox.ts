@@ -3,6 +3,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
+import { passwordsOf, redact } from '../redact.js';
 import { minimalEnv } from './child-process.js';
 import type { HostReply, HostRequest } from './host-protocol.js';
 import type { PluginFailure, RewriteManyTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
@@ -24,7 +25,13 @@ const WATCH_MS = 50;
 const STUCK_GRACE_MS = 10_000;
 
 type Result = WorkerResult | WorkerManyResult;
-type Pending = (r: Result) => void;
+interface Pending {
+  resolve: (r: Result) => void;
+  /** The passwords in the task's input, masked in whatever the host prints meanwhile. */
+  secrets: Set<string>;
+}
+/** Finished calls whose passwords are still masked in host output (which may lag the answer). */
+const RECENT = 32;
 
 /** tmon's root: dist/plugins/ → ../.. (also from src/plugins/ under the test runner). */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -68,6 +75,7 @@ export class PluginSandbox {
   private watch: NodeJS.Timeout | undefined;
   /** When the host last answered, or was given work while idle. */
   private lastHeard = 0;
+  private recent: Array<Set<string>> = [];
   /** Why tmon stopped the current host, when it did; read when it exits. */
   private stopReason: PluginFailure | undefined;
   /** Hosts started, and hosts that died or were killed with calls in flight. */
@@ -95,7 +103,8 @@ export class PluginSandbox {
     const child = this.child ?? this.start();
     const id = this.nextId++;
     return new Promise<Result>((resolve) => {
-      this.pending.set(id, resolve);
+      const inputs = task.kind === 'rewrite' ? [task.input] : task.kind === 'rewrite-many' ? task.items.map((i) => i.input) : [];
+      this.pending.set(id, { resolve, secrets: passwordsOf(...inputs) });
       if (this.pending.size === 1) {
         this.lastHeard = Date.now();
         this.hold(child, true);
@@ -120,8 +129,10 @@ export class PluginSandbox {
     this.counts.started++;
     this.child = child;
     this.stopReason = undefined;
+    // What plugins print outside a call's console (process.stdout.write, load time) lands here.
     const relay = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.logger.info(`plugin host: ${line.slice(0, 500)}`);
+      const secrets = new Set([...this.pending.values()].flatMap((p) => [...p.secrets]).concat(this.recent.flatMap((r) => [...r])));
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.logger.info(redact(`plugin host: ${line.slice(0, 500)}`, secrets));
     };
     child.stdout!.on('data', relay);
     child.stderr!.on('data', relay);
@@ -167,12 +178,13 @@ export class PluginSandbox {
   }
 
   private settle(id: number, result: Result): void {
-    const resolve = this.pending.get(id);
-    if (!resolve) return;
+    const pending = this.pending.get(id);
+    if (!pending) return;
     this.pending.delete(id);
+    if (pending.secrets.size > 0) this.recent = [...this.recent.slice(1 - RECENT), pending.secrets];
     this.lastHeard = Date.now();
     if (this.pending.size === 0 && this.child) this.hold(this.child, false);
-    resolve(result);
+    pending.resolve(result);
   }
 
   private lost(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

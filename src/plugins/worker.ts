@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 import { workerData } from 'node:worker_threads';
 import type { KvGroup } from '../kvgroup/index.js';
 import { documentShapeError } from './document-shape.js';
@@ -17,6 +18,16 @@ import { guardSignals, rememberGlobals, restoreGlobals } from './worker-guard.js
 
 guardSignals();
 const requireFrom = createRequire(import.meta.url);
+/**
+ * What a call writes with console.* becomes its log lines, tagged with its ids and masked like
+ * the rest, instead of bare text on the host's stdout. Outside a call, console writes as usual.
+ */
+let captured: RewriteContext['log'] | undefined;
+for (const [method, level] of [['debug', 'debug'], ['log', 'info'], ['info', 'info'], ['warn', 'warn'], ['error', 'error']] as const) {
+  const original = console[method].bind(console);
+  console[method] = (...args: unknown[]) => (captured ? captured[level](format(...args)) : original(...args));
+}
+
 const limits = (workerData as { limits: OutputLimits }).limits;
 const loaded = new Map<string, { version: string; plugin: RewritePlugin }>();
 
@@ -68,12 +79,14 @@ function contextFor(task: RewriteTask, logs: PluginLogLine[]): RewriteContext {
     }
     logs.push(meta === undefined ? { level, message: String(message) } : { level, message: String(message), meta });
   };
+  const log = { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+  captured = log;
   return {
     options: task.options,
     plugin: task.plugin,
     batchId: task.batchId,
     actionId: task.actionId,
-    log: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
+    log,
   };
 }
 
@@ -99,6 +112,7 @@ async function rewriteOne(plugin: RewritePlugin, task: RewriteTask): Promise<Wor
   try {
     return await rewriteUnguarded(plugin, task);
   } finally {
+    captured = undefined;
     // A global that cannot be removed would stay for the next call: this thread ends here, and
     // the call that left it fails as a crash (the pool starts a fresh thread).
     if (!restoreGlobals()) process.exit(1);
