@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { passwordsOf, redact, redactDeep } from '../redact.js';
 import { minimalEnv } from './child-process.js';
 import { runExecutable } from './executable.js';
+import { locateSyntaxError } from './load-error.js';
 import type { PluginFailure, PluginLogLine } from './messages.js';
 import type { RewriteOutcome } from './outcome.js';
 import { PluginPool } from './pool.js';
@@ -48,6 +49,8 @@ export class PluginHost {
   readonly registry: PluginRegistry;
   private pool: PluginPool | PluginSandbox | undefined;
   private timeouts = 0;
+  /** Where each broken plugin file's syntax error is, by path and version: asked once per file version. */
+  private readonly syntaxErrors = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly config: Config,
@@ -83,6 +86,19 @@ export class PluginHost {
     return r;
   }
 
+  /** A load failure with its syntax error's FILE:LINE:COLUMN, when it is one. */
+  private async located(entry: PluginEntry, error: PluginFailure): Promise<PluginFailure> {
+    if (error.code !== 'PLUGIN_LOAD' || !error.syntax) return error;
+    const key = `${entry.path}\0${entry.version}`;
+    let where = this.syntaxErrors.get(key);
+    if (!where) {
+      where = locateSyntaxError(entry.path);
+      this.syntaxErrors.set(key, where);
+    }
+    const found = await where;
+    return found ? { code: 'PLUGIN_LOAD', message: `cannot load: ${found}` } : { code: error.code, message: error.message };
+  }
+
   private optionsFor(name: string): Record<string, unknown> {
     return (this.config.pluginOptions[name] as Record<string, unknown> | undefined) ?? {};
   }
@@ -115,7 +131,7 @@ export class PluginHost {
         options: this.optionsFor(name),
         ...ids,
       }));
-      return this.settle(r, r.logs, meta, input);
+      return this.settle(r.ok ? r : { ...r, error: await this.located(entry, r.error) }, r.logs, meta, input);
     }
     const r = await runExecutable({
       command: entry.interpreter ?? entry.path,
@@ -138,7 +154,7 @@ export class PluginHost {
     if (entry.error) return entry.error;
     if (entry.kind === 'executable') return undefined;
     const r = await this.workers().run({ kind: 'probe', modulePath: entry.path, moduleFormat: entry.moduleFormat!, version: entry.version });
-    return r.ok ? undefined : r.error.message;
+    return r.ok ? undefined : (await this.located(entry, r.error)).message;
   }
 
   /**
@@ -165,7 +181,10 @@ export class PluginHost {
       if (r.ok) {
         return r.results.map((one, i) => this.settle(one, one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId }, items[i]!.input));
       }
-      if (!RETRY_EACH.has(r.error.code)) return items.map((it) => this.settle(r, [], {}, it.input));
+      if (!RETRY_EACH.has(r.error.code)) {
+        const error = await this.located(entry, r.error);
+        return items.map((it) => this.settle({ ok: false, error }, [], {}, it.input));
+      }
     }
     return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId, actionId: it.actionId })));
   }

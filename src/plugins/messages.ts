@@ -67,6 +67,8 @@ export type PluginErrorCode =
 export interface PluginFailure {
   code: PluginErrorCode;
   message: string;
+  /** PLUGIN_LOAD only: the module did not parse, and the daemon can find where (load-error.ts). */
+  syntax?: boolean;
 }
 
 export type WorkerResult =

@@ -95,7 +95,9 @@ export default async function run(task: WorkerTask): Promise<WorkerResult | Work
   try {
     plugin = await load(task);
   } catch (err) {
-    return failure('PLUGIN_LOAD', `cannot load: ${errorText(err)}`);
+    const result = failure('PLUGIN_LOAD', `cannot load: ${errorText(err)}`);
+    if ((err as Error | undefined)?.name === 'SyntaxError' && !result.ok) result.error.syntax = true;
+    return result;
   }
   if (task.kind === 'probe') return { ok: true, output: null, logs: [] };
   if (task.kind === 'rewrite-many') {
