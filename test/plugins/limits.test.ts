@@ -42,6 +42,14 @@ describe('oversize plugin output is a plugin failure, and the host keeps serving
     await stillServes();
   });
 
+  test('an executable fanning out more actions than limits.fannedPerAction', async () => {
+    expect(failure(await run('exec-fans-out'))).toEqual({
+      code: 'PLUGIN_OUTPUT_TOO_LARGE',
+      message: 'returned 7 actions, more than the primary and limits.fannedPerAction (5) fanned ones',
+    });
+    await stillServes();
+  });
+
   test('an executable printing 14 MB is stopped as it streams in', async () => {
     expect(failure(await run('prints-14mb'))).toEqual({
       code: 'PLUGIN_OUTPUT_TOO_LARGE',
