@@ -181,7 +181,7 @@ export class PluginHost {
       if (r.ok) {
         return r.results.map((one, i) => this.settle(one, one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId }, items[i]!.input));
       }
-      if (!RETRY_EACH.has(r.error.code)) {
+      if (!RETRY_EACH.has(r.error.code) || r.error.retried) {
         const error = await this.located(entry, r.error);
         return items.map((it) => this.settle({ ok: false, error }, [], {}, it.input));
       }

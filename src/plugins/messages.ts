@@ -69,6 +69,8 @@ export interface PluginFailure {
   message: string;
   /** PLUGIN_LOAD only: the module did not parse, and the daemon can find where (load-error.ts). */
   syntax?: boolean;
+  /** Lost with the plugin host a second time, after running once more alone: not to be run again. */
+  retried?: boolean;
 }
 
 export type WorkerResult =

@@ -27,6 +27,9 @@ const STUCK_GRACE_MS = 10_000;
 type Result = WorkerResult | WorkerManyResult;
 interface Pending {
   resolve: (r: Result) => void;
+  task: WorkerTask;
+  /** Already lost with a host once: a second loss is its answer. */
+  retried: boolean;
   /** The passwords in the task's input, masked in whatever the host prints meanwhile. */
   secrets: Set<string>;
 }
@@ -76,6 +79,9 @@ export class PluginSandbox {
   /** When the host last answered, or was given work while idle. */
   private lastHeard = 0;
   private recent: Array<Set<string>> = [];
+  /** Calls lost with a host run again one at a time, so the one that kills it is told apart. */
+  private retries: Promise<void> = Promise.resolve();
+  private closed = false;
   /** Why tmon stopped the current host, when it did; read when it exits. */
   private stopReason: PluginFailure | undefined;
   /** Hosts started, and hosts that died or were killed with calls in flight. */
@@ -99,12 +105,12 @@ export class PluginSandbox {
     return this.child?.pid;
   }
 
-  private call(task: WorkerTask): Promise<Result> {
+  private call(task: WorkerTask, retried = false): Promise<Result> {
     const child = this.child ?? this.start();
     const id = this.nextId++;
     return new Promise<Result>((resolve) => {
       const inputs = task.kind === 'rewrite' ? [task.input] : task.kind === 'rewrite-many' ? task.items.map((i) => i.input) : [];
-      this.pending.set(id, { resolve, secrets: passwordsOf(...inputs) });
+      this.pending.set(id, { resolve, task, retried, secrets: passwordsOf(...inputs) });
       if (this.pending.size === 1) {
         this.lastHeard = Date.now();
         this.hold(child, true);
@@ -192,16 +198,28 @@ export class PluginSandbox {
     this.child = undefined;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const error = this.stopReason ?? { code: 'PLUGIN_CRASHED', message: `crashed: the plugin host ${how}; it is restarted for the next call` };
-    if (this.pending.size > 0) {
-      this.counts.lost++;
-      this.logger.warn(`plugin host ${how} with ${this.pending.size} call(s) in flight: ${error.message}`);
-    }
-    for (const id of [...this.pending.keys()]) this.settle(id, { ok: false, error, logs: [] });
     clearInterval(this.watch);
     this.watch = undefined;
+    if (this.pending.size === 0) return;
+    this.counts.lost++;
+    this.logger.warn(`plugin host ${how} with ${this.pending.size} call(s) in flight: ${error.message}; each call runs once more, alone`);
+    const lostCalls = [...this.pending.values()];
+    this.pending.clear();
+    // Calls that shared the host with the culprit did nothing wrong: each runs once more on its
+    // own, so only the call that brings a host down a second time is answered with its failure.
+    for (const p of lostCalls) {
+      if (p.retried || this.closed) {
+        p.resolve({ ok: false, error: { ...error, retried: true }, logs: [] });
+        continue;
+      }
+      this.retries = this.retries
+        .then(() => (this.closed ? { ok: false as const, error: { code: 'PLUGIN_CRASHED' as const, message: 'the plugin host was closed' }, logs: [] } : this.call(p.task, true)))
+        .then(p.resolve, (err: Error) => p.resolve({ ok: false, error: { code: 'PLUGIN_CRASHED', message: `the plugin host could not be started: ${err.message}` }, logs: [] }));
+    }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const child = this.child;
     if (!child) return;
     this.child = undefined;

@@ -54,7 +54,7 @@ describe('the plugin sandbox refuses each escape, and the host keeps serving', (
     await stillServes();
   });
 
-  test('a plugin that kills the host costs that call; the next call gets a new host', async () => {
+  test('a plugin that kills the host costs that call (run once more alone, it kills it again); the next call gets a new host', async () => {
     await stillServes();
     const before = host.stats;
     const pid = host.hostPid;
@@ -63,8 +63,15 @@ describe('the plugin sandbox refuses each escape, and the host keeps serving', (
     expect(error.message).toBe('crashed: the plugin host was killed by SIGKILL; it is restarted for the next call');
     await stillServes();
     expect(host.hostPid).not.toBe(pid);
-    expect(host.stats.hostsStarted).toBe(before.hostsStarted + 1);
-    expect(host.stats.hostsLost).toBe(before.hostsLost + 1);
+    expect(host.stats.hostsStarted).toBe(before.hostsStarted + 2);
+    expect(host.stats.hostsLost).toBe(before.hostsLost + 2);
+  });
+
+  test('a call queued behind the one that kills the host is not lost with it', async () => {
+    // One thread: the identity call waits in the host for kills-host, and dies with the host.
+    const [killer, innocent] = await Promise.all([run('kills-host'), run('identity')]);
+    expect(failure(killer).code).toBe('PLUGIN_CRASHED');
+    expect(innocent.ok).toBe(true);
   });
 
   test('off-heap allocation past pluginHostMemoryMb: the host is killed and restarted', async () => {
@@ -72,7 +79,7 @@ describe('the plugin sandbox refuses each escape, and the host keeps serving', (
     const error = failure(await run('hoards-buffers'));
     expect(error.code).toBe('PLUGIN_OUT_OF_MEMORY');
     expect(error.message).toMatch(/^ran the plugin host past pluginHostMemoryMb \(\d+ MB resident, limit 160\); the host was killed and is restarted$/);
-    expect(host.stats.hostsLost).toBe(before.hostsLost + 1);
+    expect(host.stats.hostsLost).toBe(before.hostsLost + 2);
     await stillServes();
   });
 
