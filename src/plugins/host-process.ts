@@ -1,4 +1,5 @@
 import type { HostReply, HostRequest } from './host-protocol.js';
+import type { WorkerResult } from './messages.js';
 import { LOG_BYTES } from './output-limits.js';
 import { PluginPool, type PoolOptions } from './pool.js';
 
@@ -12,14 +13,31 @@ import { PluginPool, type PoolOptions } from './pool.js';
 const options = JSON.parse(process.argv[2] ?? '{}') as PoolOptions;
 /** Per item: its output (already bounded in the worker) and its log lines (bounded there too). */
 const itemBytes = options.limits.pluginOutputBytes + LOG_BYTES + 4096;
+/**
+ * A task's answers together: each item may use its own limit, but a task of many items may not
+ * send the daemon's 128 MB heap many times that at once.
+ */
+const ITEMS_AT_FULL_SIZE = 4;
 const pool = new PluginPool(options);
+
+const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+const tooLarge = (message: string): WorkerResult => ({ ok: false, error: { code: 'PLUGIN_OUTPUT_TOO_LARGE', message }, logs: [] });
 
 function send(reply: HostReply, items: number): void {
   // The daemon parses what arrives on its main thread: refuse to send more than the limit.
-  const size = Buffer.byteLength(JSON.stringify(reply));
-  if (size > itemBytes * items) {
-    reply = { id: reply.id, result: { ok: false, error: { code: 'PLUGIN_OUTPUT_TOO_LARGE', message: `answered with ${size} bytes, more than the plugin output limit allows` }, logs: [] } };
+  const cap = itemBytes * Math.min(items, ITEMS_AT_FULL_SIZE);
+  let size = bytes(reply);
+  if (size > cap && reply.result.ok && 'results' in reply.result) {
+    // Largest answers first become failures, until the rest fits: the small ones still get through.
+    const results = reply.result.results;
+    const sizes = results.map(bytes);
+    for (const i of sizes.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]!)) {
+      if (size <= cap) break;
+      results[i] = tooLarge(`answered with ${sizes[i]} bytes while its task's answers together may take ${cap} (${ITEMS_AT_FULL_SIZE} × limits.pluginOutputBytes and log lines)`);
+      size -= sizes[i]! - bytes(results[i]);
+    }
   }
+  if (size > cap) reply = { id: reply.id, result: tooLarge(`answered with ${size} bytes, more than the plugin output limit allows`) };
   process.send!(reply);
 }
 

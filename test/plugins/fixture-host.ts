@@ -39,5 +39,5 @@ export function fixtureHost(extra: Record<string, unknown> = {}) {
   const stillServes = async (): Promise<void> => {
     expect((await run('identity')).ok).toBe(true);
   };
-  return { host, logger, run, failure, stillServes };
+  return { host, logger, options, run, failure, stillServes };
 }

@@ -1,5 +1,5 @@
 import { DEFAULTS, normaliseConfig } from '../../src/config/index.js';
-import { fixtureHost } from './fixture-host.js';
+import { fixtureHost, withPassword } from './fixture-host.js';
 
 /*
  * Plugin output limits (issue 13 item 2): output past limits.pluginOutputBytes or with more than
@@ -55,6 +55,25 @@ describe('oversize plugin output is a plugin failure, and the host keeps serving
       code: 'PLUGIN_OUTPUT_TOO_LARGE',
       message: 'wrote more than limits.pluginOutputBytes (1048576) bytes; it was stopped',
     });
+    await stillServes();
+  });
+});
+
+describe("a task's answers together are bounded too", () => {
+  const { host, options, stillServes } = fixtureHost({ limits: { pluginOutputBytes: 65536 } });
+  afterAll(() => host.close());
+
+  test('20 answers of 50 kB each, within their own limit: the ones past 4 × (limit + log lines) fail, the rest get through', async () => {
+    options['pads-output'] = { bytes: 50_000 };
+    const items = Array.from({ length: 20 }, (_, i) => ({ actionId: `B_${i}`, input: withPassword('B', '') }));
+    const runs = await host.runPluginMany('pads-output', 'B', items);
+    const failed = runs.filter((r) => !r.ok);
+    expect(runs.filter((r) => r.ok)).toHaveLength(10);
+    for (const r of failed) {
+      expect(r.ok ? '' : `${r.error.code}: ${r.error.message}`).toMatch(
+        /^PLUGIN_OUTPUT_TOO_LARGE: answered with \d+ bytes while its task's answers together may take 540672 \(4 × limits\.pluginOutputBytes and log lines\)$/,
+      );
+    }
     await stillServes();
   });
 });
