@@ -163,7 +163,7 @@ export class PluginHost {
    * input runs again on its own, so that the one that crashes it is told apart from the rest.
    * A task that timed out is not retried: a hanging plugin costs one time limit, not one each.
    */
-  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<{ actionId: string; input: KvGroup }>): Promise<PluginRun[]> {
+  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<{ actionId: string; input: KvGroup; batchId?: string }>): Promise<PluginRun[]> {
     const entry = items.length > 1 ? this.registry.get(name) : undefined;
     if (entry && !entry.error && entry.kind === 'js') {
       const r = this.counted(
@@ -179,14 +179,14 @@ export class PluginHost {
         }),
       );
       if (r.ok) {
-        return r.results.map((one, i) => this.settle(one, one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId }, items[i]!.input));
+        return r.results.map((one, i) => this.settle(one, one.logs, { plugin: name, batch: items[i]!.batchId ?? batchId, action: items[i]!.actionId }, items[i]!.input));
       }
       if (!RETRY_EACH.has(r.error.code) || r.error.retried) {
         const error = await this.located(entry, r.error);
         return items.map((it) => this.settle({ ok: false, error }, [], {}, it.input));
       }
     }
-    return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId, actionId: it.actionId })));
+    return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId: it.batchId ?? batchId, actionId: it.actionId })));
   }
 
   /** Rewrites one primary action of a batch through the plugin chain (contract §3). */

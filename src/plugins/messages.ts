@@ -35,7 +35,8 @@ export interface RewriteManyTask extends TaskBase {
   plugin: string;
   options: Record<string, unknown>;
   batchId: string;
-  items: Array<{ actionId: string; input: KvGroup }>;
+  /** `batchId` per item when the items come from several batches; the task's otherwise. */
+  items: Array<{ actionId: string; input: KvGroup; batchId?: string }>;
 }
 
 /** Load the module and say whether it is a plugin, running nothing of it but its top level. */

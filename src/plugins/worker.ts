@@ -103,7 +103,7 @@ export default async function run(task: WorkerTask): Promise<WorkerResult | Work
   if (task.kind === 'rewrite-many') {
     const results: WorkerResult[] = [];
     for (const item of task.items) {
-      results.push(await rewriteOne(plugin, { ...task, kind: 'rewrite', input: item.input, actionId: item.actionId }));
+      results.push(await rewriteOne(plugin, { ...task, kind: 'rewrite', input: item.input, actionId: item.actionId, batchId: item.batchId ?? task.batchId }));
     }
     return { ok: true, results };
   }

@@ -6,8 +6,9 @@ import { ROOT } from '../helpers/cli.js';
 import { recordingLogger } from '../helpers/logger.js';
 
 /*
- * A plugin that hangs on a 20-action batch (issue 13 item 7) costs that task one time-out —
- * no per-action retry after a time-out — and other batches' rewrites go on meanwhile.
+ * Several primaries in one worker task (runPluginMany). A plugin that hangs on a 20-action
+ * batch (issue 13 item 7) costs that task one time-out — no per-action retry after a time-out —
+ * and other batches' rewrites go on meanwhile; after a crash, each primary runs on its own.
  */
 
 const input = (batch: string): KvGroup => ({ type: '', name: '', members: [{ type: 'batch', name: batch, members: [{ type: 'action', name: `${batch}_0`, members: [] }] }] });
@@ -43,6 +44,23 @@ test('after a crash (not a time-out) each action runs again on its own, so only 
     expect(runs.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ok', 'PLUGIN_CRASHED', 'ok']);
     expect(host.stats.timeouts).toBe(0);
     expect((await host.runPlugin('identity', input('AFTER'), { batchId: 'AFTER', actionId: 'AFTER_0' })).ok).toBe(true);
+  } finally {
+    await host.close();
+  }
+});
+
+test('one task may hold primaries of several batches: each is called, and logged, with its own batch id', async () => {
+  const config = normaliseConfig({ pluginsDir: join(ROOT, 'test', 'fixtures', 'plugins'), pluginMemoryMb: 32, pluginThreads: 1 }, ROOT);
+  const logger = recordingLogger();
+  const host = new PluginHost(config, logger);
+  try {
+    const runs = await host.runPluginMany('options', 'P', [
+      { actionId: 'P_0', input: input('P') },
+      { actionId: 'Q_0', input: input('Q'), batchId: 'Q' },
+    ]);
+    const ids = runs.map((r) => (r.ok ? JSON.stringify(r.output).match(/"options (\w+) (\w+)"/)?.slice(1).join(' ') : r.error.message));
+    expect(ids).toEqual(['P P_0', 'Q Q_0']);
+    expect(logger.lines.map((l) => l.meta?.batch)).toEqual(['P', 'Q']);
   } finally {
     await host.close();
   }
