@@ -68,8 +68,8 @@ export function hostExecArgv(pluginsDir: string): string[] {
 /**
  * The daemon's side of the plugin host: a child process that runs the worker pool, started on
  * the first call and again after it dies. Every task comes back as a result, whatever the host
- * does: if it exits, is killed, or passes its memory limit, the calls in flight fail with a
- * plugin error and the next call starts a fresh host.
+ * does: if it exits, is killed, or passes its memory limit, a fresh host is started and each
+ * call it held runs once more, alone; a call lost a second time fails with a plugin error.
  */
 export class PluginSandbox {
   private child: ChildProcess | undefined;
@@ -78,6 +78,7 @@ export class PluginSandbox {
   private watch: NodeJS.Timeout | undefined;
   /** When the host last answered, or was given work while idle. */
   private lastHeard = 0;
+  /** The passwords of the last calls answered, still masked in host output that lags behind. */
   private recent: Array<Set<string>> = [];
   /** Calls lost with a host run again one at a time, so the one that kills it is told apart. */
   private retries: Promise<void> = Promise.resolve();
