@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { minimalEnv } from './child-process.js';
+import { permissionFlag } from './permission.js';
 
 /*
  * Where a JS plugin's syntax error is. Node reports an ES module's SyntaxError without any
@@ -24,7 +25,7 @@ export function parseCheckOutput(stderr: string): string | undefined {
 
 /** The syntax error of the JS file at `path` with its position, or undefined if none is found. */
 export function locateSyntaxError(path: string): Promise<string | undefined> {
-  const args = ['--experimental-permission', `--allow-fs-read=${path}`, '--no-warnings', '--check', path];
+  const args = [permissionFlag(), `--allow-fs-read=${path}`, '--no-warnings', '--check', path];
   return new Promise((resolve) => {
     execFile(process.execPath, args, { env: minimalEnv({}), timeout: CHECK_TIMEOUT_MS, maxBuffer: 64 * 1024 }, (err, _stdout, stderr) => {
       resolve(err ? parseCheckOutput(String(stderr)) : undefined);

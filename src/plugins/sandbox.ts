@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import { passwordsOf, redact } from '../redact.js';
 import { minimalEnv } from './child-process.js';
+import { permissionFlag } from './permission.js';
 import type { HostReply, HostRequest } from './host-protocol.js';
 import type { PluginFailure, RewriteManyTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
 import type { PoolOptions } from './pool.js';
@@ -62,7 +63,7 @@ function real(path: string): string {
 export function hostExecArgv(pluginsDir: string): string[] {
   // A folder is granted with everything under it only when written with a trailing slash.
   const readable = [`${real(pluginsDir)}/`, `${join(real(ROOT), 'dist')}/`, `${join(real(ROOT), 'node_modules')}/`, join(real(ROOT), 'package.json')];
-  return ['--experimental-permission', ...readable.map((p) => `--allow-fs-read=${p}`), '--allow-worker', '--no-warnings'];
+  return [permissionFlag(), ...readable.map((p) => `--allow-fs-read=${p}`), '--allow-worker', '--no-warnings'];
 }
 
 /**
