@@ -50,6 +50,10 @@ export class PluginPool {
       maxThreads: options.threads,
       idleTimeout: 60_000,
       workerData: { limits: options.limits },
+      // Between tasks a thread returns to its event loop instead of sleeping on Atomics, so that
+      // whatever a call left scheduled runs then, before the next call's reset of the globals,
+      // and not in the middle of the next call.
+      atomics: 'disabled',
       resourceLimits: {
         maxOldGenerationSizeMb: options.memoryMb,
         maxYoungGenerationSizeMb: Math.max(4, Math.floor(options.memoryMb / 4)),

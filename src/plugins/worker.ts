@@ -111,6 +111,8 @@ export default async function run(task: WorkerTask): Promise<WorkerResult | Work
 }
 
 async function rewriteOne(plugin: RewritePlugin, task: RewriteTask): Promise<WorkerResult> {
+  // Also before: a timer an earlier call left behind may have fired since its reset.
+  if (!restoreGlobals()) process.exit(1);
   try {
     return await rewriteUnguarded(plugin, task);
   } finally {

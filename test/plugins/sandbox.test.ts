@@ -90,6 +90,19 @@ describe('the plugin sandbox refuses each escape, and the host keeps serving', (
     await stillServes();
   });
 
+  test('nor what an earlier call left there after it returned', async () => {
+    await run('leaves-global', withPassword('B', 'Pw-later-5'), { later: true });
+    // The worker may sleep between tasks (Piscina waits on Atomics), so the leftover can land
+    // during the next call: the one after it must still start clean.
+    const seen = [];
+    for (const pw of ['Pw-next-6', 'Pw-next-7']) {
+      const next = await run('leaves-global', withPassword('B', pw), { later: true });
+      seen.push(next.ok && getValue(next.output, 'seen'));
+    }
+    expect(seen).toEqual(['none none none', 'none none none']);
+    await stillServes();
+  });
+
   test('a global that cannot be deleted ends its worker: that call fails, the next starts clean', async () => {
     const pinned = failure(await run('leaves-global', withPassword('B', 'Pw-pinned-3'), { pin: true }));
     expect(pinned.code).toBe('PLUGIN_CRASHED');
