@@ -6,7 +6,8 @@ import { REDACTED } from './log.js';
  * back in another shape: a plugin's error message, a script's output, a syntax error. So the
  * passwords a document carries are collected once, and every string tmon writes about it is
  * masked wherever one of them occurs, also in the escaped forms it takes inside JSON or
- * KVGroup text.
+ * KVGroup text. Any non-empty value is masked, however short: a message garbled by masks is
+ * better than a password in a log.
  */
 
 export const MASK = REDACTED;

@@ -41,9 +41,10 @@ export interface RunIds {
 }
 
 /**
- * Runs rewrite plugins: finds them in the plugins folder, runs JS ones in the worker pool and
- * executables as child processes, and turns what they did into a `RewriteOutcome` by the
- * rules of contract §3. Never throws for anything a plugin does.
+ * Runs rewrite plugins: finds them in the plugins folder, runs JS ones in the worker pool of the
+ * sandboxed plugin-host process (sandbox.ts, docs/sandbox.md) and executables as child
+ * processes, and turns what they did into a `RewriteOutcome` by the rules of contract §3, with
+ * the batch's passwords masked in everything it says. Never throws for anything a plugin does.
  */
 export class PluginHost {
   readonly registry: PluginRegistry;
