@@ -118,7 +118,11 @@ export class PluginSandbox {
         this.hold(child, true);
       }
       child.send({ id, task } satisfies HostRequest, (err) => {
-        if (err) this.settle(id, { ok: false, error: { code: 'PLUGIN_CRASHED', message: `the plugin host could not be reached: ${err.message}` }, logs: [] });
+        // A host that died under the message: its exit runs this call again like the others it
+        // held. One that lives on with a broken channel is killed, to the same effect.
+        if (err && this.child === child && child.exitCode === null && child.signalCode === null) {
+          this.kill({ code: 'PLUGIN_CRASHED', message: `crashed: the plugin host could not be reached (${err.message}); it was killed and is restarted` });
+        }
       });
     });
   }

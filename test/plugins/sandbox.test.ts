@@ -11,7 +11,7 @@ import { fixtureHost, withPassword } from './fixture-host.js';
 
 describe('the plugin sandbox refuses each escape, and the host keeps serving', () => {
   const home = tempDir();
-  const { host, run, failure, stillServes } = fixtureHost({ pluginTimeoutMs: 5000, pluginHostMemoryMb: 160 });
+  const { host, run, failure, stillServes } = fixtureHost({ pluginTimeoutMs: 10_000, pluginHostMemoryMb: 160 });
   afterAll(async () => {
     await host.close();
     home.cleanup();
