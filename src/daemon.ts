@@ -5,7 +5,7 @@ import { ensureHome, homeLayout, type HomeLayout } from './home.js';
 import { startHttp } from './http/index.js';
 import { acquireHomeLock } from './lock.js';
 import { createLogger, type LogFormat } from './log.js';
-import { PluginHost } from './plugins/index.js';
+import { checkPluginsFolder, PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
 import { SqliteStore } from './store/index.js';
 import { TriggerRunner, triggersFor } from './triggers/index.js';
@@ -40,6 +40,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const layout = homeLayout(options.home);
   const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
   ensureHome(layout);
+  // A configured plugin whose folder is missing would leave every action un-rewritten: refuse to start.
+  checkPluginsFolder(config);
   // One daemon per home; the lock also tells `tmon plugins` what this one runs.
   const lock = acquireHomeLock(layout.root, { plugins: config.rewritePlugin, pluginsDir: config.pluginsDir, config: config.file ?? null });
   try {
@@ -89,6 +91,8 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     logger,
     sweepMs: config.inboxSweepMs,
     maxPendingActions: config.maxPendingActions,
+    maxBytes: config.limits.batchBytes,
+    maxActions: config.limits.actionsPerBatch,
     onAccepted: (effects) => {
       void engine.absorb(effects);
       engine.wake();

@@ -5,6 +5,18 @@ export const MINUTE = 60 * SECOND;
 /** The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Sized for the heap `npm start` gives (--max-old-space-size=128): a 10,000-action batch
+ * (~1.8 MB) peaked at 165 MB resident, a 25,000-action one (4.6 MB) ran out of heap. Plugin
+ * output is counted before the daemon parses or receives it.
+ */
+export const LIMIT_DEFAULTS = Object.freeze({
+  batchBytes: 2 * 1024 * 1024,
+  actionsPerBatch: 5000,
+  fannedPerAction: 1000,
+  pluginOutputBytes: 1024 * 1024,
+});
+
 export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   pluginsDir: './plugins',
   rewritePlugin: [],
@@ -12,6 +24,8 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   pluginTimeoutMs: 5 * SECOND,
   pluginMemoryMb: 64,
   pluginThreads: 2,
+  // The host holds pluginThreads heaps of pluginMemoryMb plus ~50 MB of its own.
+  pluginHostMemoryMb: 256,
   onPluginError: 'primary',
   interpreters: { '.py': 'python3', '.sh': 'sh' },
   targets: {},
@@ -26,6 +40,7 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   triggerConcurrency: 2,
   triggerRetryDelaysMs: [1 * SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND],
   logs: { maxSizeMb: 50, maxFiles: 5 },
+  limits: LIMIT_DEFAULTS,
 });
 
 export const TRIGGER_TIMEOUT_MS = 30 * SECOND;

@@ -61,6 +61,7 @@ function build(raw: unknown, baseDir: string, file: string | undefined, cwd: str
     retry: { ...DEFAULTS.retry, ...(data.retry as Partial<RetryPolicy> | undefined) },
     replies: { ...DEFAULTS.replies, ...(data.replies as object | undefined) },
     logs: { ...DEFAULTS.logs, ...(data.logs as object | undefined) },
+    limits: { ...DEFAULTS.limits, ...(data.limits as object | undefined) },
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, targetPaths(t, baseDir)]),
     ),

@@ -12,6 +12,10 @@ export function crossKeyRules(config: Config): string[] {
     if (!/^\.[^./\\]+$/.test(ext)) errors.push(`interpreters.${ext}: must be a file extension with its dot, such as ".py"`);
     if (['.js', '.mjs', '.cjs'].includes(ext)) errors.push(`interpreters.${ext}: JavaScript plugins run in worker threads, not through an interpreter`);
   }
+  // One worker at its heap limit, plus the host's own ~50 MB, must fit, or a plugin within its
+  // own limit would get the whole host killed.
+  const hostFloor = config.pluginMemoryMb + 64;
+  if (config.pluginHostMemoryMb < hostFloor) errors.push(`pluginHostMemoryMb: must be at least pluginMemoryMb + 64 (${hostFloor})`);
   const checkRetry = (path: string, r: Partial<RetryPolicy> | undefined): void => {
     const first = r?.firstDelayMs ?? config.retry.firstDelayMs;
     const max = r?.maxDelayMs ?? config.retry.maxDelayMs;

@@ -47,6 +47,17 @@ export const SCHEMA = {
     pluginTimeoutMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS },
     pluginMemoryMb: { type: 'integer', minimum: 8 },
     pluginThreads: { type: 'integer', minimum: 1, maximum: 64 },
+    pluginHostMemoryMb: { type: 'integer', minimum: 64 },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        batchBytes: { type: 'integer', minimum: 1024 },
+        actionsPerBatch: { type: 'integer', minimum: 1 },
+        fannedPerAction: { type: 'integer', minimum: 0 },
+        pluginOutputBytes: { type: 'integer', minimum: 1024 },
+      },
+    },
     onPluginError: { enum: ['primary', 'fail'] },
     interpreters: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     targets: {

@@ -89,6 +89,18 @@ export interface LogsConfig {
   maxFiles: number;
 }
 
+/** Sizes past which input is refused rather than held in memory. */
+export interface Limits {
+  /** An inbox file larger than this is rejected unread. */
+  batchBytes: number;
+  /** A batch with more actions is rejected. */
+  actionsPerBatch: number;
+  /** A plugin output with more actions than the primary plus this many is a plugin failure. */
+  fannedPerAction: number;
+  /** A plugin output larger than this (KVGroup text, or JSON once serialised) is a plugin failure. */
+  pluginOutputBytes: number;
+}
+
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
@@ -100,6 +112,8 @@ export interface Config {
   pluginMemoryMb: number;
   /** Worker threads for JS plugins. */
   pluginThreads: number;
+  /** Resident memory of the plugin-host process (all JS plugin workers together); past it the host is killed and restarted. */
+  pluginHostMemoryMb: number;
   onPluginError: OnPluginError;
   /** File extension (with its dot) → the program that runs such a plugin. */
   interpreters: Record<string, string>;
@@ -133,6 +147,7 @@ export interface Config {
   http?: HttpConfig;
   /** logs/tmon.log rotates once it reaches `maxSizeMb`; `maxFiles` files are kept in all. */
   logs: LogsConfig;
+  limits: Limits;
   /** The config file read, if any. */
   file?: string;
 }

@@ -1,6 +1,7 @@
 import { readAction } from '../batch/index.js';
 import { targetFor, type Config } from '../config/index.js';
 import { hasCode } from '../errors.js';
+import { passwordsOf, redact } from '../redact.js';
 import type { Logger } from '../log.js';
 import type { ActionResult, ClaimedAction } from '../store/index.js';
 import { retryDelay } from './backoff.js';
@@ -26,11 +27,13 @@ export class Executor {
       const connector = this.connectorFor(claim.hostid);
       if (claim.recovery) this.logger.warn('running again after a restart: the connector checks before acting', meta);
       const r = await connector.execute({ batchId: claim.batchId, action: readAction(claim.document), attempt: claim.attempt, recovery: claim.recovery });
+      const message = this.masked(claim, r.message);
       // One line per action only at debug: at full speed a line each would cost more than the work.
-      this.logger.debug(`succeeded: ${r.message}`, meta);
-      return { state: 'succeeded', retval: r.retval, message: r.message };
+      this.logger.debug(`succeeded: ${message}`, meta);
+      return { state: 'succeeded', retval: r.retval, message };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // A target may quote what it was sent: the action's passwords never reach a reply or a log.
+      const message = this.masked(claim, err instanceof Error ? err.message : String(err));
       const retval = (err as { retval?: unknown }).retval;
       const rv = typeof retval === 'string' ? retval : '1';
       const code = hasCode(err) ? err.code : 'ERROR';
@@ -43,5 +46,11 @@ export class Executor {
       this.logger.error(`failed (${code}): ${final}`, meta);
       return { state: 'failed', retval: rv, message: final };
     }
+  }
+
+  /** The connector's text with every password of the action masked, in any form it was quoted. */
+  private masked(claim: ClaimedAction, text: string): string {
+    const secrets = passwordsOf(claim.document);
+    return secrets.size === 0 ? text : redact(text, secrets);
   }
 }

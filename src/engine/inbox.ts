@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { isInteractive, readBatch } from '../batch/index.js';
 import { hasCode } from '../errors.js';
@@ -16,6 +16,8 @@ export interface InboxOptions {
   maxPendingActions?: number;
   /** A file larger than this is refused unread. */
   maxBytes?: number;
+  /** A batch with more actions than this is refused. */
+  maxActions?: number;
   /** Called after batches were stored, with what storing them set off, so the engine takes it on. */
   onAccepted: (effects: Effects) => void;
 }
@@ -198,7 +200,7 @@ export class Inbox {
     }
     this.notInteractive.delete(stamp);
     try {
-      return { name, batch: await prepareBatch(text, name, this.lookups(pending)) };
+      return { name, batch: await prepareBatch(text, name, this.lookups(pending), { maxActions: this.options.maxActions }) };
     } catch (err) {
       if (isDataError(err)) {
         await this.reject(name, this.problems(name, err), null);
@@ -304,6 +306,8 @@ export class Inbox {
       // The .error file first: a rejected file is never without its reason.
       writeFileSync(join(this.rejectedDir, `${target}.error`), `${reason}\n`, { mode: 0o600 });
       renameSync(join(this.options.dir, name), join(this.rejectedDir, target));
+      // Kept as submitted, passwords and all: for its owner's eyes only.
+      if (lstatSync(join(this.rejectedDir, target)).isFile()) chmodSync(join(this.rejectedDir, target), 0o600);
     } catch (err) {
       logger.error(`inbox: cannot move ${shown(name)} to rejected/: ${(err as Error).message}; will try again`, { file: name });
       return;

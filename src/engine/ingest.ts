@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { actionProblem, actionValue, batchContext, BatchInvalidError, isInteractive, validateDocument, type Action, type Dependency } from '../batch/index.js';
-import { parseKvg, printKvg } from '../kvgroup/index.js';
+import { actionProblem, actionValue, batchContext, BatchInvalidError, batchProblem, isInteractive, validateDocument, type Action, type Dependency } from '../batch/index.js';
+import { isGroup, parseKvg, printKvg, type KvGroup } from '../kvgroup/index.js';
 import { actionKey, type ActionRecord, type NewBatch, type Store } from '../store/index.js';
 
 /** The record the store keeps of an action. */
@@ -19,13 +19,24 @@ export function actionRecord(a: Action, primaryId: string, plugin: string | null
   };
 }
 
+/** The action groups of a parsed document's batch groups, counted before anything is built from them. */
+function countActions(doc: KvGroup[]): number {
+  let n = 0;
+  for (const root of doc) for (const b of root.members) if (isGroup(b) && b.type === 'batch') for (const a of b.members) if (isGroup(a) && a.type === 'action') n++;
+  return n;
+}
+
 /**
  * Parses and validates a batch's text, checking dependencies on other batches and replyids
  * (one per store, contract §4) against the store. Throws `KvgSyntaxError` or
  * `BatchInvalidError`; returns what to store.
  */
-export async function prepareBatch(text: string, source: string, store?: Pick<Store, 'knownActions' | 'replyidHolders'>): Promise<NewBatch> {
+export async function prepareBatch(text: string, source: string, store?: Pick<Store, 'knownActions' | 'replyidHolders'>, limits: { maxActions?: number | undefined } = {}): Promise<NewBatch> {
   const doc = parseKvg(text, { source });
+  const count = countActions(doc);
+  if (limits.maxActions !== undefined && count > limits.maxActions) {
+    throw new BatchInvalidError([batchProblem(null, 'BATCH_TOO_LARGE', `the batch holds ${count} actions, over the limit of ${limits.maxActions} (limits.actionsPerBatch); split it`)], source);
+  }
   // Dependencies on other batches are looked up first, so that validation can stay synchronous.
   const refs: Dependency[] = [];
   validateDocument(doc, { lookup: (batch, action) => (refs.push({ batch, action }), true) });

@@ -39,9 +39,37 @@ interface PendingError {
   offset: number;
 }
 
+/** The key whose value is a password: a token near it is never quoted in an error. */
+const SECRET_KEY = 'newpw';
+
+/**
+ * Whether `token` comes within two tokens after a `newpw` key, where a mistyped line puts the
+ * password (`"newpw" : "S3cret"`, `"newpw" "S3cret"`): an error message must not quote it.
+ */
+function followsSecretKey(token: IToken): boolean {
+  const tokens = parser.input;
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = tokens[mid]!.startOffset;
+    if (at === token.startOffset) {
+      for (const back of [mid - 1, mid - 2]) {
+        const t = tokens[back];
+        if (t && t.tokenType === Str && decodeString(t.image) === SECRET_KEY) return true;
+      }
+      return false;
+    }
+    if (at < token.startOffset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 function describeToken(token: IToken): string {
   if (token.tokenType === EOF) return 'end of input';
   if (token.tokenType === Str) {
+    if (followsSecretKey(token)) return 'a string';
     const text = token.image.length > 40 ? `${token.image.slice(0, 37)}...` : token.image;
     return `string ${text.startsWith('"') ? text : JSON.stringify(text)}`;
   }

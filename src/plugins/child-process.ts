@@ -19,6 +19,7 @@ export interface ProcessOutcome {
   stderr: string;
 }
 
+/** Callers that do not say (connectors, triggers) get this bound on what a program may print. */
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
 const MAX_STDERR = 64 * 1024;
 /** Environment variables a child inherits; everything else of tmon's is withheld. */

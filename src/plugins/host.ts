@@ -3,14 +3,37 @@ import { checkRewriteOutput, sliceForAction } from '../batch/index.js';
 import type { Config } from '../config/index.js';
 import { getValue, isPair, printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
+import { passwordsOf, redact, redactDeep } from '../redact.js';
 import { minimalEnv } from './child-process.js';
 import { runExecutable } from './executable.js';
+import { locateSyntaxError } from './load-error.js';
 import type { PluginFailure, PluginLogLine } from './messages.js';
 import type { RewriteOutcome } from './outcome.js';
 import { PluginPool } from './pool.js';
 import { PluginRegistry, type PluginEntry } from './registry.js';
+import { PluginSandbox } from './sandbox.js';
+
+/** Whole-task failures after which each item runs on its own: a crash, not a time-out. */
+const RETRY_EACH = new Set<PluginFailure['code']>(['PLUGIN_CRASHED', 'PLUGIN_OUT_OF_MEMORY']);
 
 export type PluginRun = { ok: true; output: KvGroup } | { ok: false; error: PluginFailure };
+
+export interface PluginHostOptions {
+  /**
+   * Run JS plugins in the sandboxed plugin-host process (the default), or in a worker pool in
+   * this process (no permission model, no host memory limit: benchmarks and comparisons only).
+   */
+  sandbox?: boolean;
+}
+
+/** What the host has spent, for the board and for tests. */
+export interface PluginHostStats {
+  /** JS plugin tasks stopped at pluginTimeoutMs (one per task, however many actions it held). */
+  timeouts: number;
+  /** Plugin-host processes started, and those lost (crashed or killed) with calls in flight. */
+  hostsStarted: number;
+  hostsLost: number;
+}
 
 export interface RunIds {
   batchId: string;
@@ -18,32 +41,78 @@ export interface RunIds {
 }
 
 /**
- * Runs rewrite plugins: finds them in the plugins folder, runs JS ones in the worker pool and
- * executables as child processes, and turns what they did into a `RewriteOutcome` by the
- * rules of contract §3. Never throws for anything a plugin does.
+ * Runs rewrite plugins: finds them in the plugins folder, runs JS ones in the worker pool of the
+ * sandboxed plugin-host process (sandbox.ts, docs/sandbox.md) and executables as child
+ * processes, and turns what they did into a `RewriteOutcome` by the rules of contract §3, with
+ * the batch's passwords masked in everything it says. Never throws for anything a plugin does.
  */
 export class PluginHost {
   readonly registry: PluginRegistry;
-  private pool: PluginPool | undefined;
+  private pool: PluginPool | PluginSandbox | undefined;
+  private timeouts = 0;
+  /** Where each broken plugin file's syntax error is, by path and version: asked once per file version. */
+  private readonly syntaxErrors = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
+    private readonly options: PluginHostOptions = {},
   ) {
     this.registry = new PluginRegistry(config.pluginsDir, config.interpreters);
   }
 
-  private workers(): PluginPool {
-    this.pool ??= new PluginPool({ threads: this.config.pluginThreads, memoryMb: this.config.pluginMemoryMb, timeoutMs: this.config.pluginTimeoutMs });
+  private workers(): PluginPool | PluginSandbox {
+    if (this.pool) return this.pool;
+    const { pluginThreads: threads, pluginMemoryMb: memoryMb, pluginTimeoutMs: timeoutMs, limits } = this.config;
+    const pool = { threads, memoryMb, timeoutMs, limits: { pluginOutputBytes: limits.pluginOutputBytes, fannedPerAction: limits.fannedPerAction } };
+    this.pool =
+      this.options.sandbox === false
+        ? new PluginPool(pool)
+        : new PluginSandbox({ ...pool, pluginsDir: this.config.pluginsDir, hostMemoryMb: this.config.pluginHostMemoryMb }, this.logger);
     return this.pool;
+  }
+
+  get stats(): PluginHostStats {
+    const counts = this.pool instanceof PluginSandbox ? this.pool.counts : { started: 0, lost: 0 };
+    return { timeouts: this.timeouts, hostsStarted: counts.started, hostsLost: counts.lost };
+  }
+
+  /** The plugin-host process's id while it runs (undefined when none runs, or not sandboxed). */
+  get hostPid(): number | undefined {
+    return this.pool instanceof PluginSandbox ? this.pool.pid : undefined;
+  }
+
+  private counted<T extends { ok: boolean; error?: PluginFailure }>(r: T): T {
+    if (!r.ok && r.error?.code === 'PLUGIN_TIMEOUT') this.timeouts++;
+    return r;
+  }
+
+  /** A load failure with its syntax error's FILE:LINE:COLUMN, when it is one. */
+  private async located(entry: PluginEntry, error: PluginFailure): Promise<PluginFailure> {
+    if (error.code !== 'PLUGIN_LOAD' || !error.syntax) return error;
+    const key = `${entry.path}\0${entry.version}`;
+    let where = this.syntaxErrors.get(key);
+    if (!where) {
+      where = locateSyntaxError(entry.path);
+      this.syntaxErrors.set(key, where);
+    }
+    const found = await where;
+    return found ? { code: 'PLUGIN_LOAD', message: `cannot load: ${found}` } : { code: error.code, message: error.message };
   }
 
   private optionsFor(name: string): Record<string, unknown> {
     return (this.config.pluginOptions[name] as Record<string, unknown> | undefined) ?? {};
   }
 
-  private relay(lines: PluginLogLine[], meta: Record<string, unknown>): void {
-    for (const l of lines) this.logger[l.level](l.message, { ...l.meta, ...meta });
+  /**
+   * A run's result as the caller gets it, its log lines relayed: the passwords of its input and
+   * output are masked in everything the plugin said (it may quote them, by mistake or not).
+   */
+  private settle(r: { ok: boolean; output?: KvGroup | null; error?: PluginFailure }, logs: PluginLogLine[], meta: Record<string, unknown>, input: KvGroup): PluginRun {
+    const secrets = passwordsOf(input, r.output ?? undefined);
+    for (const l of logs) this.logger[l.level](redact(l.message, secrets), redactDeep({ ...l.meta, ...meta }, secrets));
+    if (r.ok) return { ok: true, output: r.output! };
+    return { ok: false, error: { code: r.error!.code, message: redact(r.error!.message, secrets) } };
   }
 
   /** Runs one plugin once on one input document. */
@@ -53,7 +122,7 @@ export class PluginHost {
     if (entry.error) return { ok: false, error: { code: 'PLUGIN_LOAD', message: entry.error } };
     const meta = { plugin: name, batch: ids.batchId, action: ids.actionId };
     if (entry.kind === 'js') {
-      const r = await this.workers().run({
+      const r = this.counted(await this.workers().run({
         kind: 'rewrite',
         modulePath: entry.path,
         moduleFormat: entry.moduleFormat!,
@@ -62,9 +131,8 @@ export class PluginHost {
         input,
         options: this.optionsFor(name),
         ...ids,
-      });
-      this.relay(r.logs, meta);
-      return r.ok ? { ok: true, output: r.output! } : { ok: false, error: r.error };
+      }));
+      return this.settle(r.ok ? r : { ...r, error: await this.located(entry, r.error) }, r.logs, meta, input);
     }
     const r = await runExecutable({
       command: entry.interpreter ?? entry.path,
@@ -77,9 +145,9 @@ export class PluginHost {
         TMON_PLUGIN_OPTIONS: JSON.stringify(this.optionsFor(name)),
       }),
       timeoutMs: this.config.pluginTimeoutMs,
-    });
-    for (const line of r.stderr.split('\n')) if (line.trim()) this.logger.info(`plugin stderr: ${line}`, meta);
-    return r.ok ? { ok: true, output: r.output } : { ok: false, error: r.error };
+    }, this.config.limits);
+    const said = r.stderr.split('\n').filter((line) => line.trim());
+    return this.settle(r, said.map((line) => ({ level: 'info', message: `plugin stderr: ${line}` })), meta, input);
   }
 
   /** Loads a plugin without running it, and says why it cannot be used, if it cannot. */
@@ -87,35 +155,39 @@ export class PluginHost {
     if (entry.error) return entry.error;
     if (entry.kind === 'executable') return undefined;
     const r = await this.workers().run({ kind: 'probe', modulePath: entry.path, moduleFormat: entry.moduleFormat!, version: entry.version });
-    return r.ok ? undefined : r.error.message;
+    return r.ok ? undefined : (await this.located(entry, r.error)).message;
   }
 
   /**
    * Runs one plugin on several inputs of one batch. JS plugins get them in one worker task (one
-   * message there and back for the whole batch); if that task fails as a whole (a hang, a
-   * crash), each input runs again on its own, so that each gets its own outcome and limit.
+   * message there and back for the whole batch). If that task crashed (its worker died), each
+   * input runs again on its own, so that the one that crashes it is told apart from the rest.
+   * A task that timed out is not retried: a hanging plugin costs one time limit, not one each.
    */
-  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<{ actionId: string; input: KvGroup }>): Promise<PluginRun[]> {
+  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<{ actionId: string; input: KvGroup; batchId?: string }>): Promise<PluginRun[]> {
     const entry = items.length > 1 ? this.registry.get(name) : undefined;
     if (entry && !entry.error && entry.kind === 'js') {
-      const r = await this.workers().runMany({
-        kind: 'rewrite-many',
-        modulePath: entry.path,
-        moduleFormat: entry.moduleFormat!,
-        version: entry.version,
-        plugin: name,
-        options: this.optionsFor(name),
-        batchId,
-        items: [...items],
-      });
+      const r = this.counted(
+        await this.workers().runMany({
+          kind: 'rewrite-many',
+          modulePath: entry.path,
+          moduleFormat: entry.moduleFormat!,
+          version: entry.version,
+          plugin: name,
+          options: this.optionsFor(name),
+          batchId,
+          items: [...items],
+        }),
+      );
       if (r.ok) {
-        return r.results.map((one, i) => {
-          this.relay(one.logs, { plugin: name, batch: batchId, action: items[i]!.actionId });
-          return one.ok ? { ok: true, output: one.output! } : { ok: false, error: one.error };
-        });
+        return r.results.map((one, i) => this.settle(one, one.logs, { plugin: name, batch: items[i]!.batchId ?? batchId, action: items[i]!.actionId }, items[i]!.input));
+      }
+      if (!RETRY_EACH.has(r.error.code) || r.error.retried) {
+        const error = await this.located(entry, r.error);
+        return items.map((it) => this.settle({ ok: false, error }, [], {}, it.input));
       }
     }
-    return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId, actionId: it.actionId })));
+    return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId: it.batchId ?? batchId, actionId: it.actionId })));
   }
 
   /** Rewrites one primary action of a batch through the plugin chain (contract §3). */
@@ -145,32 +217,37 @@ export class PluginHost {
     if (chain.length === 0) return states.map((s) => ({ kind: 'none', message: `${s.who}: no rewrite plugin; runs as submitted` }));
     const policy = this.config.onPluginError;
     const keep = policy === 'primary' ? 'primary action kept as submitted' : 'action failed';
+    // Every password of the batch and of what the plugins gave back is masked in what is said.
+    const secrets = passwordsOf(batch.root);
+    const mask = (text: string): string => redact(text, secrets);
     for (const plugin of chain) {
       const active = states.filter((s) => !s.outcome);
       if (active.length === 0) break;
       const runs = await this.runPluginMany(plugin, batch.id, active.map((s) => ({ actionId: s.primary.id, input: s.current })));
       active.forEach((s, i) => {
         const run = runs[i]!;
+        if (run.ok) for (const p of passwordsOf(run.output)) secrets.add(p);
         if (!run.ok) {
-          s.outcome = { kind: 'plugin-error', plugin, code: run.error.code, policy, message: `${s.who}: plugin ${plugin} ${run.error.message}; ${keep}` };
+          s.outcome = { kind: 'plugin-error', plugin, code: run.error.code, policy, message: mask(`${s.who}: plugin ${plugin} ${run.error.message}; ${keep}`) };
           return;
         }
         const retval = getValue(run.output, 'retval');
         const changed = getValue(run.output, 'changed');
         if ((retval !== undefined && retval !== '0') || (changed === 'true' && retval === undefined)) {
           const said = retval === undefined ? 'no retval' : `retval "${retval}"`;
-          s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: `${s.who}: plugin ${plugin} returned ${said}; ${keep}` };
+          s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: mask(`${s.who}: plugin ${plugin} returned ${said}; ${keep}`) };
           return;
         }
         if (changed !== 'true') {
-          this.logger.info(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`, { plugin, batch: batch.id, action: s.primary.id });
+          this.logger.info(mask(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`), { plugin, batch: batch.id, action: s.primary.id });
           return;
         }
         const check = checkRewriteOutput({ batch, primary: s.primary }, run.output, lookup ? { lookup: (b, a) => lookup(b, a, s.primary.id) } : {});
         if (check.problems.length > 0) {
-          const first = check.problems[0]!.message;
-          const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more)` : '';
-          s.outcome = { kind: 'invalid-output', plugin, problems: check.problems, message: `${s.who}: plugin ${plugin} output breaks a rule: ${first}${more}; action failed` };
+          const problems = check.problems.map((p) => ({ ...p, message: mask(p.message) }));
+          const first = problems[0]!.message;
+          const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+          s.outcome = { kind: 'invalid-output', plugin, problems, message: `${s.who}: plugin ${plugin} output breaks a rule: ${first}${more}; action failed` };
           return;
         }
         s.changedBy.push(plugin);

@@ -2,4 +2,5 @@ export * from './types.js';
 export * from './outcome.js';
 export type { PluginErrorCode, PluginFailure } from './messages.js';
 export { PluginRegistry, type PluginEntry, type PluginKind } from './registry.js';
-export { PluginHost, type PluginRun } from './host.js';
+export { PluginHost, type PluginHostOptions, type PluginHostStats, type PluginRun } from './host.js';
+export { checkPluginsFolder, PluginsFolderError } from './startup-check.js';

@@ -35,7 +35,8 @@ export interface RewriteManyTask extends TaskBase {
   plugin: string;
   options: Record<string, unknown>;
   batchId: string;
-  items: Array<{ actionId: string; input: KvGroup }>;
+  /** `batchId` per item when the items come from several batches; the task's otherwise. */
+  items: Array<{ actionId: string; input: KvGroup; batchId?: string }>;
 }
 
 /** Load the module and say whether it is a plugin, running nothing of it but its top level. */
@@ -61,11 +62,16 @@ export type PluginErrorCode =
   | 'PLUGIN_OUT_OF_MEMORY'
   | 'PLUGIN_EXIT_NONZERO'
   | 'PLUGIN_BAD_OUTPUT'
-  | 'PLUGIN_RETVAL';
+  | 'PLUGIN_RETVAL'
+  | 'PLUGIN_OUTPUT_TOO_LARGE';
 
 export interface PluginFailure {
   code: PluginErrorCode;
   message: string;
+  /** PLUGIN_LOAD only: the module did not parse, and the daemon can find where (load-error.ts). */
+  syntax?: boolean;
+  /** Lost with the plugin host a second time, after running once more alone: not to be run again. */
+  retried?: boolean;
 }
 
 export type WorkerResult =

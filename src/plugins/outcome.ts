@@ -35,8 +35,3 @@ export function actionsToRun(outcome: RewriteOutcome, primary: KvGroup): KvGroup
       return [];
   }
 }
-
-/** Whether the outcome fails the primary action outright. */
-export function failsPrimary(outcome: RewriteOutcome): boolean {
-  return outcome.kind === 'invalid-output' || (outcome.kind === 'plugin-error' && outcome.policy === 'fail');
-}

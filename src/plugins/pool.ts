@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import type { OutputLimits } from './output-limits.js';
 import type { PluginFailure, RewriteManyTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
 
 export interface PoolOptions {
   threads: number;
   memoryMb: number;
   timeoutMs: number;
+  limits: OutputLimits;
 }
 
 /**
@@ -47,6 +49,11 @@ export class PluginPool {
       minThreads: 1,
       maxThreads: options.threads,
       idleTimeout: 60_000,
+      workerData: { limits: options.limits },
+      // Between tasks a thread returns to its event loop instead of sleeping on Atomics, so that
+      // whatever a call left scheduled runs then, before the next call's reset of the globals,
+      // and not in the middle of the next call.
+      atomics: 'disabled',
       resourceLimits: {
         maxOldGenerationSizeMb: options.memoryMb,
         maxYoungGenerationSizeMb: Math.max(4, Math.floor(options.memoryMb / 4)),
@@ -98,10 +105,6 @@ export class PluginPool {
       clearTimeout(timer);
       this.release();
     }
-  }
-
-  get threads(): number {
-    return this.piscina.threads.length;
   }
 
   async close(): Promise<void> {

@@ -56,3 +56,23 @@ describe('syntax errors name the file, line, column, what was expected and what 
     expect(() => parseKvg('')).toThrow('<input>:1:1: empty document');
   });
 });
+
+describe('a syntax error never quotes a password (issue 13 item 9)', () => {
+  test.each([
+    ['a colon for "="', '"" "" = { "batch" "B" = { "newpw" : "S3cret-1" } }', 'expected "=" but found a string'],
+    ['a value with no "=" before a brace', '"" "" = { "newpw" "S3cret-2" "x" }', 'expected "=" but found a string'],
+  ])('%s', (_, text, reason) => {
+    let caught: unknown;
+    try {
+      parseKvg(text, { source: 'in.kvg' });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as KvgSyntaxError).reason).toBe(reason);
+    expect((caught as KvgSyntaxError).message).not.toMatch(/S3cret/);
+  });
+
+  test('a token that does not follow newpw is still quoted', () => {
+    expect(() => parseKvg('"" "" = { "x" : "visible" }')).toThrow('expected "=" but found string "visible"');
+  });
+});

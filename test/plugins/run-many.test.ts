@@ -1,0 +1,61 @@
+import type { KvGroup } from '../../src/kvgroup/index.js';
+import type { PluginRun } from '../../src/plugins/index.js';
+import { fixtureHost } from './fixture-host.js';
+
+/*
+ * Several primaries in one worker task (runPluginMany). A plugin that hangs on a 20-action
+ * batch (issue 13 item 7) costs that task one time-out — no per-action retry after a time-out —
+ * and other batches' rewrites go on meanwhile; after a crash, each primary runs on its own.
+ */
+
+/** Runs `body` with a fresh host on the fixture plugins, closed afterwards. */
+async function withHost(extra: Record<string, unknown>, body: (h: ReturnType<typeof fixtureHost>) => Promise<void>): Promise<void> {
+  const h = fixtureHost(extra);
+  try {
+    await body(h);
+  } finally {
+    await h.host.close();
+  }
+}
+
+const input = (batch: string): KvGroup => ({ type: '', name: '', members: [{ type: 'batch', name: batch, members: [{ type: 'action', name: `${batch}_0`, members: [] }] }] });
+
+test('a hanging plugin on a 20-action batch: one time-out for the task, and an unrelated call completes meanwhile', async () => {
+  await withHost({ pluginTimeoutMs: 2000, pluginMemoryMb: 32, pluginThreads: 2 }, async ({ host }) => {
+    const items = Array.from({ length: 20 }, (_, i) => ({ actionId: `H_${i}`, input: input('H') }));
+    let hungDone = false;
+    const hung = host.runPluginMany('hangs', 'H', items).then((runs) => {
+      hungDone = true;
+      return runs;
+    });
+    const other: PluginRun = await host.runPlugin('identity', input('OTHER'), { batchId: 'OTHER', actionId: 'OTHER_0' });
+    expect(other.ok).toBe(true);
+    expect(hungDone).toBe(false); // the other batch did not wait for the hung one
+    const runs = await hung;
+    expect(runs).toHaveLength(20);
+    expect(new Set(runs.map((r) => (r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`)))).toEqual(new Set(['PLUGIN_TIMEOUT: timed out after 2000 ms']));
+    expect(host.stats.timeouts).toBe(1);
+    expect((await host.runPlugin('identity', input('AFTER'), { batchId: 'AFTER', actionId: 'AFTER_0' })).ok).toBe(true);
+  });
+});
+
+test('after a crash (not a time-out) each action runs again on its own, so only the one that crashes fails', async () => {
+  await withHost({ pluginMemoryMb: 32, pluginThreads: 1 }, async ({ host }) => {
+    const runs = await host.runPluginMany('exits-on-one', 'X', [0, 1, 2].map((i) => ({ actionId: `X_${i}`, input: input('X') })));
+    expect(runs.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ok', 'PLUGIN_CRASHED', 'ok']);
+    expect(host.stats.timeouts).toBe(0);
+    expect((await host.runPlugin('identity', input('AFTER'), { batchId: 'AFTER', actionId: 'AFTER_0' })).ok).toBe(true);
+  });
+});
+
+test('one task may hold primaries of several batches: each is called, and logged, with its own batch id', async () => {
+  await withHost({ pluginMemoryMb: 32, pluginThreads: 1 }, async ({ host, logger }) => {
+    const runs = await host.runPluginMany('options', 'P', [
+      { actionId: 'P_0', input: input('P') },
+      { actionId: 'Q_0', input: input('Q'), batchId: 'Q' },
+    ]);
+    const ids = runs.map((r) => (r.ok ? JSON.stringify(r.output).match(/"options (\w+) (\w+)"/)?.slice(1).join(' ') : r.error.message));
+    expect(ids).toEqual(['P P_0', 'Q Q_0']);
+    expect(logger.lines.map((l) => l.meta?.batch)).toEqual(['P', 'Q']);
+  });
+});
