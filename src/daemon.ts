@@ -40,8 +40,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const layout = homeLayout(options.home);
   const config = options.configFile ? loadConfig(options.configFile, { required: true }) : loadConfig(layout.config);
   ensureHome(layout);
-  // A configured plugin whose folder is missing would leave every action un-rewritten: refuse to start.
-  checkPluginsFolder(config);
   // One daemon per home; the lock also tells `tmon plugins` what this one runs.
   const lock = acquireHomeLock(layout.root, { plugins: config.rewritePlugin, pluginsDir: config.pluginsDir, config: config.file ?? null });
   try {
@@ -54,6 +52,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 }
 
 async function startLocked(options: DaemonOptions, layout: HomeLayout, config: Config): Promise<RunningDaemon> {
+  // A configured plugin whose folder is missing would leave every action un-rewritten: refuse to start.
+  checkPluginsFolder(config);
   const logger = createLogger({
     logsDir: layout.logs,
     console: options.console ?? true,

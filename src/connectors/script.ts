@@ -1,5 +1,5 @@
 import { printKvg } from '../kvgroup/index.js';
-import { minimalEnv, runProcess, stderrTail } from '../plugins/child-process.js';
+import { minimalEnv, runProcess, stderrTail } from '../child-process.js';
 import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorResult } from '../engine/connector.js';
 
 export interface ScriptTarget {

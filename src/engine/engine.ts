@@ -5,7 +5,7 @@ import type { ActionResult, ClaimedAction, Effects, Reply, RewriteDecision, Stor
 import type { Connector } from './connector.js';
 import { Executor } from './executor.js';
 import { Rewriter } from './rewriter.js';
-import { WorkLoop } from './work-loop.js';
+import { WorkLoop } from '../work-loop.js';
 
 /** Where replies go once they are durable: the outbox (src/replies/). */
 export interface ReplySink {

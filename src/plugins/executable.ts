@@ -1,5 +1,5 @@
 import { parseKvg, type KvGroup } from '../kvgroup/index.js';
-import { runProcess, stderrTail, type ProcessRun } from './child-process.js';
+import { runProcess, stderrTail, type ProcessRun } from '../child-process.js';
 import type { PluginFailure } from './messages.js';
 import { fannedProblem, type OutputLimits } from './output-limits.js';
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import { getValue, isPair, printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import { passwordsOf, redact, redactDeep } from '../redact.js';
-import { minimalEnv } from './child-process.js';
+import { minimalEnv } from '../child-process.js';
 import { runExecutable } from './executable.js';
 import { locateSyntaxError } from './load-error.js';
 import type { PluginFailure, PluginLogLine } from './messages.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { minimalEnv } from './child-process.js';
+import { minimalEnv } from '../child-process.js';
 import { permissionFlag } from './permission.js';
 
 /*

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 import { passwordsOf, redact } from '../redact.js';
-import { minimalEnv } from './child-process.js';
+import { minimalEnv } from '../child-process.js';
 import { permissionFlag } from './permission.js';
 import type { HostReply, HostRequest } from './host-protocol.js';
 import type { PluginFailure, RewriteManyTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';

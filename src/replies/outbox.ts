@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkLoop } from '../engine/work-loop.js';
+import { WorkLoop } from '../work-loop.js';
 import { printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Reply, Store } from '../store/index.js';
 

@@ -1,8 +1,8 @@
 import type { Config, TriggerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { minimalEnv, runProcess, stderrTail } from '../plugins/child-process.js';
+import { minimalEnv, runProcess, stderrTail } from '../child-process.js';
 import type { Store, TriggerPayload, TriggerRun } from '../store/index.js';
-import { WorkLoop } from '../engine/work-loop.js';
+import { WorkLoop } from '../work-loop.js';
 import { renderPayload } from './payload.js';
 
 export interface ScriptOutcome {

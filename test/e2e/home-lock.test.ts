@@ -43,7 +43,8 @@ describe('one daemon per home', () => {
     expect(stopped.stdout).toContain(`plugins folder: ${join(home, 'elsewhere')}`);
     expect(stopped.stdout).toContain(`in use: disabled-ou (from config ${join(home, 'tmon.config.json')}; no daemon is running)`);
 
-    // The home is free again: a new daemon starts.
+    // The home is free again: a new daemon starts (given the plugins folder its config names).
+    mkdirSync(join(home, 'elsewhere'));
     const third = spawnDaemon(['--home', home]);
     daemons.push(third);
     await third.started();
