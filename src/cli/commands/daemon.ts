@@ -18,7 +18,10 @@ export function registerDaemon(program: Command): void {
       const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
       process.once('SIGTERM', () => signalled('SIGTERM'));
       process.once('SIGINT', () => signalled('SIGINT'));
-      if (opts.stopWithParent) watchParent((parent) => signalled(`its parent process ${parent} exited`));
+      // Under `npm start` (npm names the script it runs): npm and its shell may die without
+      // passing SIGTERM on, so the daemon watches them itself. Benchmarks and service managers
+      // copy the script's node flags, so the script itself carries none of tmon's own.
+      if (opts.stopWithParent || process.env.npm_lifecycle_event === 'start') watchParent((parent) => signalled(`its parent process ${parent} exited`));
       const daemon = await startDaemon({ home, ...(opts.config ? { configFile: opts.config } : {}), ...(opts.logFormat ? { logFormat: opts.logFormat } : {}) });
       const why = await stopRequested;
       await daemon.stop(why);
