@@ -13,8 +13,9 @@ import * as latency from './latency.js';
 import * as memory from './memory.js';
 import * as ldap from './ldap.js';
 import * as http from './http.js';
+import * as peer from './peer.js';
 
-const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap, http];
+const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap, http, peer];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -31,7 +32,7 @@ for (const bench of BENCHES) {
   const lines = [`## ${result.title}`, '', '| measure | time | rate |', '| --- | --- | --- |'];
   for (const row of result.rows) lines.push(`| ${row.join(' | ')} |`);
   const r = result.ratio;
-  lines.push('', `**Ratio** (${r.label}): **${r.value.toFixed(2)}** — target ${r.target}: ${r.met ? 'met' : 'NOT met'}.`);
+  lines.push('', Number.isNaN(r.value) ? `**Ratio** (${r.label}): not measured — target ${r.target}.` : `**Ratio** (${r.label}): **${r.value.toFixed(2)}** — target ${r.target}: ${r.met ? 'met' : 'NOT met'}.`);
   if (result.notes) lines.push('', result.notes);
   const section = lines.join('\n');
   console.log(`${section}\n`);

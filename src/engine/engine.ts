@@ -126,14 +126,13 @@ export class Engine {
       for (const d of decided) d.done();
     }
     await this.absorb(out.effects);
-    // Primaries that run as they are keep the slot their rewrite had.
-    if (!this.stopping) for (const c of out.run) this.launch(c);
-    const toRewrite = new Map<string, ClaimedAction[]>();
+    const toRewrite: ClaimedAction[] = [];
     for (const c of out.claims) {
       if (!c.rewrite) this.launch(c);
-      else toRewrite.set(c.batchId, [...(toRewrite.get(c.batchId) ?? []), c]);
+      else toRewrite.push(c);
     }
-    for (const group of toRewrite.values()) this.track(this.rewrite(group), group.length);
+    // One plugin task for every primary claimed in this turn, whatever its batch.
+    if (toRewrite.length > 0) this.track(this.rewrite(toRewrite), toRewrite.length);
   }
 
   /** Holds `slots` until `work` is done, so that `stop` and `idle` wait for it. */
@@ -151,13 +150,13 @@ export class Engine {
     this.track(this.execute(claim), 1);
   }
 
-  /** Runs the plugin for primaries of one batch; what they came to is committed with the next turn. */
+  /** Runs the plugin for claimed primaries; what they came to is committed with the next turn. */
   private async rewrite(claims: ClaimedAction[]): Promise<void> {
     let decisions: RewriteDecision[];
     try {
       decisions = await this.rewriter.decide(claims);
     } catch (err) {
-      this.logger.error(`engine: rewriting actions of batch ${claims[0]!.batchId}: ${(err as Error).message}; they wait for the next turn`, { batch: claims[0]!.batchId });
+      this.logger.error(`engine: rewriting ${claims.length} action(s): ${(err as Error).message}; they wait for the next turn`);
       await this.store.releaseRewrites(claims.map((c) => ({ batchId: c.batchId, id: c.id }))).catch(() => undefined);
       return;
     }

@@ -34,25 +34,35 @@ export class Rewriter {
     private readonly logger: Logger,
   ) {}
 
-  /** Rewrites claimed primaries of one batch (one plugin task for all of them). */
+  /** Rewrites claimed primaries, of one batch or several: one plugin task for all of them. */
   async decide(claims: readonly ClaimedAction[]): Promise<RewriteDecision[]> {
-    const first = claims[0];
-    if (!first) return [];
-    const batch = batchAround(first.context!, claims.map((c) => c.document));
-    return this.decideBatch(batch);
+    const byBatch = new Map<string, ClaimedAction[]>();
+    for (const c of claims) byBatch.set(c.batchId, [...(byBatch.get(c.batchId) ?? []), c]);
+    return this.decideBatches([...byBatch.values()].map((group) => batchAround(group[0]!.context!, group.map((c) => c.document))));
   }
 
   /** Rewrites every action of `batch` (they are its primaries), one decision each. */
   async decideBatch(batch: Batch): Promise<RewriteDecision[]> {
+    return this.decideBatches([batch]);
+  }
+
+  /** Rewrites every action of each batch, in one plugin task per plugin of the chain. */
+  private async decideBatches(batches: readonly Batch[]): Promise<RewriteDecision[]> {
     const refs: Array<{ batch: string; action: string; primary: string }> = [];
     // Dependencies outside the actions at hand are collected here and checked against the store.
-    const outcomes = await this.plugins.rewriteBatch(batch, this.config.rewritePlugin, (b, a, primary) => {
-      refs.push({ batch: b, action: a, primary });
-      return true;
-    });
+    const outcomes = await this.plugins.rewriteMany(
+      batches.map((batch) => ({ batch, primaries: batch.actions })),
+      this.config.rewritePlugin,
+      (b, a, primary) => {
+        refs.push({ batch: b, action: a, primary: actionKey(primary.batch, primary.id) });
+        return true;
+      },
+    );
     const known = await this.store.knownActions(refs);
-    return batch.actions.map((primary, i) => {
-      const missing = refs.find((r) => r.primary === primary.id && !known.has(actionKey(r.batch, r.action)));
+    const primaries = batches.flatMap((batch) => batch.actions.map((primary) => ({ batch, primary })));
+    return primaries.map(({ batch, primary }, i) => {
+      const key = actionKey(batch.id, primary.id);
+      const missing = refs.find((r) => r.primary === key && !known.has(actionKey(r.batch, r.action)));
       const outcome = outcomes[i]!;
       if (missing && outcome.kind === 'rewritten') {
         const message = `action ${primary.id}: plugin ${outcome.plugins.join(', ')} output breaks a rule: depends on action ${missing.action} of batch ${missing.batch}, which does not exist; action failed`;
@@ -69,11 +79,10 @@ export class Rewriter {
     switch (outcome.kind) {
       case 'none':
         return { ...base, outcome: 'run', message: outcome.message };
-      case 'unchanged': {
-        const message = `action ${primaryId}: plugin ${outcome.plugins.join(', ')} left it unchanged; runs as submitted`;
-        this.logger.info(message, meta);
-        return { ...base, outcome: 'run', message };
-      }
+      case 'unchanged':
+        // Routine: a line per action at info would cost more than the plugin call (debug shows it).
+        this.logger.debug(outcome.message, meta);
+        return { ...base, outcome: 'run', message: outcome.message };
       case 'rewritten': {
         const plugin = outcome.plugins.join(',');
         this.logger.info(outcome.message, meta);

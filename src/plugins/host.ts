@@ -206,24 +206,40 @@ export class PluginHost {
     lookup?: (batch: string, action: string, primaryId: string) => boolean,
     primaries: readonly Action[] = batch.actions,
   ): Promise<RewriteOutcome[]> {
-    const states = primaries.map((primary) => ({
-      primary,
-      who: `action ${primary.id}`,
-      current: sliceForAction(batch, primary),
-      changedBy: [] as string[],
-      lastCheck: undefined as ReturnType<typeof checkRewriteOutput> | undefined,
-      outcome: undefined as RewriteOutcome | undefined,
-    }));
+    return this.rewriteMany([{ batch, primaries }], chain, lookup && ((b, a, primary) => lookup(b, a, primary.id)));
+  }
+
+  /**
+   * Rewrites primary actions of several batches together: one message to the plugin host per
+   * plugin of the chain for all of them, whatever batch each belongs to. Outcomes come in the
+   * order of the primaries, batch by batch.
+   */
+  async rewriteMany(
+    groups: ReadonlyArray<{ batch: Batch; primaries: readonly Action[] }>,
+    chain: readonly string[] = this.config.rewritePlugin,
+    lookup?: (batch: string, action: string, primary: { batch: string; id: string }) => boolean,
+  ): Promise<RewriteOutcome[]> {
+    const states = groups.flatMap(({ batch, primaries }) =>
+      primaries.map((primary) => ({
+        batch,
+        primary,
+        who: `action ${primary.id}`,
+        current: sliceForAction(batch, primary),
+        changedBy: [] as string[],
+        lastCheck: undefined as ReturnType<typeof checkRewriteOutput> | undefined,
+        outcome: undefined as RewriteOutcome | undefined,
+      })),
+    );
     if (chain.length === 0) return states.map((s) => ({ kind: 'none', message: `${s.who}: no rewrite plugin; runs as submitted` }));
     const policy = this.config.onPluginError;
     const keep = policy === 'primary' ? 'primary action kept as submitted' : 'action failed';
-    // Every password of the batch and of what the plugins gave back is masked in what is said.
-    const secrets = passwordsOf(batch.root);
+    // Every password of the batches and of what the plugins gave back is masked in what is said.
+    const secrets = passwordsOf(...groups.map((g) => g.batch.root));
     const mask = (text: string): string => redact(text, secrets);
     for (const plugin of chain) {
       const active = states.filter((s) => !s.outcome);
       if (active.length === 0) break;
-      const runs = await this.runPluginMany(plugin, batch.id, active.map((s) => ({ actionId: s.primary.id, input: s.current })));
+      const runs = await this.runPluginMany(plugin, active[0]!.batch.id, active.map((s) => ({ actionId: s.primary.id, input: s.current, batchId: s.batch.id })));
       active.forEach((s, i) => {
         const run = runs[i]!;
         if (run.ok) for (const p of passwordsOf(run.output)) secrets.add(p);
@@ -238,11 +254,12 @@ export class PluginHost {
           s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: mask(`${s.who}: plugin ${plugin} returned ${said}; ${keep}`) };
           return;
         }
+        // Left as it was: routine, so only at debug (a line per action would cost more than the call).
         if (changed !== 'true') {
-          this.logger.info(mask(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`), { plugin, batch: batch.id, action: s.primary.id });
+          this.logger.debug(mask(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`), { plugin, batch: s.batch.id, action: s.primary.id });
           return;
         }
-        const check = checkRewriteOutput({ batch, primary: s.primary }, run.output, lookup ? { lookup: (b, a) => lookup(b, a, s.primary.id) } : {});
+        const check = checkRewriteOutput({ batch: s.batch, primary: s.primary }, run.output, lookup ? { lookup: (b, a) => lookup(b, a, { batch: s.batch.id, id: s.primary.id }) } : {});
         if (check.problems.length > 0) {
           const problems = check.problems.map((p) => ({ ...p, message: mask(p.message) }));
           const first = problems[0]!.message;
@@ -258,7 +275,7 @@ export class PluginHost {
     }
     return states.map((s): RewriteOutcome => {
       if (s.outcome) return s.outcome;
-      if (!s.lastCheck) return { kind: 'unchanged', plugins: [...chain], message: `${s.who}: ${chain.length > 1 ? 'no plugin' : `plugin ${chain[0]}`} changed it; runs as submitted` };
+      if (!s.lastCheck) return { kind: 'unchanged', plugins: [...chain], message: `${s.who}: ${chain.length > 1 ? 'no plugin' : `plugin ${chain[0]}`} left it unchanged; runs as submitted` };
       const actions = s.lastCheck.output!.actions.map((a) => a.group);
       const by = s.changedBy.join(', ');
       if (actions.length === 0) return { kind: 'removed', plugin: s.changedBy.at(-1)!, message: `${s.who}: removed by plugin ${by}, nothing fanned out; reported as success` };

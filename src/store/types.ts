@@ -60,7 +60,8 @@ export interface InsertOutcome {
 
 /**
  * What the rewrite step decided for one claimed primary action:
- *   run      it runs now, as it is (no plugin, unchanged, or a plugin failure under "primary")
+ *   run      it runs as it is (no plugin, unchanged, or a plugin failure under "primary"): ready
+ *            again, claimed for its connector when its target has room
  *   replace  `actions` (the plugin's output) take its place in the graph
  *   removed  the plugin removed it and fanned out nothing: it succeeds, doing nothing
  *   fail     it fails (a broken rule, or a plugin failure under "fail")
@@ -90,15 +91,12 @@ export interface TickInput {
 
 export interface TickOutput {
   effects: Effects;
-  /** Primaries whose rewrite left them as they were: they run now. */
-  run: ClaimedAction[];
   claims: ClaimedAction[];
 }
 
-/** What applying rewrite decisions did: its effects, and the primaries to run now. */
+/** What applying rewrite decisions did. */
 export interface RewriteApplied {
   effects: Effects;
-  run: ClaimedAction[];
 }
 
 export interface ClaimedAction {

@@ -138,8 +138,6 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { message: string; timestamp: string; action?: string });
     const rewrote = log.find((l) => l.action === 'BOTH_1' && l.message.startsWith('action BOTH_1: rewritten by plugin gated-disable'))!;
-    const unchanged = log.find((l) => l.action === 'BOTH_0' && l.message === 'action BOTH_0: plugin gated-disable left it unchanged; runs as submitted');
-    expect(unchanged).toBeDefined();
     // The DELU's rewrite is logged no earlier than the commit that answered the create.
     expect(Date.parse(rewrote.timestamp)).toBeGreaterThanOrEqual(created.at);
     expect(directory(h.home).AD!.cy).toMatchObject({ enabled: false });

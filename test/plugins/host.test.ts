@@ -50,7 +50,7 @@ describe('plugin host: one fixture plugin per failure mode, and the pool keeps s
     ['reuses-replyid', 'invalid-output', 'REWRITE_REPLYID_INVENTED', ''],
     ['fans-out-cycle', 'invalid-output', 'BATCH_CYCLE', `${A}: plugin fans-out-cycle output breaks a rule: action 20070503-113234-00_0.x: dependency cycle: 20070503-113234-00_0.x -> 20070503-113234-00_0.y -> 20070503-113234-00_0.x; action failed`],
     ['drops-primary', 'removed', '', `${A}: removed by plugin drops-primary, nothing fanned out; reported as success`],
-    ['unchanged', 'unchanged', '', `${A}: plugin unchanged changed it; runs as submitted`],
+    ['unchanged', 'unchanged', '', `${A}: plugin unchanged left it unchanged; runs as submitted`],
   ];
 
   test.each(CASES)('%s → %s %s', async (plugin, kind, code, message) => {

@@ -83,12 +83,28 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       const [claim] = await store.claimRunnable(Date.now(), () => 10, 10, true);
       expect(claim).toMatchObject({ id: 'a', primaryId: 'a', rewrite: true, attempt: 0, context: { members: [{ type: 'batch', name: 'B' }] } });
       expect((await store.listBatches())[0]!.state).toBe('running');
-      // The plugin left it as it was: it runs now, its first try counted.
-      const applied = await store.applyRewrites([decide('B', 'a', 'run')]);
-      expect(applied.run).toEqual([expect.objectContaining({ id: 'a', rewrite: false, attempt: 1 })]);
+      // The plugin left it as it was: ready again, rewritten; claimed for its connector, first try counted.
+      await store.applyRewrites([decide('B', 'a', 'run')]);
       // Stale decisions (not claimed for a rewrite) change nothing.
-      expect((await store.applyRewrites([decide('B', 'b', 'fail')])).run).toEqual([]);
-      expect(await states('B')).toEqual({ a: 'running', b: 'waiting' });
+      await store.applyRewrites([decide('B', 'b', 'fail')]);
+      expect(await states('B')).toEqual({ a: 'ready', b: 'waiting' });
+      expect(await store.claimRunnable(Date.now(), () => 10, 10, true)).toEqual([expect.objectContaining({ id: 'a', rewrite: false, attempt: 1 })]);
+    });
+
+    test('a primary at its plugin holds no slot of its target: rewrites run ahead while the target is full', async () => {
+      await accept('B', [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+      const one = () => 1;
+      expect((await store.claimRunnable(Date.now(), (h, busy) => one() - busy, 10, true)).map((c) => [c.id, c.rewrite])).toEqual([
+        ['a', true],
+        ['b', true],
+        ['c', true],
+      ]);
+      await store.applyRewrites([decide('B', 'a', 'run'), decide('B', 'b', 'run'), decide('B', 'c', 'run')]);
+      // Rewritten, they wait for the target's room: one at a time.
+      expect((await store.claimRunnable(Date.now(), (h, busy) => one() - busy, 10, true)).map((c) => [c.id, c.rewrite])).toEqual([['a', false]]);
+      expect(await store.claimRunnable(Date.now(), (h, busy) => one() - busy, 10, true)).toEqual([]);
+      await store.completeAction('B', 'a', ok);
+      expect((await store.claimRunnable(Date.now(), (h, busy) => one() - busy, 10, true)).map((c) => c.id)).toEqual(['b']);
     });
 
     test('a dependency on an action that already failed skips the new action at arrival', async () => {

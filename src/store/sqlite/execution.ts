@@ -11,11 +11,8 @@ export function contextOf(batch: BatchRow): KvGroup {
   return batchContext(readBatch(parseKvg(batch.document, { source: `batch ${batch.id}` })[0]!)!);
 }
 
-/**
- * A claimed row as the engine gets it. `counted`: the row's `attempts` already holds this try
- * (read back after the update), else it is read before and this try is added.
- */
-export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup, counted = false): ClaimedAction {
+/** A claimed row (read before its claim) as the engine gets it. */
+export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup): ClaimedAction {
   return {
     batchId: r.batch_id,
     id: r.id,
@@ -26,39 +23,50 @@ export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup, count
     hostid: r.hostid,
     interactive: r.interactive === 1,
     document: JSON.parse(r.document) as KvGroup,
-    attempt: r.attempts - r.retry_base + (rewrite || counted ? 0 : 1),
+    attempt: r.attempts - r.retry_base + (rewrite ? 0 : 1),
     recovery: r.recovery === 1,
   };
 }
 
 /**
- * Marks up to `max` runnable actions running, interactive ones first, then in arrival order,
- * within each target's room. An action not yet through the rewrite step is claimed for it
- * when `rewrite` (a plugin is configured), and its try is not counted until it runs.
+ * Marks up to `max` runnable actions running, interactive ones first, then in arrival order.
+ * An action not yet through the rewrite step is claimed for it when `rewrite` (a plugin is
+ * configured): its try is not counted, and it holds no slot of its target — the plugin is not
+ * the target, so rewrites run ahead within `max` while the target's slots are busy. Everything
+ * else is claimed for its connector within its target's room.
  */
 export function claimRunnable(ctx: StoreCtx, now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite: boolean): ClaimedAction[] {
   return ctx.db.transaction((): ClaimedAction[] => {
     const running = new Map<string, number>();
     for (const r of ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
+    const room = new Map<string, number>();
     const candidates: ActionRow[] = [];
     for (const host of ctx.hosts) {
-      const room = Math.min(max, capacity(host, running.get(host) ?? 0));
-      if (room > 0) candidates.push(...ctx.s.runnable.all(host, now, room));
+      const free = capacity(host, running.get(host) ?? 0);
+      room.set(host, free);
+      // With a plugin, rows to rewrite may sit behind the ones that wait for the target's room.
+      const limit = rewrite ? max : Math.min(max, free);
+      if (limit > 0) candidates.push(...ctx.s.runnable.all(host, now, limit));
     }
     candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
     const contexts = new Map<string, KvGroup>();
     const claimed: ClaimedAction[] = [];
-    for (const r of candidates.slice(0, max)) {
-      ctx.s.startBatch.run(now, r.batch_id);
+    for (const r of candidates) {
+      if (claimed.length >= max) break;
       if (rewrite && r.rewritten === 0) {
+        ctx.s.startBatch.run(now, r.batch_id);
         ctx.s.claimRewrite.run(now, now, r.batch_id, r.id);
         let context = contexts.get(r.batch_id);
         if (!context) contexts.set(r.batch_id, (context = contextOf(ctx.s.batch.get(r.batch_id)!)));
         claimed.push(claimOf(r, true, context));
-      } else {
-        ctx.s.claimRun.run(now, now, r.batch_id, r.id);
-        claimed.push(claimOf(r, false));
+        continue;
       }
+      const left = room.get(r.hostid) ?? 0;
+      if (left <= 0) continue;
+      room.set(r.hostid, left - 1);
+      ctx.s.startBatch.run(now, r.batch_id);
+      ctx.s.claimRun.run(now, now, r.batch_id, r.id);
+      claimed.push(claimOf(r, false));
     }
     return claimed;
   })();

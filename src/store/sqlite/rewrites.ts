@@ -1,6 +1,5 @@
-import { actionKey, type ActionRecord, type ClaimedAction, type Effects, type RewriteApplied, type RewriteDecision } from '../types.js';
+import { actionKey, type ActionRecord, type Effects, type RewriteApplied, type RewriteDecision } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
-import { claimOf } from './execution.js';
 import { insertActionRow } from './ingest.js';
 import { conclude, finalize, settleWaiting } from './progress.js';
 import type { ActionRow } from './rows.js';
@@ -85,7 +84,6 @@ function replace(ctx: StoreCtx, row: ActionRow, d: RewriteDecision, now: number,
 export function applyRewrites(ctx: StoreCtx, decisions: readonly RewriteDecision[], holdMs: number): RewriteApplied {
   return ctx.db.transaction((): RewriteApplied => {
     const effects = noEffects();
-    const run: ClaimedAction[] = [];
     const affected = new Set<string>();
     const now = Date.now();
     for (const d of decisions) {
@@ -100,11 +98,10 @@ export function applyRewrites(ctx: StoreCtx, decisions: readonly RewriteDecision
       if (d.board && !(d.outcome === 'hold' && row.last_error === d.message)) ctx.s.postMessage.run(now, d.board, d.source, d.batchId, d.primaryId, d.message);
       if (d.event) effects.events.push({ type: d.event.type, batch: d.batchId, action: d.primaryId, operation: row.operation, hostid: row.hostid, plugin: d.event.plugin, message: d.message, at: now });
       switch (d.outcome) {
-        case 'run': {
-          const r = ctx.s.runAfterRewrite.get(now, d.batchId, d.primaryId);
-          if (r) run.push(claimOf(r, false, undefined, true));
+        case 'run':
+          // Ready again, rewritten: it runs when its target has room, like any other action.
+          ctx.s.runAfterRewrite.run(now, d.batchId, d.primaryId);
           break;
-        }
         case 'fail':
           finalize(ctx, d.batchId, d.primaryId, 'failed', '', d.message, now, effects, affected);
           break;
@@ -119,7 +116,7 @@ export function applyRewrites(ctx: StoreCtx, decisions: readonly RewriteDecision
           break;
       }
     }
-    return { effects: conclude(ctx, affected, now, effects), run };
+    return { effects: conclude(ctx, affected, now, effects) };
   })();
 }
 

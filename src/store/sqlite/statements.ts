@@ -87,7 +87,8 @@ export function prepareStatements(main: Database, dir: Database) {
       `UPDATE actions SET state = 'retrying', retval = ?, last_error = ?, runnable_at = ?, recovery = 0, updated_at = ? WHERE batch_id = ? AND id = ?`,
     ),
     // ---- claiming and running
-    runningByHost: p<[], { hostid: string; n: number }>(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' GROUP BY hostid`),
+    // What holds a target's slots: actions carried out now, not primaries at their plugin.
+    runningByHost: p<[], { hostid: string; n: number }>(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' AND rewritten = 1 GROUP BY hostid`),
     runnable: p<[host: string, now: number, limit: number], ActionRow>(
       `SELECT * FROM actions WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`,
     ),
@@ -97,8 +98,8 @@ export function prepareStatements(main: Database, dir: Database) {
     claimRewrite: p<[started: number, now: number, batch: string, id: string]>(
       `UPDATE actions SET state = 'running', runnable_at = NULL, started_at = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
     ),
-    runAfterRewrite: p<[now: number, batch: string, id: string], ActionRow>(
-      `UPDATE actions SET rewritten = 1, attempts = attempts + 1, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'running' RETURNING *`,
+    runAfterRewrite: p<[now: number, batch: string, id: string]>(
+      `UPDATE actions SET rewritten = 1, state = 'ready', runnable_at = 0, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'running'`,
     ),
     // A held action waits like a retry (and is looked at again when due), its reason in last_error.
     hold: p<[at: number, error: string, now: number, batch: string, id: string]>(

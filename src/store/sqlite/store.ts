@@ -163,10 +163,10 @@ export class SqliteStore implements Store {
   async tick(input: TickInput): Promise<TickOutput> {
     return this.db.transaction((): TickOutput => {
       const done = input.results.length > 0 ? completeActions(this.ctx, input.results) : { replies: [], events: [] };
-      const applied = input.decisions.length > 0 ? applyRewrites(this.ctx, input.decisions, input.holdMs) : { effects: { replies: [], events: [] }, run: [] };
+      const applied = input.decisions.length > 0 ? applyRewrites(this.ctx, input.decisions, input.holdMs) : { effects: { replies: [], events: [] } };
       const c = input.claim;
       const claims = c ? claimRunnable(this.ctx, c.now, c.capacity, c.max, c.rewrite) : [];
-      return { effects: { replies: [...done.replies, ...applied.effects.replies], events: [...done.events, ...applied.effects.events] }, run: applied.run, claims };
+      return { effects: { replies: [...done.replies, ...applied.effects.replies], events: [...done.events, ...applied.effects.events] }, claims };
     })();
   }
   async releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void> {
