@@ -67,7 +67,7 @@ export class Inbox {
   private stopped = false;
   /** Names seen in an earlier listing: what is not among them arrived since, and goes first. */
   private seen = new Set<string>();
-  /** Files read while the budget was full and found to hold no interactive work (name, size, time). */
+  /** Files read while the budget was full and found to hold no interactive work: skipped unlooked-at while it stays full. */
   private notInteractive = new Set<string>();
   /** Names already reported as not taken (wrong extension), so the board hears of each once. */
   private ignored = new Set<string>();
@@ -123,6 +123,7 @@ export class Inbox {
     const names = all.filter((n) => n.endsWith('.kvg')).sort();
     const fresh = names.filter((n) => !this.seen.has(n));
     this.seen = new Set(names);
+    for (const n of this.notInteractive) if (!this.seen.has(n)) this.notInteractive.delete(n);
     return [...fresh, ...names.filter((n) => !fresh.includes(n))];
   }
 
@@ -139,6 +140,9 @@ export class Inbox {
     let actions = 0;
     for (const name of names) {
       if (this.stopped) return;
+      // While full, a file already looked at costs nothing: a backlog of 100,000 files is not
+      // looked at again on every sweep.
+      if (room <= 0 && this.notInteractive.has(name)) continue;
       const p = await this.prepare(name, room <= 0, group);
       if (!p) continue;
       group.push(p);
@@ -185,8 +189,10 @@ export class Inbox {
       await this.reject(name, `${shown(name)}: is ${st.size} bytes, over the limit of ${this.maxBytes} bytes for a batch file; refused unread`, null);
       return undefined;
     }
-    const stamp = `${name}\u0000${st.size}\u0000${st.mtimeMs}`;
-    if (full && (st.size > PEEK_BYTES || this.notInteractive.has(stamp))) return undefined;
+    if (full && st.size > PEEK_BYTES) {
+      this.notInteractive.add(name);
+      return undefined;
+    }
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -195,10 +201,10 @@ export class Inbox {
       return undefined;
     }
     if (full && !this.hasInteractiveWork(text)) {
-      this.notInteractive.add(stamp);
+      this.notInteractive.add(name);
       return undefined;
     }
-    this.notInteractive.delete(stamp);
+    this.notInteractive.delete(name);
     try {
       return { name, batch: await prepareBatch(text, name, this.lookups(pending), { maxActions: this.options.maxActions }) };
     } catch (err) {
