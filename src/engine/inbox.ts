@@ -28,6 +28,9 @@ const GROUP_FILES = 64;
 const GROUP_ACTIONS = 5000;
 /** Files up to this size are read to see whether they hold interactive work while the budget is full. */
 const PEEK_BYTES = 256 * 1024;
+/** Past the budget, interactive batches still get in, up to this share of it more (at least the minimum). */
+const INTERACTIVE_RESERVE = 0.1;
+const INTERACTIVE_RESERVE_MIN = 100;
 /** How long a count of unfinished actions is used before the store is asked again. */
 const COUNT_MS = 250;
 /** Refused when nothing else is configured: far more than a hand-written batch. */
@@ -51,7 +54,7 @@ interface Prepared {
  * and also swept at start and every `sweepMs`, since a watcher can miss events.
  *
  * Back-pressure: while `maxPendingActions` actions are unfinished, only batches with interactive
- * work are taken; the rest wait on disk. A file that arrives while a backlog is being read is
+ * work are taken (up to a tenth of the budget more); the rest wait on disk. A file that arrives while a backlog is being read is
  * taken before the backlog's next group, so interactive work never waits behind it.
  *
  * Only regular files are read: a FIFO, a socket, a folder or a symbolic link named `*.kvg` is
@@ -135,24 +138,32 @@ export class Inbox {
       this.options.logger.error(`inbox: ${(err as Error).message}`);
       return;
     }
-    let room = this.budget === Number.POSITIVE_INFINITY ? this.budget : this.budget - (await this.openActions());
+    const open = this.budget === Number.POSITIVE_INFINITY ? 0 : await this.openActions();
+    let room = this.budget - open;
+    // Interactive work gets in past the budget, but only so far: a sender that marks everything
+    // interactive must not defeat it.
+    let reserve = room + Math.max(INTERACTIVE_RESERVE_MIN, Math.ceil(this.budget * INTERACTIVE_RESERVE));
     let group: Prepared[] = [];
     let actions = 0;
     for (const name of names) {
       if (this.stopped) return;
       // While full, a file already looked at costs nothing: a backlog of 100,000 files is not
       // looked at again on every sweep.
-      if (room <= 0 && this.notInteractive.has(name)) continue;
+      if (room <= 0 && (reserve <= 0 || this.notInteractive.has(name))) continue;
       const p = await this.prepare(name, room <= 0, group);
       if (!p) continue;
       group.push(p);
       actions += p.batch.actions.length;
+      reserve -= p.batch.actions.length;
       room -= p.batch.actions.length;
       this.open.n += p.batch.actions.length;
       if (group.length >= GROUP_FILES || actions >= GROUP_ACTIONS) {
         await this.store(group);
         group = [];
         actions = 0;
+        // Let the engine take a turn (everything above settles in microtasks, which would keep
+        // it waiting until the whole backlog is read), and the watcher report what arrived.
+        await new Promise((resolve) => setImmediate(resolve));
         // Something arrived meanwhile: list again, so that it goes before the rest of the backlog.
         if (this.again) return;
       }

@@ -55,6 +55,34 @@ describe('the inbox (issues 12 and 13)', () => {
     expect(readdirSync(inbox).filter((f) => f.endsWith('.kvg'))).toEqual([]);
   });
 
+  test('a sender that marks everything interactive does not defeat the budget: past it, interactive work gets a bounded reserve', async () => {
+    const home = join(dir.path, 'home');
+    mkdirSync(home);
+    const gate = join(dir.path, 'open');
+    const script = join(dir.path, 'gated.sh');
+    writeFileSync(script, `#!/bin/sh\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
+    chmodSync(script, 0o755);
+    // Budget 10; the reserve past it for interactive work is a tenth of the budget, at least 100.
+    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ maxPendingActions: 10, inboxSweepMs: 100, targets: { SLOW: { connector: 'script', script } } }));
+    const inbox = join(home, 'inbox');
+    mkdirSync(inbox, { recursive: true });
+    for (let b = 0; b < 40; b++) {
+      const id = `I${String(b).padStart(2, '0')}`;
+      dropIntoInbox(inbox, `${id}.kvg`, batchText(id, [0, 1, 2, 3, 4].map((i) => ({ id: `${id}_${i}`, op: 'NOOP', host: 'SLOW', interactive: true }))));
+    }
+    daemon = spawnDaemon(['--home', home]);
+    await daemon.started();
+    await waitFor('the reserve to fill', async () => readdirSync(inbox).filter((f) => f.endsWith('.kvg')).length <= 40 - 22);
+    // Two heartbeats of the daemon later (a sweep every 100 ms meanwhile), nothing more got in.
+    const beat = async () => (await read(home, (s) => s.presence()))!.heartbeatAt;
+    const first = await beat();
+    await waitFor('two more heartbeats', async () => (await beat()) >= first + 2000);
+    expect((await held(home)).length * 5).toBeLessThanOrEqual(10 + 100 + 5);
+    expect(readdirSync(inbox).filter((f) => f.endsWith('.kvg')).length).toBeGreaterThanOrEqual(40 - 23);
+    writeFileSync(gate, '');
+    await waitFor('every batch', async () => (await held(home)).length === 40, 60_000);
+  });
+
   test('only regular files are read: a named pipe, a folder and a symbolic link are refused unopened; other names are reported once', async () => {
     const home = join(dir.path, 'home');
     const inbox = join(home, 'inbox');
