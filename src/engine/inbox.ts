@@ -145,8 +145,11 @@ export class Inbox {
     let reserve = room + Math.max(INTERACTIVE_RESERVE_MIN, Math.ceil(this.budget * INTERACTIVE_RESERVE));
     let group: Prepared[] = [];
     let actions = 0;
+    let looked = 0;
     for (const name of names) {
       if (this.stopped) return;
+      // Reading a backlog settles in microtasks: now and then, let the engine take its turn.
+      if (++looked % GROUP_FILES === 0) await new Promise((resolve) => setImmediate(resolve));
       // While full, a file already looked at costs nothing: a backlog of 100,000 files is not
       // looked at again on every sweep.
       if (room <= 0 && (reserve <= 0 || this.notInteractive.has(name))) continue;
