@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/index.js';
 import { batchText } from '../helpers/batches.js';
@@ -118,6 +118,29 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     expect(await waitFor('LEAVE', finalBatch(h.home, 'LEAVE'))).toBe('succeeded');
     expect(directory(h.home).AD!.bob).toMatchObject({ enabled: false, groups: [] });
     expect(h.daemon!.output()).toContain('were running or being rewritten when tmon stopped');
+  });
+
+  test('a daemon killed while a rewritten action is carried out: after the restart the plugin is asked again and the connector is told it is a recovery', async () => {
+    const gate = join(dir.path, 'gate');
+    const record = join(dir.path, 'record.txt');
+    const script = join(dir.path, 'target.sh');
+    // The target notes what it was asked and whether as a recovery, then waits for the gate.
+    writeFileSync(script, `#!/bin/sh\necho "$TMON_OPERATION $TMON_RECOVERY" >> "${record}"\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
+    chmodSync(script, 0o755);
+    h = setUp(dir.path, 'gated-disable', { targets: { HR: { connector: 'script', script } } });
+    await start(h);
+    dropIntoInbox(join(h.home, 'inbox'), 'leave.kvg', batchText('LEAVE', [{ id: 'LEAVE_0', op: 'DELU', host: 'HR', user: 'eve', replyid: 'leave-0' }]));
+    await waitFor('the disable to start', () => existsSync(record) && readFileSync(record, 'utf8') === 'DNAU 0\n');
+    await stop(h, 'SIGKILL');
+    writeFileSync(gate, '');
+    await start(h);
+    expect(await waitFor('LEAVE', finalBatch(h.home, 'LEAVE'))).toBe('succeeded');
+    expect(readFileSync(record, 'utf8')).toBe('DNAU 0\nDNAU 1\nGRUD 0\n');
+    const rewrites = readFileSync(join(h.home, 'logs', 'tmon.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('action LEAVE_0: rewritten by plugin gated-disable'));
+    expect(rewrites).toHaveLength(2);
+    expect((await read(h.home, (s) => s.replies())).map((r) => [r.replyid, r.status])).toEqual([['leave-0', 'success']]);
   });
 
   test('an action that waits for another is rewritten after that one ran, not when its batch arrived', async () => {

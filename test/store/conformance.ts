@@ -269,6 +269,27 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect(await store.claimRunnable(Date.now(), () => 10, 10, true)).toEqual([expect.objectContaining({ id: 'a', rewrite: true, recovery: false })]);
     });
 
+    test('recovery: a rewritten primary found running goes through its plugin again, flagged; a fanned one runs again as written', async () => {
+      await accept('B', [{ id: 'p', op: 'DELU' }, { id: 'q', op: 'DELU' }]);
+      await store.claimRunnable(Date.now(), () => 10, 10, true);
+      const output = (id: string) => [{ ...record('B', { id, op: 'DNAU' }), plugin: 'p' }, fanned('B', id, { id: `${id}.1`, op: 'GRUD', depends: [id] })];
+      await store.applyRewrites([decide('B', 'p', 'replace', output('p')), decide('B', 'q', 'replace', output('q'))]);
+      await claimAll();
+      await store.completeAction('B', 'q', ok);
+      await claimAll();
+      // The daemon dies with p (the rewritten primary) and q.1 (a fanned action) running.
+      expect(await states('B')).toEqual({ p: 'running', 'p.1': 'waiting', q: 'succeeded', 'q.1': 'running' });
+      expect(await store.recoverRunning()).toBe(2);
+      expect(await states('B')).toEqual({ p: 'ready', q: 'succeeded', 'q.1': 'ready' });
+      const again = await store.claimRunnable(Date.now(), () => 10, 10, true);
+      expect(again.map((c) => [c.id, c.rewrite, c.operation, c.recovery])).toEqual([
+        ['p', true, 'DELU', true],
+        ['q.1', false, 'GRUD', true],
+      ]);
+      await store.applyRewrites([decide('B', 'p', 'replace', output('p'))]);
+      expect(await store.claimRunnable(Date.now(), () => 10, 10, true)).toEqual([expect.objectContaining({ id: 'p', rewrite: false, operation: 'DNAU', recovery: true })]);
+    });
+
     test('retry: a unit whose primary failed goes through the rewrite again from what was submitted', async () => {
       await accept('B', [{ id: 'p', op: 'DELU', replyid: 'rp' }, { id: 'w', depends: ['p'] }]);
       await store.claimRunnable(Date.now(), () => 10, 10, true);

@@ -118,7 +118,14 @@ export function prepareStatements(main: Database, dir: Database) {
     requeue: p<[now: number, batch: string, id: string]>(`UPDATE actions SET state = 'waiting', retval = NULL, last_error = NULL, finished_at = NULL,
         runnable_at = NULL, retry_base = attempts, updated_at = ? WHERE batch_id = ? AND id = ?`),
     nextRetry: p<[], { t: number | null }>(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying'`),
-    recover: p<[now: number]>(`UPDATE actions SET state = 'ready', runnable_at = 0, recovery = rewritten, updated_at = ? WHERE state = 'running'`),
+    runningRows: p<[], ActionRow>(`SELECT * FROM actions WHERE state = 'running'`),
+    recoverAsWritten: p<[now: number, batch: string, id: string]>(
+      `UPDATE actions SET state = 'ready', runnable_at = 0, recovery = 1, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
+    restoreForRecovery: p<[operation: string, hostid: string, userid: string, interactive: number, now: number, batch: string, id: string]>(
+      `UPDATE actions SET document = coalesce(submitted, document), submitted = NULL, operation = ?, hostid = ?, userid = ?, interactive = ?, plugin = NULL,
+        placeholder = 0, rewritten = 0, state = 'waiting', runnable_at = NULL, recovery = 1, updated_at = ? WHERE batch_id = ? AND id = ?`,
+    ),
     // ---- replies and messages
     insertReply: p<[replyid: string, batch: string, action: string, operation: string, status: string, retval: string, message: string, at: number], ReplyRow>(
       'INSERT OR IGNORE INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *',

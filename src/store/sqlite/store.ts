@@ -40,6 +40,7 @@ import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, insertBatches, knownActions, replyidHolders } from './ingest.js';
 import { batchDetail, listBatches } from './inspection.js';
 import { cancelBatch, retryAction } from './operators.js';
+import { recoverRunning } from './recovery.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -182,7 +183,7 @@ export class SqliteStore implements Store {
     return this.s.nextRetry.get()?.t ?? null;
   }
   async recoverRunning(): Promise<number> {
-    return this.s.recover.run(Date.now()).changes;
+    return recoverRunning(this.ctx);
   }
 
   // ---- replies and messages
