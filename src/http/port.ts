@@ -1,7 +1,7 @@
 import type { BatchState, InsertResult, OperatorResult, Reply, Store } from '../store/index.js';
 
 /** The store queries the HTTP API reads with; it never writes through them. */
-export type ReadStore = Pick<Store, 'listBatches' | 'batchDetail' | 'messages' | 'replies'>;
+export type ReadStore = Pick<Store, 'listBatches' | 'batchDetail' | 'messages' | 'batchMessages' | 'replies'>;
 
 /** What storing a submitted batch did. */
 export interface SubmitOutcome {

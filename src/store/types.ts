@@ -353,6 +353,8 @@ export interface Store {
   /** What a trigger script would read for this event: it, and what the store knows of its action and batch. */
   triggerPayload(event: StoreEvent): Promise<TriggerPayload>;
   messages(options?: { since?: number; limit?: number }): Promise<Message[]>;
+  /** One batch's board entries, oldest first. */
+  batchMessages(batchId: string, limit?: number): Promise<Message[]>;
   listBatches(filter?: BatchFilter): Promise<BatchSummary[]>;
   batchDetail(id: string): Promise<BatchDetail | undefined>;
   /** Runs `fn` on one target's directory in one transaction. */

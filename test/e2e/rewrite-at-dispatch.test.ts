@@ -166,6 +166,17 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     expect(directory(h.home).AD!.cy).toMatchObject({ enabled: false });
   });
 
+  test('a plugin that throws: the action runs as submitted (onPluginError "primary"), and status shows why', async () => {
+    h = setUp(dir.path, 'throws');
+    await start(h);
+    dropIntoInbox(join(h.home, 'inbox'), 'n.kvg', batchText('N', [{ id: 'N_0', op: 'NOOP', host: 'AD', replyid: 'n-0' }]));
+    expect(await waitFor('N', finalBatch(h.home, 'N'))).toBe('succeeded');
+    const human = tmon(['--home', h.home, 'status', 'N']).stdout;
+    expect(human).toMatch(/messages:\n.* error action N_0: plugin throws .*primary action kept as submitted/);
+    const asJson = JSON.parse(tmon(['--home', h.home, 'status', 'N', '--json']).stdout) as { messages: Array<{ level: string; action: string; text: string }> };
+    expect(asJson.messages).toEqual([expect.objectContaining({ level: 'error', action: 'N_0', text: expect.stringContaining('plugin throws') })]);
+  });
+
   test('a replyid another stored batch holds refuses the whole batch, naming the replyid and the holder', async () => {
     h = setUp(dir.path, 'gated-disable');
     await start(h);

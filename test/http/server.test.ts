@@ -12,7 +12,7 @@ import { HTTP_TOKENS, TOKENS, call } from './helpers.js';
 /** A daemon that stores nothing: what the server does around the port is under test here. */
 function fakePort(submitted: string[]): DaemonPort {
   return {
-    store: { listBatches: async () => [], batchDetail: async () => undefined, messages: async () => [], replies: async () => [] },
+    store: { listBatches: async () => [], batchDetail: async () => undefined, messages: async () => [], batchMessages: async () => [], replies: async () => [] },
     submit: async (text) => (submitted.push(text), { result: 'inserted', batch: 'B', actions: ['a'] }),
     retry: async () => ({ ok: false, reason: 'no action a in batch B' }),
     cancel: async () => ({ ok: false, reason: 'no batch B' }),

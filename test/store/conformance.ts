@@ -225,6 +225,8 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
         ['info', 'p2', 'removed by plugin'],
         ['error', 'p4', 'plugin p cannot be used'],
       ]);
+      expect((await store.batchMessages('B')).map((m) => m.action)).toEqual(['p1', 'p2', 'p4']);
+      expect(await store.batchMessages('OTHER')).toEqual([]);
     });
 
     test('a removed primary that fanned out answers once all of it is final, naming each failure', async () => {

@@ -25,8 +25,10 @@ export function registerStatus(program: Command): void {
       await withReadStore(cmd.optsWithGlobals<GlobalOptions>(), async (store) => {
         if (batchId) {
           const b = await store?.batchDetail(batchId);
-          if (!b) throw new TmonError('CLI_NO_INPUT', `no batch ${batchId}`);
-          if (opts.json) return writeOut(json(b));
+          if (!store || !b) throw new TmonError('CLI_NO_INPUT', `no batch ${batchId}`);
+          // Its board entries: a plugin that failed while the action ran as submitted, say.
+          const board = await store.batchMessages(batchId);
+          if (opts.json) return writeOut(json({ ...b, messages: board }));
           const head = `${printable(`batch ${b.id}: ${b.state}; ${b.counts.total} action(s): ${b.counts.succeeded} succeeded, ${b.counts.failed} failed, ${b.counts.skipped} skipped, ${b.counts.pending} pending; received ${formatTime(b.receivedAt)} from ${b.source}`)}\n\n`;
           const rows = b.actions.map((a) => [
             a.id,
@@ -39,7 +41,8 @@ export function registerStatus(program: Command): void {
             a.depends.map((d) => (d.batch === b.id ? d.action : `${d.batch}/${d.action}`)).join(',') || '-',
             a.lastError ?? '',
           ]);
-          return writeOut(head + table(['ACTION', 'STATE', 'OP', 'HOST', 'USER', 'TRIES', 'NEXT TRY', 'WAITS ON', 'LAST ERROR'], rows));
+          const notes = board.length ? `\nmessages:\n${board.map((m) => printable(`  ${formatTime(m.at)} ${m.level} ${m.text}`)).join('\n')}\n` : '';
+          return writeOut(head + table(['ACTION', 'STATE', 'OP', 'HOST', 'USER', 'TRIES', 'NEXT TRY', 'WAITS ON', 'LAST ERROR'], rows) + notes);
         }
         const list = store ? await store.listBatches({ ...(opts.state ? { state: opts.state as BatchState } : {}), ...(since !== undefined ? { since } : {}), limit }) : [];
         if (opts.json) return writeOut(json(list));

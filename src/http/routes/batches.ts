@@ -158,7 +158,7 @@ export function batchRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const detail = await port.store.batchDetail(id);
       if (!detail) throw new HttpError(404, 'HTTP_NO_BATCH', `no batch ${id}`);
       // The board has no per-batch query: the newest entries are searched.
-      const messages = (await port.store.messages({ limit: 10_000 })).filter((m) => m.batch === id).map((m) => ({ ...m, at: new Date(m.at).toISOString() }));
+      const messages = (await port.store.batchMessages(id, 1000)).map((m) => ({ ...m, at: new Date(m.at).toISOString() }));
       const edges = detail.actions.flatMap((a) => a.depends.map((d) => ({ action: a.id, dependsOn: d })));
       return { ...detail, edges, messages };
     },

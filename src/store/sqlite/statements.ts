@@ -138,6 +138,7 @@ export function prepareStatements(main: Database, dir: Database) {
       'INSERT INTO messages (at, level, source, batch_id, action_id, text) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     messages: p<[since: number, limit: number], MessageRow>('SELECT * FROM messages WHERE at >= ? ORDER BY seq DESC LIMIT ?'),
+    batchMessages: p<[batch: string, limit: number], MessageRow>('SELECT * FROM messages WHERE batch_id = ? ORDER BY seq LIMIT ?'),
     // ---- trigger runs
     queueTrigger: p<[trigger: string, event: string, payload: string, next: number, created: number]>(
       `INSERT INTO trigger_runs (trigger, event, payload, state, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`,

@@ -212,6 +212,10 @@ export class SqliteStore implements Store {
       .map(toMessage);
   }
 
+  async batchMessages(batchId: string, limit = 100): Promise<Message[]> {
+    return this.s.batchMessages.all(batchId, limit).map(toMessage);
+  }
+
   // ---- trigger runs
   async claimTriggerRuns(now: number, max: number): Promise<TriggerRun[]> {
     return claimTriggerRuns(this.ctx, now, max);
