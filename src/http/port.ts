@@ -1,4 +1,7 @@
+import type { PluginListing } from '../plugins/index.js';
 import type { BatchState, InsertResult, OperatorResult, Reply, Store } from '../store/index.js';
+
+export type { PluginListing };
 
 /** The store queries the HTTP API reads with; it never writes through them. */
 export type ReadStore = Pick<Store, 'listBatches' | 'batchDetail' | 'messages' | 'batchMessages' | 'replies'>;
@@ -11,16 +14,6 @@ export interface SubmitOutcome {
   actions: string[];
 }
 
-/** One plugin of the plugins folder, as `tmon plugins --json` prints it. */
-export interface PluginListing {
-  name: string;
-  kind: 'js' | 'executable' | null;
-  path: string | null;
-  interpreter: string | null;
-  /** Position in the configured chain (1 = first), or null when not in use. */
-  inUse: number | null;
-  error: string | null;
-}
 
 /** Counts the metrics endpoint reads when scraped (each a cheap look, no store scan). */
 export interface WorkGauges {

@@ -2,9 +2,9 @@ import { readdirSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { prepareBatch, type CommandRunner, type Engine, type ReplySink } from '../engine/index.js';
 import type { Logger } from '../log.js';
-import type { PluginHost } from '../plugins/index.js';
+import { listPlugins, type PluginHost } from '../plugins/index.js';
 import type { Effects, OperatorResult, Store } from '../store/index.js';
-import type { DaemonPort, PluginListing, WorkGauges } from './port.js';
+import type { DaemonPort, WorkGauges } from './port.js';
 
 /** What the daemon hands the HTTP API: its running parts. */
 export interface DaemonParts {
@@ -43,7 +43,7 @@ export function daemonPort(parts: DaemonParts): DaemonPort {
     },
     retry: async (batchId, actionId, who): Promise<OperatorResult> => parts.commands.apply({ kind: 'retry', batch: batchId, action: actionId, note: who }),
     cancel: async (batchId, who): Promise<OperatorResult> => parts.commands.apply({ kind: 'cancel', batch: batchId, note: who }),
-    plugins: () => listPlugins(parts.plugins, parts.config),
+    plugins: () => listPlugins(parts.plugins, parts.config.rewritePlugin, parts.config.pluginsDir),
     async gauges(): Promise<WorkGauges> {
       let inboxFiles = 0;
       try {
@@ -55,21 +55,6 @@ export function daemonPort(parts: DaemonParts): DaemonPort {
       return { inboxFiles, running: engine.busy, repliesUnmirrored: parts.replies.backlog, actions: tallies.actions, batches: Object.fromEntries(tallies.batches.map((b) => [b.state, b.count])) };
     },
   };
-}
-
-/** The plugins folder as `tmon plugins --json` lists it. */
-async function listPlugins(host: PluginHost, config: Config): Promise<PluginListing[]> {
-  const listing: PluginListing[] = [];
-  for (const entry of host.registry.list()) {
-    const at = config.rewritePlugin.indexOf(entry.name);
-    listing.push({ name: entry.name, kind: entry.kind, path: entry.path, interpreter: entry.interpreter ?? null, inUse: at < 0 ? null : at + 1, error: (await host.probe(entry)) ?? null });
-  }
-  config.rewritePlugin.forEach((name, i) => {
-    if (!listing.some((l) => l.name === name)) {
-      listing.push({ name, kind: null, path: null, interpreter: null, inUse: i + 1, error: host.registry.folderError ?? `configured in rewritePlugin but not found in ${config.pluginsDir}` });
-    }
-  });
-  return listing;
 }
 
 /** The engine's reply sink, also telling `listener` of every reply it takes (they are committed by then). */

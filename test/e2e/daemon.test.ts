@@ -2,8 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
-import { dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/home.js';
+import { daemonTestFolders, dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 
 const statusOf = (home: string, batch: string) => {
   const r = tmon(['--home', home, 'status', batch, '--json']);
@@ -15,28 +14,17 @@ const done = (home: string, batch: string) => {
 };
 
 describe('the real daemon, end to end', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let daemon: DaemonProcess | undefined;
-  beforeEach(() => {
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    if (daemon && daemon.child.exitCode === null) {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-    }
-    daemon = undefined;
-    dir.cleanup();
-  });
+  const folders = daemonTestFolders();
+  const spawnTracked = (...a: Parameters<typeof spawnDaemon>): DaemonProcess => folders.track(spawnDaemon(...a));
 
   test('creates an account, adds it to groups, then the reference DELU is rewritten by terminate-disable', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
     writeFileSync(
       join(home, 'tmon.config.json'),
       JSON.stringify({ pluginsDir: join(ROOT, 'plugins'), rewritePlugin: 'terminate-disable', pluginOptions: { 'terminate-disable': { groups: ['CN=manager,OU=CANADA,DC=yan,DC=local'] } } }),
     );
-    daemon = spawnDaemon(['--home', home]);
+    const daemon = spawnTracked(['--home', home]);
     const inbox = join(home, 'inbox');
     await waitFor('the inbox', () => readdirSync(home).includes('inbox'));
     dropIntoInbox(
@@ -110,9 +98,9 @@ describe('the real daemon, end to end', () => {
   });
 
   test('a bad file moves to inbox/rejected with its bytes, its reason and a message; the daemon goes on', async () => {
-    const home = join(dir.path, 'home');
-    daemon = spawnDaemon(['--home', home]);
-    await waitFor('the inbox', () => readdirSync(dir.path).includes('home') && readdirSync(home).includes('inbox'));
+    const home = join(folders.dir(), 'home');
+    const daemon = spawnTracked(['--home', home]);
+    await waitFor('the inbox', () => readdirSync(folders.dir()).includes('home') && readdirSync(home).includes('inbox'));
     const broken = '"" "" = {\n  "batch" "X" {\n}\n';
     dropIntoInbox(join(home, 'inbox'), 'broken.kvg', broken);
     const invalid = readFileSync(join(ROOT, 'fixtures', 'invalid', 'several-problems.kvg'), 'utf8');
@@ -139,22 +127,22 @@ describe('the real daemon, end to end', () => {
   test('with no --home and no TMON_HOME, the daemon keeps its state under ./var and runs what lands in var/inbox', async () => {
     const env = { ...process.env };
     delete env.TMON_HOME;
-    daemon = spawnDaemon([], { cwd: dir.path, env });
-    const inbox = join(dir.path, 'var', 'inbox');
-    await waitFor('var/inbox', () => readdirSync(dir.path).includes('var') && readdirSync(join(dir.path, 'var')).includes('inbox'));
+    const daemon = spawnTracked([], { cwd: folders.dir(), env });
+    const inbox = join(folders.dir(), 'var', 'inbox');
+    await waitFor('var/inbox', () => readdirSync(folders.dir()).includes('var') && readdirSync(join(folders.dir(), 'var')).includes('inbox'));
     dropIntoInbox(inbox, 'one.kvg', batchText('ONE', [{ id: 'o1', op: 'ACUA', host: 'AD', user: 'zed', replyid: 'r-one' }]));
-    expect((await waitFor('ONE', () => done(join(dir.path, 'var'), 'ONE'))).state).toBe('succeeded');
-    expect(readdirSync(join(dir.path, 'var')).sort()).toEqual(['inbox', 'logs', 'outbox', 'tmon.db', 'tmon.db-shm', 'tmon.db-wal', 'tmon.lock']);
+    expect((await waitFor('ONE', () => done(join(folders.dir(), 'var'), 'ONE'))).state).toBe('succeeded');
+    expect(readdirSync(join(folders.dir(), 'var')).sort()).toEqual(['inbox', 'logs', 'outbox', 'tmon.db', 'tmon.db-shm', 'tmon.db-wal', 'tmon.lock']);
     await daemon.started();
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
   });
 
   test('a bad config stops the start with errors that name the key', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ pluginTimeoutMs: -1, onPluginError: 'ignore' }));
-    daemon = spawnDaemon(['--home', home]);
+    const daemon = spawnTracked(['--home', home]);
     expect((await daemon.exited).code).toBe(65);
     expect(daemon.output()).toBe(`tmon: config ${join(home, 'tmon.config.json')}: pluginTimeoutMs: must be >= 1; onPluginError: must be one of "primary", "fail"\n`);
     expect(readdirSync(home)).toEqual(['tmon.config.json']); // nothing started, nothing created

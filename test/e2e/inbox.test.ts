@@ -3,8 +3,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, 
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/index.js';
 import { batchText } from '../helpers/batches.js';
-import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/home.js';
+import { daemonTestFolders, dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 
 const read = <T>(home: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> => {
   const store = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
@@ -14,30 +13,19 @@ const held = (home: string) => read(home, async (s) => (await s.listBatches()).m
 const stateOf = (home: string, id: string) => read(home, async (s) => (await s.batchDetail(id))?.state);
 
 describe('the inbox (issues 12 and 13)', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let daemon: DaemonProcess | undefined;
-  beforeEach(() => {
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    if (daemon && daemon.child.exitCode === null) {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-    }
-    daemon = undefined;
-    dir.cleanup();
-  });
+  const folders = daemonTestFolders();
+  const spawnTracked = (...a: Parameters<typeof spawnDaemon>): DaemonProcess => folders.track(spawnDaemon(...a));
 
   test('a budget of unfinished actions holds the backlog on disk; interactive work is taken all the same', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
-    const gate = join(dir.path, 'open');
-    const script = join(dir.path, 'gated.sh');
+    const gate = join(folders.dir(), 'open');
+    const script = join(folders.dir(), 'gated.sh');
     // The target waits until the test opens the gate: the actions stay unfinished meanwhile.
     writeFileSync(script, `#!/bin/sh\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
     chmodSync(script, 0o755);
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ maxPendingActions: 4, inboxSweepMs: 100, targets: { SLOW: { connector: 'script', script } } }));
-    daemon = spawnDaemon(['--home', home]);
+    const daemon = spawnTracked(['--home', home]);
     await daemon.started();
     const inbox = join(home, 'inbox');
     const four = (id: string) => batchText(id, [0, 1, 2, 3].map((i) => ({ id: `${id}_${i}`, op: 'NOOP', host: 'SLOW' })));
@@ -56,10 +44,10 @@ describe('the inbox (issues 12 and 13)', () => {
   });
 
   test('a sender that marks everything interactive does not defeat the budget: past it, interactive work gets a bounded reserve', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
-    const gate = join(dir.path, 'open');
-    const script = join(dir.path, 'gated.sh');
+    const gate = join(folders.dir(), 'open');
+    const script = join(folders.dir(), 'gated.sh');
     writeFileSync(script, `#!/bin/sh\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
     chmodSync(script, 0o755);
     // Budget 10; the reserve past it for interactive work is a tenth of the budget, at least 100.
@@ -70,7 +58,7 @@ describe('the inbox (issues 12 and 13)', () => {
       const id = `I${String(b).padStart(2, '0')}`;
       dropIntoInbox(inbox, `${id}.kvg`, batchText(id, [0, 1, 2, 3, 4].map((i) => ({ id: `${id}_${i}`, op: 'NOOP', host: 'SLOW', interactive: true }))));
     }
-    daemon = spawnDaemon(['--home', home]);
+    const daemon = spawnTracked(['--home', home]);
     await daemon.started();
     await waitFor('the reserve to fill', async () => readdirSync(inbox).filter((f) => f.endsWith('.kvg')).length <= 40 - 22);
     // Two heartbeats of the daemon later (a sweep every 100 ms meanwhile), nothing more got in.
@@ -84,16 +72,16 @@ describe('the inbox (issues 12 and 13)', () => {
   });
 
   test('only regular files are read: a named pipe, a folder and a symbolic link are refused unopened; other names are reported once', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     const inbox = join(home, 'inbox');
     mkdirSync(inbox, { recursive: true });
-    writeFileSync(join(dir.path, 'secret.txt'), 'outside the home: never read');
+    writeFileSync(join(folders.dir(), 'secret.txt'), 'outside the home: never read');
     execFileSync('mkfifo', [join(inbox, 'pipe.kvg')]);
     mkdirSync(join(inbox, 'folder.kvg'));
-    symlinkSync(join(dir.path, 'secret.txt'), join(inbox, 'link.kvg'));
+    symlinkSync(join(folders.dir(), 'secret.txt'), join(inbox, 'link.kvg'));
     writeFileSync(join(inbox, 'notes.txt'), 'not a batch');
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100 }));
-    daemon = spawnDaemon(['--home', home]);
+    const daemon = spawnTracked(['--home', home]);
     await daemon.started();
     const rejected = join(inbox, 'rejected');
     await waitFor('the refusals', () => ['pipe.kvg.error', 'folder.kvg.error', 'link.kvg.error'].every((f) => readdirSync(rejected).includes(f)));
@@ -112,10 +100,10 @@ describe('the inbox (issues 12 and 13)', () => {
   });
 
   test('an invalid file with a 251-character name is refused under a shorter name; the daemon keeps running', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     const inbox = join(home, 'inbox');
     mkdirSync(inbox, { recursive: true });
-    daemon = spawnDaemon(['--home', home]);
+    const daemon = spawnTracked(['--home', home]);
     await daemon.started();
     const long = `${'x'.repeat(247)}.kvg`;
     // Its own dot-name would be too long: the writer renames from a short one.

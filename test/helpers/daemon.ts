@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { getValue, parseKvg } from '../../src/kvgroup/index.js';
+import { tempDir } from './home.js';
 import { join } from 'node:path';
 import { TMON } from './cli.js';
 
@@ -55,4 +56,24 @@ export function outboxReplies(dir: string): Array<{ file: string; replyid: strin
     .flatMap((file) =>
       parseKvg(readFileSync(join(dir, file), 'utf8')).map((g) => ({ file, replyid: getValue(g, 'replyid') ?? '', seq: Number(getValue(g, 'seq')), status: getValue(g, 'status') ?? '' })),
     );
+}
+
+/**
+ * A fresh temporary folder for each test of the suite, and the daemons it spawned killed
+ * (SIGKILL) after it, whatever the test's outcome. Call inside `describe`.
+ */
+export function daemonTestFolders(): { dir: () => string; track: (d: DaemonProcess) => DaemonProcess } {
+  let dir: { path: string; cleanup: () => void } | undefined;
+  const daemons: DaemonProcess[] = [];
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) {
+      if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
+      await d.exited;
+    }
+    dir?.cleanup();
+  });
+  return { dir: () => dir!.path, track: (d) => (daemons.push(d), d) };
 }

@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
-import { PluginHost } from '../../plugins/index.js';
+import { listPlugins, PluginHost, type PluginListing } from '../../plugins/index.js';
 import { homeLayout } from '../../home.js';
 import { lockHolder } from '../../lock.js';
 import { silentLogger } from '../../log.js';
 import { cliConfig, resolveHome, type GlobalOptions } from '../context.js';
 import { writeOut } from '../output.js';
 import { table } from '../table.js';
-
-export interface PluginListing {
-  name: string;
-  kind: 'js' | 'executable' | null;
-  path: string | null;
-  interpreter: string | null;
-  /** Position in the configured chain (1 = first), or null when not in use. */
-  inUse: number | null;
-  error: string | null;
-}
 
 export function registerPlugins(program: Command): void {
   program
@@ -33,27 +23,12 @@ export function registerPlugins(program: Command): void {
       const chain = daemon ? daemon.plugins : config.rewritePlugin;
       const source = daemon ? `the running daemon, pid ${daemon.pid}` : `${config.file ? `config ${config.file}` : 'the defaults'}; no daemon is running`;
       const host = new PluginHost(config, silentLogger);
-      const listing: PluginListing[] = [];
+      let listing: PluginListing[];
       try {
-        for (const entry of host.registry.list()) {
-          const at = chain.indexOf(entry.name);
-          listing.push({
-            name: entry.name,
-            kind: entry.kind,
-            path: entry.path,
-            interpreter: entry.interpreter ?? null,
-            inUse: at < 0 ? null : at + 1,
-            error: (await host.probe(entry)) ?? null,
-          });
-        }
+        listing = await listPlugins(host, chain, config.pluginsDir);
       } finally {
         await host.close();
       }
-      chain.forEach((name, i) => {
-        if (!listing.some((l) => l.name === name)) {
-          listing.push({ name, kind: null, path: null, interpreter: null, inUse: i + 1, error: host.registry.folderError ?? `configured in rewritePlugin but not found in ${config.pluginsDir}` });
-        }
-      });
       if (opts.json) return writeOut(`${JSON.stringify(listing, null, 2)}\n`);
       const head = `plugins folder: ${config.pluginsDir}${host.registry.folderError ? ` (${host.registry.folderError})` : ''}\nin use: ${chain.length ? chain.join(' -> ') : 'none (actions run as submitted)'} (from ${source})\n\n`;
       const rows = listing.map((l) => [l.name, l.kind === 'executable' && l.interpreter ? `exec (${l.interpreter})` : (l.kind ?? '-'), l.inUse === null ? '-' : String(l.inUse), l.error ? `error: ${l.error}` : 'ok']);
