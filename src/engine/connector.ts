@@ -62,6 +62,10 @@ export const ERROR_CLASSES: Readonly<Record<string, ErrorClass>> = Object.freeze
   // A target that is there but cannot answer now.
   TARGET_BUSY: 'transient',
   TARGET_UNAVAILABLE: 'transient',
+  // The store (the simulated directory keeps its state there) held by another process for longer
+  // than its busy timeout: the target is busy, not the action wrong.
+  SQLITE_BUSY: 'transient',
+  SQLITE_LOCKED: 'transient',
   // Network errors from Node, for connectors that talk to a real system.
   ECONNREFUSED: 'transient',
   ECONNRESET: 'transient',

@@ -32,6 +32,10 @@ export interface EngineOptions {
   random?: () => number;
 }
 
+/** Waits between tries of a turn the store could not commit (busy, locked): doubling, capped. */
+const COMMIT_RETRY_FIRST_MS = 100;
+const COMMIT_RETRY_MAX_MS = 5000;
+
 /** How long an action waits before its plugin is tried again, when the plugin cannot be used. */
 export const PLUGIN_HOLD_MS = 5000;
 
@@ -61,6 +65,9 @@ export class Engine {
   /** Nothing runs before `start` has recovered what a previous run left. */
   private started = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Turns in a row the store could not commit, and the timer of the next try. */
+  private commitFailures = 0;
+  private commitRetry: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private idleWaiters: Array<() => void> = [];
 
@@ -121,10 +128,21 @@ export class Engine {
         holdMs: PLUGIN_HOLD_MS,
         ...(claiming ? { claim: { now: this.now(), capacity: (host: string, busy: number) => targetFor(this.config, host).concurrency - busy, max: free, rewrite } } : {}),
       });
-    } finally {
-      for (const r of results) r.done();
-      for (const d of decided) d.done();
+    } catch (err) {
+      // The store could not commit (another process holds its lock, say): nothing of the turn
+      // is lost or answered as a failure. It goes back, and the turn is tried again later.
+      this.results = [...results, ...this.results];
+      this.decided = [...decided, ...this.decided];
+      this.commitFailures++;
+      const wait = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_FIRST_MS * 2 ** Math.min(this.commitFailures - 1, 10));
+      this.logger.warn(`engine: the store could not commit (${(err as Error).message}); ${results.length} result(s) kept, trying again in ${wait} ms`);
+      if (this.commitRetry) clearTimeout(this.commitRetry);
+      this.commitRetry = setTimeout(() => this.loop.wake(), wait);
+      return;
     }
+    this.commitFailures = 0;
+    for (const r of results) r.done();
+    for (const d of decided) d.done();
     await this.absorb(out.effects);
     const toRewrite: ClaimedAction[] = [];
     for (const c of out.claims) {
@@ -231,6 +249,7 @@ export class Engine {
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.commitRetry) clearTimeout(this.commitRetry);
     let timer: NodeJS.Timeout | undefined;
     // What finishes while stopping is still committed by the loop as it comes (`loop.wake`).
     const drained = await Promise.race([
