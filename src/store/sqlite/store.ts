@@ -22,6 +22,8 @@ import type {
   NewMessage,
   OperatorCommand,
   OperatorResult,
+  PurgeCut,
+  PurgeReport,
   QueuedCommand,
   Reply,
   RewriteApplied,
@@ -42,6 +44,7 @@ import { batchDetail, listBatches } from './inspection.js';
 import { cancelBatch, retryAction } from './operators.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from './rows.js';
+import { ensureIncrementalVacuum, purge, releaseFreePages } from './retention.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { claimTriggerRuns, finishTriggerRun, payloadOf, queueRuns } from './trigger-runs.js';
 
@@ -112,6 +115,7 @@ export class SqliteStore implements Store {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       this.db.pragma('foreign_keys = ON');
+      if (path !== ':memory:') ensureIncrementalVacuum(this.db);
       migrate(this.db);
     }
     if (options.readonly || path === ':memory:') this.dirDb = this.db;
@@ -286,6 +290,16 @@ export class SqliteStore implements Store {
   async presence(): Promise<DaemonPresence | undefined> {
     const r = this.s.presence.get();
     return r ? { pid: r.pid, startedAt: r.started_at, heartbeatAt: r.heartbeat_at } : undefined;
+  }
+
+  async purge(cut: PurgeCut, options: { dryRun?: boolean } = {}): Promise<PurgeReport> {
+    const report = purge(this.ctx, cut, options.dryRun ?? false);
+    if (!options.dryRun) releaseFreePages(this.db);
+    return report;
+  }
+  /** A reloaded config's triggers: events from now on start these (the daemon's reload). */
+  setTriggersFor(fn: (event: StoreEvent) => string[]): void {
+    this.ctx.triggersFor = fn;
   }
 
   async close(): Promise<void> {
