@@ -55,7 +55,9 @@ export class Retention {
   private run(cut: { batchesBefore: number; messagesBefore: number }, dryRun: boolean): Promise<PurgeReport> {
     const next = this.busy.then(async () => {
       const r = await this.store.purge(cut, { dryRun });
-      if (dryRun || r.batches.length || r.messages || r.triggerRuns || r.commands || r.held.length) this.logger.info(`purge: ${purgeSummary(r, dryRun)}`);
+      const any = dryRun || r.batches.length || r.messages || r.triggerRuns || r.commands || r.held.length;
+      // An hourly purge that found nothing is said only at debug level.
+      (any ? this.logger.info : this.logger.debug).call(this.logger, `purge: ${purgeSummary(r, dryRun)}`);
       return r;
     });
     this.busy = next.catch(() => undefined);
