@@ -1,17 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteStore } from '../../src/store/index.js';
 import { batchText } from '../helpers/batches.js';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { batchState, heldBatches } from '../helpers/store-read.js';
 
-const read = <T>(home: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> => {
-  const store = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
-  return fn(store).finally(() => store.close());
-};
-const held = (home: string) => read(home, async (s) => (await s.listBatches()).map((b) => b.id).sort());
-const stateOf = (home: string, id: string) => read(home, async (s) => (await s.batchDetail(id))?.state);
+const held = heldBatches;
+const stateOf = batchState;
 const purge = (home: string, ...args: string[]) => {
   const r = tmon(['--home', home, 'purge', ...args, '--json']);
   expect(r.stderr).toBe('');
