@@ -48,7 +48,8 @@ export async function reloadDaemon(p: ReloadParts): Promise<CommandOutcome> {
   let fresh: Config;
   try {
     fresh = loadConfig(p.file, { required: p.required });
-    checkPluginsFolder(fresh);
+    // The plugins folder cannot change live: the new chain must be found in the running one.
+    checkPluginsFolder({ pluginsDir: p.config.pluginsDir, rewritePlugin: fresh.rewritePlugin });
   } catch (err) {
     const text = `config reload refused, the running config stays: ${(err as Error).message}`;
     p.logger.error(text);

@@ -21,7 +21,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
   let ran: () => string[];
   /** The trigger's payloads, one per run. */
   let events: () => Array<{ event: string; batch: string }>;
-  let config: (script: 'one' | 'two', triggerEvent: string, extra?: object) => void;
+  let config: (script: 'one' | 'two', triggerEvent: string, extra?: object, triggerName?: string) => void;
 
   beforeEach(() => {
     dir = tempDir();
@@ -38,7 +38,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
     const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
     ran = () => lines(ranLog);
     events = () => lines(eventLog).map((l) => JSON.parse(l) as { event: string; batch: string });
-    config = (script, triggerEvent, extra = {}) =>
+    config = (script, triggerEvent, extra = {}, triggerName = 'audit') =>
       writeFileSync(
         join(home, 'tmon.config.json'),
         JSON.stringify({
@@ -46,7 +46,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
           // One trigger run at a time, in order: once a later event is recorded, earlier ones are too.
           triggerConcurrency: 1,
           targets: { X: { connector: 'script', script: join(dir.path, `${script}.sh`) } },
-          triggers: [{ name: 'audit', event: triggerEvent, script: join(dir.path, 'record.sh'), args: [eventLog], format: 'json' }],
+          triggers: [{ name: triggerName, event: triggerEvent, script: join(dir.path, 'record.sh'), args: [eventLog], format: 'json' }],
           ...extra,
         }),
       );
@@ -109,12 +109,19 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
     await run('B1');
     expect(ran()).toEqual(['one']);
 
-    config('two', 'action.succeeded', { inboxSweepMs: 200, logLevel: 'debug' });
+    await waitFor('the trigger for B1', () => events().some((e) => e.batch === 'B1'));
+    // A trigger of a new name: the runner knows its script from the reload on.
+    config('two', 'batch.completed', { inboxSweepMs: 200, logLevel: 'debug' }, 'audit2');
     const ok = tmon(['--home', home, 'reload', '--json']);
     expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ applied: ['logLevel', 'targets'], needRestart: ['inboxSweepMs'] });
+    expect(JSON.parse(ok.stdout)).toEqual({ applied: ['logLevel', 'targets', 'triggers'], needRestart: ['inboxSweepMs'] });
     await run('B2');
     expect(ran()).toEqual(['one', 'two']);
+    await waitFor('the new trigger for B2', () => events().some((e) => e.batch === 'B2'));
+    expect(events().map((e) => [e.event, e.batch])).toEqual([
+      ['action.succeeded', 'B1'],
+      ['batch.completed', 'B2'],
+    ]);
     expect(board().filter((m) => m.source === 'config').at(-1)).toMatchObject({ level: 'warn', text: expect.stringContaining('needs a restart to change: inboxSweepMs') });
     expect(daemon.child.exitCode).toBeNull();
   });
