@@ -294,7 +294,8 @@ export class SqliteStore implements Store {
 
   async purge(cut: PurgeCut, options: { dryRun?: boolean } = {}): Promise<PurgeReport> {
     const report = purge(this.ctx, cut, options.dryRun ?? false);
-    if (!options.dryRun) releaseFreePages(this.db);
+    // Only a purge that removed something has pages to give back (and a checkpoint to pay for).
+    if (!options.dryRun && (report.batches.length || report.messages || report.triggerRuns || report.commands)) releaseFreePages(this.db);
     return report;
   }
   /** A reloaded config's triggers: events from now on start these (the daemon's reload). */
