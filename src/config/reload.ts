@@ -41,7 +41,13 @@ export function applyReload(running: Config, fresh: Config): ConfigChanges {
   const keys = new Set([...Object.keys(running), ...Object.keys(fresh)] as Array<keyof Config>);
   const target = running as unknown as Record<string, unknown>;
   for (const key of [...keys].sort()) {
-    if (key === 'file' || same(running[key], fresh[key])) continue;
+    if (same(running[key], fresh[key])) continue;
+    // Which file was read is not a setting: follow it silently (the lock's record shows it).
+    if (key === 'file') {
+      if (fresh.file === undefined) delete target.file;
+      else target.file = fresh.file;
+      continue;
+    }
     if (RESTART_KEYS.has(key)) {
       changes.needRestart.push(key);
       continue;

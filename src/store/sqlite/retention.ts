@@ -2,6 +2,9 @@ import type { Database } from 'better-sqlite3';
 import type { PurgeCut, PurgeReport } from '../types.js';
 import type { StoreCtx } from './context.js';
 
+/** How long a finished command's result stays for the CLI that waits on it, whatever the retention. */
+const COMMAND_READ_MS = 60_000;
+
 /**
  * Retention: removes finished batches (with their actions, dependencies and replies) and
  * messages, trigger runs and operators' commands older than the cut, in one transaction. A
@@ -31,11 +34,13 @@ export function purge(ctx: StoreCtx, cut: PurgeCut, dryRun: boolean): PurgeRepor
     }
     report.messages = s.oldMessages.get(cut.messagesBefore)!.n;
     report.triggerRuns = s.oldTriggerRuns.get(cut.batchesBefore)!.n;
-    report.commands = s.oldCommands.get(cut.batchesBefore)!.n;
+    // A command's result is kept a minute at least: the CLI that queued it may not have read it yet.
+    const commandsBefore = Math.min(cut.batchesBefore, Date.now() - COMMAND_READ_MS);
+    report.commands = s.oldCommands.get(commandsBefore)!.n;
     if (!dryRun) {
       s.purgeMessages.run(cut.messagesBefore);
       s.purgeTriggerRuns.run(cut.batchesBefore);
-      s.purgeCommands.run(cut.batchesBefore);
+      s.purgeCommands.run(commandsBefore);
     }
     return report;
   })();
