@@ -126,6 +126,33 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
     expect(daemon.child.exitCode).toBeNull();
   });
 
+  test('a reload starts a plugin chain with its options, and the lock records the plugins now in use', async () => {
+    const plugins = join(dir.path, 'plugins');
+    mkdirSync(plugins);
+    // The plugin says which option it was given, and lets the action run as submitted.
+    writeFileSync(
+      join(plugins, 'tagger.mjs'),
+      `export default { rewrite(input, context) { context.log.info('tag=' + context.options.tag); return { ...input, members: [{ key: 'changed', value: 'false' }, { key: 'retval', value: '0' }, ...input.members] }; } };\n`,
+    );
+    config('one', 'action.succeeded', { pluginsDir: plugins });
+    daemon = spawnDaemon(['--home', home]);
+    await daemon.started();
+    await run('B1');
+    expect(JSON.parse(readFileSync(join(home, 'tmon.lock'), 'utf8'))).toMatchObject({ plugins: [] });
+
+    config('one', 'action.succeeded', { pluginsDir: plugins, rewritePlugin: 'tagger', pluginOptions: { tagger: { tag: 'second' } } });
+    expect(JSON.parse(tmon(['--home', home, 'reload', '--json']).stdout)).toEqual({ applied: ['pluginOptions', 'rewritePlugin'], needRestart: [] });
+    expect(JSON.parse(readFileSync(join(home, 'tmon.lock'), 'utf8'))).toMatchObject({ pid: daemon.child.pid, plugins: ['tagger'], pluginsDir: plugins });
+    await run('B2');
+    await waitFor('the plugin with its new option', () => daemon!.output().includes('tag=second'));
+    expect(daemon.output()).not.toContain('tag=undefined');
+    // New options for the plugin already running in its worker.
+    config('one', 'action.succeeded', { pluginsDir: plugins, rewritePlugin: 'tagger', pluginOptions: { tagger: { tag: 'third' } } });
+    expect(JSON.parse(tmon(['--home', home, 'reload', '--json']).stdout)).toEqual({ applied: ['pluginOptions'], needRestart: [] });
+    await run('B3');
+    await waitFor('the plugin with its newer option', () => daemon!.output().includes('tag=third'));
+  });
+
   test('tmon reload with no daemon running says so', async () => {
     config('one', 'action.succeeded');
     daemon = spawnDaemon(['--home', home]);
