@@ -43,26 +43,29 @@ export function retentionConformance(current: () => Store): void {
     expect((await store.replies()).map((r) => [r.replyid, r.batch])).toEqual([['R1', 'B']]);
   });
 
-  test('purge keeps what is still needed: unfinished batches, a batch an unfinished one depends on, unmirrored replies; and nothing finished after the cut', async () => {
+  test('purge keeps what is still needed: unfinished batches, unmirrored replies, a batch a kept one depends on; and nothing finished after the cut', async () => {
     const store = current();
     await finish(store, 'D', [{ id: 'd1' }]);
     // E waits on a target that is never run here (capacity 0), after D's action.
     expect((await store.insertBatch(newBatch('E', [{ id: 'e1', host: 'SLOW', depends: [{ batch: 'D', action: 'd1' }] }]))).result).toBe('inserted');
+    // F is finished and old enough, but V, which depends on it, waits for its reply to reach the outbox.
+    await finish(store, 'F', [{ id: 'f1' }]);
     await finish(store, 'U', [{ id: 'u1', replyid: 'RU' }], false);
+    await finish(store, 'V', [{ id: 'v1', replyid: 'RV', depends: [{ batch: 'F', action: 'f1' }] }], false);
     expect((await store.batchDetail('E'))!.state).not.toMatch(/succeeded|failed|canceled/);
     // Nothing finished before the cut: nothing goes.
     expect(await store.purge({ batchesBefore: 0, messagesBefore: 0 })).toMatchObject({ batches: [], held: [] });
 
     const r = await store.purge(later());
     expect(r.batches).toEqual([]);
-    expect(r.held.sort()).toEqual(['D', 'U']);
-    expect(await ids(store)).toEqual(['D', 'E', 'U']);
+    expect(r.held.sort()).toEqual(['D', 'F', 'U', 'V']);
+    expect(await ids(store)).toEqual(['D', 'E', 'F', 'U', 'V']);
 
-    // Once its reply is in the outbox, U goes; once E is done, D goes too (and E with it).
+    // Once their replies are in the outbox, U, V and F go; once E is done, D goes too (and E with it).
     await store.markMirrored((await store.unmirroredReplies()).map((x) => x.seq));
     await runAll(store, true);
     expect((await store.batchDetail('E'))!.state).toBe('succeeded');
-    expect((await store.purge(later())).batches.sort()).toEqual(['D', 'E', 'U']);
+    expect((await store.purge(later())).batches.sort()).toEqual(['D', 'E', 'F', 'U', 'V']);
     expect(await ids(store)).toEqual([]);
   });
 }

@@ -25,7 +25,7 @@ export function registerPurge(program: Command): void {
     .option('--json', 'print {dryRun, batches, held, actions, replies, messages, triggerRuns, commands}')
     .addHelpText(
       'after',
-      '\nNever removed: an unfinished batch, a batch an unfinished batch depends on, a batch whose\nreplies are not yet in the outbox (listed as held). A purged batch frees its replyids.\nGoes through the running daemon when one runs. The daemon also purges hourly by `retention`.',
+      '\nNever removed: an unfinished batch, a batch whose replies are not yet in the outbox, a batch\nthat a kept batch depends on (listed as held). A purged batch frees its replyids.\nGoes through the running daemon when one runs. The daemon also purges hourly by `retention`.',
     )
     .action(async (opts: { olderThan: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const olderThanMs = parseDuration(opts.olderThan);

@@ -9,16 +9,30 @@ const COMMAND_READ_MS = 60_000;
  * Retention: removes finished batches (with their actions, dependencies and replies) and
  * messages, trigger runs and operators' commands older than the cut, in one transaction. A
  * batch is kept, and counted as held, while anything still needs it: an action of it still
- * running (a canceled batch lets running actions finish), an unfinished batch in another
- * batch depending on it, or a reply not yet written to the outbox. Deleting a batch's actions
+ * running (a canceled batch lets running actions finish), a reply not yet written to the
+ * outbox, or another batch that is kept (an unfinished one among them) depending on it. Deleting a batch's actions
  * frees its replyids: the ingest check and the replies' unique key look at those rows only.
  */
 export function purge(ctx: StoreCtx, cut: PurgeCut, dryRun: boolean): PurgeReport {
   const { s } = ctx;
   return ctx.db.transaction((): PurgeReport => {
     const report: PurgeReport = { batches: [], held: [], actions: 0, replies: 0, messages: 0, triggerRuns: 0, commands: 0 };
-    for (const b of s.purgeableBatches.all(cut.batchesBefore)) {
-      if (b.held) {
+    const rows = s.purgeableBatches.all(cut.batchesBefore);
+    const going = new Set(rows.filter((b) => !b.held).map((b) => b.id));
+    // A batch stays while a batch that stays depends on it: its dependency rows would point at
+    // nothing, and an operator's retry there would wait forever. Kept batches hold what they
+    // depend on, and so on down the chain.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const id of going) {
+        if (s.dependentBatches.all(id, id).some((d) => !going.has(d.batch_id))) {
+          going.delete(id);
+          changed = true;
+        }
+      }
+    }
+    for (const b of rows) {
+      if (!going.has(b.id)) {
         report.held.push(b.id);
         continue;
       }

@@ -160,13 +160,12 @@ export function prepareStatements(main: Database, dir: Database) {
     batchTallies: p<[], { state: BatchRow['state']; count: number }>('SELECT state, count(*) AS count FROM batches GROUP BY state ORDER BY state'),
     // ---- retention (sqlite/retention.ts)
     purgeableBatches: p<[cut: number], { id: string; held: number }>(`SELECT b.id, (
-        EXISTS (SELECT 1 FROM dependencies d JOIN batches o ON o.id = d.batch_id
-          WHERE d.dep_batch_id = b.id AND d.batch_id <> b.id AND o.state NOT IN ('succeeded', 'failed', 'canceled'))
-        OR EXISTS (SELECT 1 FROM replies r WHERE r.batch_id = b.id AND r.mirrored = 0)
+        EXISTS (SELECT 1 FROM replies r WHERE r.batch_id = b.id AND r.mirrored = 0)
         OR EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.state IN ('waiting', 'ready', 'running', 'retrying'))) AS held
         FROM batches b WHERE b.finished_at IS NOT NULL AND b.finished_at < ? AND b.state IN ('succeeded', 'failed', 'canceled') ORDER BY b.finished_at, b.id`),
     batchRowCounts: p<[batch: string, batch2: string], { actions: number; replies: number }>(`SELECT (SELECT count(*) FROM actions WHERE batch_id = ?) AS actions,
         (SELECT count(*) FROM replies WHERE batch_id = ?) AS replies`),
+    dependentBatches: p<[batch: string, self: string], { batch_id: string }>('SELECT DISTINCT batch_id FROM dependencies WHERE dep_batch_id = ? AND batch_id <> ?'),
     purgeBatchDeps: p<[string]>('DELETE FROM dependencies WHERE batch_id = ?'),
     purgeBatchActions: p<[string]>('DELETE FROM actions WHERE batch_id = ?'),
     purgeBatchReplies: p<[string]>('DELETE FROM replies WHERE batch_id = ?'),
