@@ -1,9 +1,9 @@
 import { loadConfig, type Config } from './config/index.js';
-import { connectorsFor } from './connectors/index.js';
-import { CommandRunner, Engine, Inbox, type EngineOptions } from './engine/index.js';
+import { reloadDaemon, swappableConnectors } from './daemon-reload.js';
+import { CommandRunner, Engine, Inbox, Retention, type EngineOptions } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
 import { startHttp } from './http/index.js';
-import { acquireHomeLock } from './lock.js';
+import { acquireHomeLock, type HomeLock } from './lock.js';
 import { createLogger, type LogFormat } from './log.js';
 import { checkPluginsFolder, PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
@@ -43,7 +43,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   // One daemon per home; the lock also tells `tmon plugins` what this one runs.
   const lock = acquireHomeLock(layout.root, { plugins: config.rewritePlugin, pluginsDir: config.pluginsDir, config: config.file ?? null });
   try {
-    const daemon = await startLocked(options, layout, config);
+    const daemon = await startLocked(options, layout, config, lock);
     return { ...daemon, stop: (reason) => daemon.stop(reason).finally(() => lock.release()) };
   } catch (err) {
     lock.release();
@@ -51,7 +51,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
 }
 
-async function startLocked(options: DaemonOptions, layout: HomeLayout, config: Config): Promise<RunningDaemon> {
+async function startLocked(options: DaemonOptions, layout: HomeLayout, config: Config, lock: HomeLock): Promise<RunningDaemon> {
   // A configured plugin whose folder is missing would leave every action un-rewritten: refuse to start.
   checkPluginsFolder(config);
   const logger = createLogger({
@@ -60,6 +60,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     ...(options.logFormat ? { consoleFormat: options.logFormat } : {}),
     maxSizeBytes: config.logs.maxSizeMb * 1024 * 1024,
     maxFiles: config.logs.maxFiles,
+    level: config.logLevel,
   });
   const sqlite = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
   // With the HTTP API on, its metrics observe the store, connectors, plugins and replies.
@@ -68,7 +69,8 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   const plugins = http.observe.plugins(new PluginHost(config, logger));
   const triggers = new TriggerRunner(store, config, logger);
   let engine: Engine;
-  const connectors = connectorsFor(config, store);
+  // Rebuilt by a config reload; the config object itself is changed in place (daemon-reload.ts).
+  const connectors = swappableConnectors(config, store);
   const outbox = new Outbox(layout.outbox, store, (err) => logger.error(`outbox: ${err.message}`), () => engine?.wake(), config.replies.files);
   const onEvents = (events: Parameters<NonNullable<EngineOptions['onEvents']>>[0]): void => {
     triggers.wake();
@@ -83,7 +85,16 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     replies: http.observe.replies(outbox),
     onEvents,
   });
-  const commands = new CommandRunner(store, engine, logger);
+  const retention = new Retention(store, config, logger);
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = () => {
+    const parts = { file: options.configFile ?? layout.config, required: options.configFile !== undefined, config, logger, store, sqlite, triggers, connectors, lock };
+    const next = reloading.then(() => reloadDaemon(parts));
+    reloading = next.catch((err: Error) => logger.error(`config reload: ${err.message}`));
+    return next;
+  };
+  const onHangup = (): void => void reload().catch(() => undefined);
+  const commands = new CommandRunner(store, engine, logger, { retention, reload });
   await http.listen({ config, store, engine, plugins, replies: outbox, inboxDir: layout.inbox, logger, onEvents, commands });
   const inbox = new Inbox({
     dir: layout.inbox,
@@ -103,6 +114,8 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   await triggers.start();
   inbox.start();
   commands.start();
+  retention.start();
+  process.on('SIGHUP', onHangup);
   // The CLI queues operators' commands while this heartbeat is fresh, and applies them itself otherwise.
   const startedAt = Date.now();
   await store.heartbeat(process.pid, startedAt);
@@ -123,6 +136,8 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
       clearInterval(poll);
       clearInterval(heartbeat);
       commands.stop();
+      retention.stop();
+      process.off('SIGHUP', onHangup);
       await inbox.stop();
       const drained = await engine.stop(config.shutdownGraceMs);
       await triggers.stop(Math.min(config.shutdownGraceMs, 5000));

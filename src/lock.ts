@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TmonError, hasCode } from './errors.js';
 
@@ -98,6 +98,8 @@ export interface HomeLock {
   readonly path: string;
   /** Removes the lock, if it is still this process's. */
   release(): void;
+  /** Rewrites what the daemon uses (a config reload), if the lock is still this process's. */
+  update(what: Pick<LockInfo, 'plugins' | 'pluginsDir' | 'config'>): void;
 }
 
 /**
@@ -129,6 +131,12 @@ export function acquireHomeLock(home: string, what: Pick<LockInfo, 'plugins' | '
     path,
     release() {
       if (mine()) rmSync(path, { force: true });
+    },
+    update(what) {
+      if (!mine()) return;
+      // Written aside and renamed over, so a reader never sees half a lock.
+      writeFileSync(tmp, `${JSON.stringify({ ...info, ...what })}\n`, { mode: 0o644 });
+      renameSync(tmp, path);
     },
   };
 }

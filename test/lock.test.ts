@@ -23,6 +23,17 @@ describe('the home lock', () => {
     expect(lockHolder(dir.path)).toBeUndefined();
   });
 
+  test('update rewrites what the holder uses (a config reload), keeping its pid and start; not once released', () => {
+    const lock = acquireHomeLock(dir.path, { plugins: ['a'], pluginsDir: '/p', config: null });
+    const before = lockHolder(dir.path)!;
+    lock.update({ plugins: ['b', 'c'], pluginsDir: '/q', config: '/etc/tmon.json' });
+    expect(lockHolder(dir.path)).toEqual({ ...before, plugins: ['b', 'c'], pluginsDir: '/q', config: '/etc/tmon.json' });
+    lock.release();
+    // Released: an update does not bring the lock back.
+    lock.update({ plugins: ['stale'], pluginsDir: '/p', config: null });
+    expect(existsSync(join(dir.path, LOCK_FILE))).toBe(false);
+  });
+
   test('of daemons starting at the same moment, exactly one takes the home; the others name it', async () => {
     // Each child tries once, says how it went, and holds what it got until its stdin closes.
     const child = `import('${join(ROOT, 'dist', 'lock.js')}').then(({ acquireHomeLock }) => {

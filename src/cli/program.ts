@@ -27,6 +27,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   config: async () => (await import('./commands/config.js')).registerConfig,
   backup: async () => (await import('./commands/backup.js')).registerBackup,
   completion: async () => (await import('./commands/completion.js')).registerCompletion,
+  purge: async () => (await import('./commands/purge.js')).registerPurge,
+  reload: async () => (await import('./commands/reload.js')).registerReload,
 };
 
 /** The command named on the command line, skipping the global options before it. */

@@ -41,6 +41,8 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   triggerRetryDelaysMs: [1 * SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND],
   logs: { maxSizeMb: 50, maxFiles: 5 },
   limits: LIMIT_DEFAULTS,
+  retention: { batchesDays: 30, messagesDays: 30 },
+  logLevel: 'info',
 });
 
 export const TRIGGER_TIMEOUT_MS = 30 * SECOND;

@@ -9,3 +9,4 @@ export { targetFor } from './target.js';
 export { ConfigError } from './error.js';
 export { configProblems, normaliseConfig } from './normalise.js';
 export { checkConfigFile, loadConfig, type ConfigCheck } from './load.js';
+export { applyReload, RESTART_KEYS, type ConfigChanges } from './reload.js';

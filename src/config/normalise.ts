@@ -62,6 +62,7 @@ function build(raw: unknown, baseDir: string, file: string | undefined, cwd: str
     replies: { ...DEFAULTS.replies, ...(data.replies as object | undefined) },
     logs: { ...DEFAULTS.logs, ...(data.logs as object | undefined) },
     limits: { ...DEFAULTS.limits, ...(data.limits as object | undefined) },
+    retention: { ...DEFAULTS.retention, ...(data.retention as object | undefined) },
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, targetPaths(t, baseDir)]),
     ),

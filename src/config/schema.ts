@@ -142,6 +142,13 @@ export const SCHEMA = {
       // A fraction of a megabyte is allowed: tests, and a small disk.
       properties: { maxSizeMb: { type: 'number', exclusiveMinimum: 0, maximum: 1e6 }, maxFiles: { type: 'integer', minimum: 1, maximum: 1000 } },
     },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      // Days; a fraction is allowed (tests, a busy small disk), up to about 100 years.
+      properties: { batchesDays: { type: 'number', minimum: 0, maximum: 36500 }, messagesDays: { type: 'number', minimum: 0, maximum: 36500 } },
+    },
+    logLevel: { enum: ['error', 'warn', 'info', 'debug'] },
   },
   $defs: {
     names: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }] },

@@ -148,7 +148,19 @@ export interface Config {
   /** logs/tmon.log rotates once it reaches `maxSizeMb`; `maxFiles` files are kept in all. */
   logs: LogsConfig;
   limits: Limits;
+  /** Finished batches and board messages older than this many days are purged (docs/operations.md). */
+  retention: RetentionConfig;
+  /** The daemon's log level: error, warn, info or debug (changes on reload). */
+  logLevel: LogLevel;
   /** The config file read, if any. */
   file?: string;
 }
 
+
+/** How long finished work is kept, in days (fractions allowed; 0 purges at the next purge). */
+export interface RetentionConfig {
+  batchesDays: number;
+  messagesDays: number;
+}
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

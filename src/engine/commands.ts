@@ -1,6 +1,15 @@
 import type { Logger } from '../log.js';
 import type { CommandOutcome, OperatorCommand, OperatorResult, Store } from '../store/index.js';
 import type { Engine } from './engine.js';
+import type { Retention } from './retention.js';
+
+type RetryOrCancel = Extract<OperatorCommand, { kind: 'retry' | 'cancel' }>;
+
+/** What the daemon adds to the runner: retention for `purge`, its config reload for `reload`. */
+export interface DaemonCommands {
+  retention?: Retention;
+  reload?: () => Promise<CommandOutcome>;
+}
 
 /** How often the daemon looks for operators' commands: well under the second an operator waits. */
 export const COMMAND_POLL_MS = 250;
@@ -18,6 +27,7 @@ export class CommandRunner {
     private readonly store: Store,
     private readonly engine: Engine,
     private readonly logger: Logger,
+    private readonly daemon: DaemonCommands = {},
   ) {}
 
   start(): void {
@@ -25,7 +35,7 @@ export class CommandRunner {
   }
 
   /** Carries out one command now. */
-  async apply(command: OperatorCommand): Promise<OperatorResult> {
+  async apply(command: RetryOrCancel): Promise<OperatorResult> {
     const result = command.kind === 'retry' ? await this.store.retryAction(command.batch, command.action, command.note) : await this.store.cancelBatch(command.batch, command.note);
     if (result.ok) {
       await this.engine.absorb(result.effects);
@@ -35,6 +45,14 @@ export class CommandRunner {
     return result;
   }
 
+  /** A purge or a config reload, queued by `tmon purge` / `tmon reload`. */
+  private async applyDaemon(command: Extract<OperatorCommand, { kind: 'purge' | 'reload' }>): Promise<CommandOutcome> {
+    if (command.kind === 'reload') return this.daemon.reload ? this.daemon.reload() : { ok: false, reason: 'this daemon cannot reload its config' };
+    if (!this.daemon.retention) return { ok: false, reason: 'this daemon does not purge' };
+    const purge = await this.daemon.retention.olderThan(command.olderThanMs, command.dryRun);
+    return { ok: true, actions: purge.batches, purge };
+  }
+
   private async poll(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
@@ -42,8 +60,11 @@ export class CommandRunner {
       for (const c of await this.store.pendingCommands()) {
         let outcome: CommandOutcome;
         try {
-          const r = await this.apply(c.command);
-          outcome = r.ok ? { ok: true, actions: r.actions } : r;
+          if (c.command.kind === 'purge' || c.command.kind === 'reload') outcome = await this.applyDaemon(c.command);
+          else {
+            const r = await this.apply(c.command);
+            outcome = r.ok ? { ok: true, actions: r.actions } : r;
+          }
         } catch (err) {
           outcome = { ok: false, reason: `the daemon could not apply it: ${(err as Error).message}` };
           this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, { batch: c.command.batch });

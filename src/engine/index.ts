@@ -6,3 +6,5 @@ export { dryRunRewrite } from './dry-run.js';
 export { retryDelay } from './backoff.js';
 export * from './connector.js';
 export { CommandRunner, COMMAND_POLL_MS } from './commands.js';
+export { Retention, purgeSummary, PURGE_EVERY_MS } from './retention.js';
+export type { DaemonCommands } from './commands.js';

@@ -210,10 +210,38 @@ export interface Effects {
 export type OperatorResult = { ok: true; actions: string[]; effects: Effects } | { ok: false; reason: string };
 
 /** An operator's command, queued for the running daemon (contract §7). */
-export type OperatorCommand = { kind: 'retry'; batch: string; action: string; note: string } | { kind: 'cancel'; batch: string; note: string };
+export type OperatorCommand =
+  | { kind: 'retry'; batch: string; action: string; note: string }
+  | { kind: 'cancel'; batch: string; note: string }
+  // Retention and config reload (docs/operations.md): `batch` is empty, kept for the queue's shape.
+  | { kind: 'purge'; batch: ''; olderThanMs: number; dryRun: boolean }
+  | { kind: 'reload'; batch: '' };
 
 /** What a command came to, as the CLI reads it back. */
-export type CommandOutcome = { ok: true; actions: string[] } | { ok: false; reason: string };
+export type CommandOutcome = { ok: true; actions: string[]; purge?: PurgeReport; reload?: ReloadReport } | { ok: false; reason: string };
+
+/** Where a purge cuts: finished batches (and trigger runs, commands) before one time, messages before another. */
+export interface PurgeCut {
+  batchesBefore: number;
+  messagesBefore: number;
+}
+
+/** What a purge removed (or, dry, would remove); `held`: old enough but still needed, kept. */
+export interface PurgeReport {
+  batches: string[];
+  held: string[];
+  actions: number;
+  replies: number;
+  messages: number;
+  triggerRuns: number;
+  commands: number;
+}
+
+/** What a config reload changed, and what it left for a restart. */
+export interface ReloadReport {
+  applied: string[];
+  needRestart: string[];
+}
 
 export interface QueuedCommand {
   id: number;
@@ -384,6 +412,11 @@ export interface Store {
   close(): Promise<void>;
   /** How many actions are in each state, per operation and target, and batches per state (metrics). */
   tallies(): Promise<Tallies>;
+  /**
+   * Removes finished batches and old messages, trigger runs and commands (dry: only counts
+   * them), never a batch still needed (see PurgeReport.held), and gives the space back.
+   */
+  purge(cut: PurgeCut, options?: { dryRun?: boolean }): Promise<PurgeReport>;
 }
 
 /** Counts by state, for metrics: only combinations that occur are listed. */

@@ -67,6 +67,12 @@ export class TriggerRunner {
     );
   }
 
+  /** Takes the triggers of a reloaded config (the same object, changed in place). */
+  refresh(): void {
+    this.byName.clear();
+    for (const t of this.config.triggers) this.byName.set(t.name, t);
+  }
+
   async start(): Promise<void> {
     const resumed = await this.store.recoverTriggerRuns();
     if (resumed > 0) this.logger.info(`${resumed} trigger run(s) were under way when tmon stopped; they run again`);

@@ -1,5 +1,6 @@
 import type { RewriteDecision, Store } from '../../src/store/index.js';
 import { newBatch, record, type ActionSpec } from '../helpers/batches.js';
+import { retentionConformance } from './conformance-retention.js';
 
 /**
  * What every Store must do, whatever keeps the data. A new backend runs this suite against a
@@ -363,6 +364,8 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect(t.actions).toContainEqual({ state: 'succeeded', operation: 'NOOP', hostid: 'H1', count: 1 });
       expect(t.actions.find((a) => a.operation === 'LOCK')).toEqual({ state: first!.id === 'a' ? 'ready' : 'waiting', operation: 'LOCK', hostid: 'H2', count: 1 });
     });
+
+    retentionConformance(() => store);
   });
 
   describe(`Store conformance: ${name}, replies in tree mode`, () => {

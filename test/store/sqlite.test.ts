@@ -28,6 +28,7 @@ describe('SQLite specifics', () => {
       { version: 4, name: 'rewrite-at-dispatch' },
       { version: 5, name: 'operator-commands' },
       { version: 6, name: 'open-actions' },
+      { version: 9, name: 'retention' },
       { version: 10, name: 'board-by-batch' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
@@ -44,6 +45,10 @@ describe('SQLite specifics', () => {
     expect(plan(`SELECT * FROM actions WHERE hostid = 'H' AND runnable_at IS NOT NULL AND runnable_at <= 5 ORDER BY interactive DESC, queue_seq LIMIT 4`)).toMatch(/INDEX actions_runnable/);
     expect(plan(`SELECT id, document FROM batches WHERE state = 'received' ORDER BY received_at, id LIMIT 8`)).toMatch(/INDEX batches_state_received/);
     expect(plan(`SELECT batch_id, action_id FROM dependencies WHERE dep_batch_id = 'B' AND dep_action_id = 'a'`)).toMatch(/INDEX dependencies_target/);
+    // The purge's (migration 009): by finish time, replies by batch, old messages.
+    expect(plan(`SELECT id FROM batches WHERE finished_at IS NOT NULL AND finished_at < 5`)).toMatch(/INDEX batches_finished/);
+    expect(plan(`SELECT 1 FROM replies WHERE batch_id = 'B' AND mirrored = 0`)).toMatch(/INDEX replies_batch/);
+    expect(plan(`DELETE FROM messages WHERE at < 5`)).toMatch(/INDEX messages_at/);
   });
 
   test('the store runs in WAL mode, synchronous FULL by default, and readers are query-only', async () => {

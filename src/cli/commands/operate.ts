@@ -27,11 +27,17 @@ const alive = (pid: number): boolean => {
  * applies it. With no daemon running it is applied here, with the config's trigger and reply
  * settings; its reply files are written at the daemon's next start.
  */
-async function operate(opts: GlobalOptions & { config?: string }, build: (store: SqliteStore) => Promise<OperatorCommand>): Promise<CommandOutcome> {
+export async function operate(
+  opts: GlobalOptions & { config?: string },
+  build: (store: SqliteStore) => Promise<OperatorCommand>,
+  // How a command other than retry/cancel is applied when no daemon runs (purge, reload).
+  direct?: (store: SqliteStore, command: OperatorCommand) => Promise<CommandOutcome>,
+): Promise<CommandOutcome> {
   const layout = homeLayout(resolveHome(opts));
-  const config = cliConfig(opts);
+  // Purge and reload read no config here: reload is for the daemon to judge the file.
+  const config = direct ? undefined : cliConfig(opts);
   // A home where the daemon never ran is an error, not a new database.
-  const store = new SqliteStore(layout.db, { mustExist: true, repliesMode: config.replies.mode, triggersFor: triggersFor(config.triggers) });
+  const store = new SqliteStore(layout.db, { mustExist: true, ...(config ? { repliesMode: config.replies.mode, triggersFor: triggersFor(config.triggers) } : {}) });
   try {
     const command = await build(store);
     const daemon = await store.presence();
@@ -45,6 +51,8 @@ async function operate(opts: GlobalOptions & { config?: string }, build: (store:
       }
       throw new TmonError('CLI_NOT_APPLIED', `the daemon (pid ${daemon.pid}) has not applied the ${command.kind} within ${APPLY_WAIT_MS / 1000} s; it stays queued`);
     }
+    if (direct) return await direct(store, command);
+    if (command.kind !== 'retry' && command.kind !== 'cancel') throw new TmonError('CLI_REFUSED', `no daemon runs on this home to apply the ${command.kind}`);
     const r = command.kind === 'retry' ? await store.retryAction(command.batch, command.action, command.note) : await store.cancelBatch(command.batch, command.note);
     return r.ok ? { ok: true, actions: r.actions } : r;
   } finally {

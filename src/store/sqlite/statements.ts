@@ -167,6 +167,24 @@ export function prepareStatements(main: Database, dir: Database) {
       'SELECT state, operation, hostid, count(*) AS count FROM actions GROUP BY state, operation, hostid ORDER BY state, operation, hostid',
     ),
     batchTallies: p<[], { state: BatchRow['state']; count: number }>('SELECT state, count(*) AS count FROM batches GROUP BY state ORDER BY state'),
+    // ---- retention (sqlite/retention.ts)
+    purgeableBatches: p<[cut: number], { id: string; held: number }>(`SELECT b.id, (
+        EXISTS (SELECT 1 FROM replies r WHERE r.batch_id = b.id AND r.mirrored = 0)
+        OR EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.state IN ('waiting', 'ready', 'running', 'retrying'))) AS held
+        FROM batches b WHERE b.finished_at IS NOT NULL AND b.finished_at < ? AND b.state IN ('succeeded', 'failed', 'canceled') ORDER BY b.finished_at, b.id`),
+    batchRowCounts: p<[batch: string, batch2: string], { actions: number; replies: number }>(`SELECT (SELECT count(*) FROM actions WHERE batch_id = ?) AS actions,
+        (SELECT count(*) FROM replies WHERE batch_id = ?) AS replies`),
+    dependentBatches: p<[batch: string, self: string], { batch_id: string }>('SELECT DISTINCT batch_id FROM dependencies WHERE dep_batch_id = ? AND batch_id <> ?'),
+    purgeBatchDeps: p<[string]>('DELETE FROM dependencies WHERE batch_id = ?'),
+    purgeBatchActions: p<[string]>('DELETE FROM actions WHERE batch_id = ?'),
+    purgeBatchReplies: p<[string]>('DELETE FROM replies WHERE batch_id = ?'),
+    purgeBatch: p<[string]>('DELETE FROM batches WHERE id = ?'),
+    oldMessages: p<[cut: number], { n: number }>('SELECT count(*) AS n FROM messages WHERE at < ?'),
+    purgeMessages: p<[cut: number]>('DELETE FROM messages WHERE at < ?'),
+    oldTriggerRuns: p<[cut: number], { n: number }>(`SELECT count(*) AS n FROM trigger_runs WHERE state IN ('succeeded', 'failed') AND finished_at < ?`),
+    purgeTriggerRuns: p<[cut: number]>(`DELETE FROM trigger_runs WHERE state IN ('succeeded', 'failed') AND finished_at < ?`),
+    oldCommands: p<[cut: number], { n: number }>(`SELECT count(*) AS n FROM commands WHERE state = 'done' AND done_at < ?`),
+    purgeCommands: p<[cut: number]>(`DELETE FROM commands WHERE state = 'done' AND done_at < ?`),
     // ---- the simulated directory (its own connection, but for the dumps)
     dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
     dirPut: d<[host: string, user: string, data: string]>(

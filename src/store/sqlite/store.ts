@@ -22,6 +22,8 @@ import type {
   NewMessage,
   OperatorCommand,
   OperatorResult,
+  PurgeCut,
+  PurgeReport,
   QueuedCommand,
   Reply,
   RewriteApplied,
@@ -43,6 +45,7 @@ import { cancelBatch, retryAction } from './operators.js';
 import { recoverRunning } from './recovery.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from './rows.js';
+import { ensureIncrementalVacuum, purge, releaseFreePages } from './retention.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { claimTriggerRuns, finishTriggerRun, payloadOf, queueRuns } from './trigger-runs.js';
 
@@ -113,6 +116,7 @@ export class SqliteStore implements Store {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       this.db.pragma('foreign_keys = ON');
+      if (path !== ':memory:') ensureIncrementalVacuum(this.db);
       migrate(this.db);
     }
     if (options.readonly || path === ':memory:') this.dirDb = this.db;
@@ -291,6 +295,17 @@ export class SqliteStore implements Store {
   async presence(): Promise<DaemonPresence | undefined> {
     const r = this.s.presence.get();
     return r ? { pid: r.pid, startedAt: r.started_at, heartbeatAt: r.heartbeat_at } : undefined;
+  }
+
+  async purge(cut: PurgeCut, options: { dryRun?: boolean } = {}): Promise<PurgeReport> {
+    const report = purge(this.ctx, cut, options.dryRun ?? false);
+    // Only a purge that removed something has pages to give back (and a checkpoint to pay for).
+    if (!options.dryRun && (report.batches.length || report.messages || report.triggerRuns || report.commands)) releaseFreePages(this.db);
+    return report;
+  }
+  /** A reloaded config's triggers: events from now on start these (the daemon's reload). */
+  setTriggersFor(fn: (event: StoreEvent) => string[]): void {
+    this.ctx.triggersFor = fn;
   }
 
   async close(): Promise<void> {
