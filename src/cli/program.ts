@@ -27,6 +27,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   config: async () => (await import('./commands/config.js')).registerConfig,
   backup: async () => (await import('./commands/backup.js')).registerBackup,
   completion: async () => (await import('./commands/completion.js')).registerCompletion,
+  find: async () => (await import('./commands/find.js')).registerFind,
+  stuck: async () => (await import('./commands/stuck.js')).registerStuck,
+  pause: async () => (await import('./commands/operate.js')).registerPause,
+  resume: async () => (await import('./commands/operate.js')).registerResume,
 };
 
 /** The command named on the command line, skipping the global options before it. */

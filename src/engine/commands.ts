@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { CommandOutcome, OperatorCommand, OperatorResult, Store } from '../store/index.js';
+import { applyCommand, commandMeta, type CommandOutcome, type OperatorCommand, type OperatorResult, type Store } from '../store/index.js';
 import type { Engine } from './engine.js';
 
 /** How often the daemon looks for operators' commands: well under the second an operator waits. */
@@ -26,11 +26,11 @@ export class CommandRunner {
 
   /** Carries out one command now. */
   async apply(command: OperatorCommand): Promise<OperatorResult> {
-    const result = command.kind === 'retry' ? await this.store.retryAction(command.batch, command.action, command.note) : await this.store.cancelBatch(command.batch, command.note);
+    const result = await applyCommand(this.store, command);
     if (result.ok) {
       await this.engine.absorb(result.effects);
       this.engine.wake();
-      this.logger.info(`operator ${command.kind}: ${result.actions.length ? result.actions.join(', ') : 'nothing'}`, { batch: command.batch });
+      this.logger.info(`operator ${command.kind}: ${result.actions.length ? result.actions.join(', ') : 'nothing'}`, commandMeta(command));
     }
     return result;
   }
@@ -46,7 +46,7 @@ export class CommandRunner {
           outcome = r.ok ? { ok: true, actions: r.actions } : r;
         } catch (err) {
           outcome = { ok: false, reason: `the daemon could not apply it: ${(err as Error).message}` };
-          this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, { batch: c.command.batch });
+          this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, commandMeta(c.command));
         }
         await this.store.finishCommand(c.id, outcome);
       }

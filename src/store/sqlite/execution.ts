@@ -41,7 +41,10 @@ export function claimRunnable(ctx: StoreCtx, now: number, capacity: (hostid: str
     const running = new Map<string, number>();
     for (const r of ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
     const candidates: ActionRow[] = [];
+    // A paused target starts nothing new (tmon pause): its queue is not asked.
+    const paused = new Set(ctx.s.pausedHosts.all().map((p) => p.hostid));
     for (const host of ctx.hosts) {
+      if (paused.has(host)) continue;
       const room = Math.min(max, capacity(host, running.get(host) ?? 0));
       if (room > 0) candidates.push(...ctx.s.runnable.all(host, now, room));
     }

@@ -3,6 +3,25 @@ import type { ActionRow, BatchRow, CommandRow, DependentRow, DepRow, MessageRow,
 
 type Id = [batch: string, id: string];
 
+/** A found action with its batch's arrival time (tmon find). */
+export interface FoundRow {
+  batch_id: string;
+  id: string;
+  state: ActionRow['state'];
+  operation: string;
+  hostid: string;
+  userid: string;
+  replyid: string;
+  received_at: number;
+  finished_at: number | null;
+}
+export interface PausedRow {
+  hostid: string;
+  paused_at: number;
+  note: string;
+}
+const FOUND = `SELECT a.batch_id, a.id, a.state, a.operation, a.hostid, a.userid, a.replyid, b.received_at, a.finished_at FROM actions a JOIN batches b ON b.id = a.batch_id`;
+
 export interface NewActionParams {
   batch_id: string;
   id: string;
@@ -158,6 +177,26 @@ export function prepareStatements(main: Database, dir: Database) {
       'SELECT state, operation, hostid, count(*) AS count FROM actions GROUP BY state, operation, hostid ORDER BY state, operation, hostid',
     ),
     batchTallies: p<[], { state: BatchRow['state']; count: number }>('SELECT state, count(*) AS count FROM batches GROUP BY state ORDER BY state'),
+    // ---- operator views (tmon find, stuck, pause, messages --ack, replies --limit)
+    pausedHosts: p<[], PausedRow>('SELECT hostid, paused_at, note FROM paused_hosts ORDER BY hostid'),
+    pausedHost: p<[string], PausedRow>('SELECT hostid, paused_at, note FROM paused_hosts WHERE hostid = ?'),
+    pauseHost: p<[host: string, at: number, note: string]>('INSERT OR IGNORE INTO paused_hosts (hostid, paused_at, note) VALUES (?, ?, ?)'),
+    resumeHost: p<[host: string]>('DELETE FROM paused_hosts WHERE hostid = ?'),
+    findByUser: p<[user: string, limit: number], FoundRow>(`${FOUND} WHERE a.userid = ? ORDER BY b.received_at DESC, b.rowid DESC, a.queue_seq DESC LIMIT ?`),
+    findByReplyid: p<[replyid: string, limit: number], FoundRow>(`${FOUND} WHERE a.replyid = ? AND a.replyid <> '' ORDER BY b.received_at DESC, b.rowid DESC, a.queue_seq DESC LIMIT ?`),
+    findByHost: p<[host: string, limit: number], FoundRow>(`${FOUND} WHERE a.hostid = ? ORDER BY b.received_at DESC, b.rowid DESC, a.queue_seq DESC LIMIT ?`),
+    findByBatch: p<[batch: string], FoundRow>(`${FOUND} WHERE a.batch_id = ? ORDER BY a.queue_seq DESC`),
+    // A rough filter on the stored context; the caller parses each candidate to confirm it.
+    batchesMentioning: p<[pattern: string], { id: string; context: string }>(
+      `SELECT id, context FROM batches WHERE context IS NOT NULL AND context LIKE ? ESCAPE '\\' ORDER BY received_at DESC, rowid DESC`,
+    ),
+    openActionRows: p<[], ActionRow>(`SELECT * FROM actions WHERE state IN ('waiting', 'ready', 'running', 'retrying') ORDER BY queue_seq, batch_id, id`),
+    boardMessages: p<[since: number, limit: number], MessageRow & { read_at: number | null }>('SELECT * FROM messages WHERE at >= ? ORDER BY seq DESC LIMIT ?'),
+    unreadMessages: p<[since: number, limit: number], MessageRow & { read_at: number | null }>(
+      'SELECT * FROM messages WHERE read_at IS NULL AND at >= ? ORDER BY seq DESC LIMIT ?',
+    ),
+    ackMessages: p<[now: number, upTo: number]>('UPDATE messages SET read_at = ? WHERE read_at IS NULL AND seq <= ?'),
+    latestReplies: p<[limit: number], ReplyRow>('SELECT * FROM replies ORDER BY seq DESC LIMIT ?'),
     // ---- the simulated directory (its own connection, but for the dumps)
     dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
     dirPut: d<[host: string, user: string, data: string]>(

@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../migrations/index.js';
 import type {
   ActionResult,
   BatchDetail,
+  BoardMessage,
   BatchFilter,
   BatchSummary,
   ClaimedAction,
@@ -16,18 +17,22 @@ import type {
   DirectoryDump,
   DirectoryTx,
   Effects,
+  FindQuery,
+  FoundAction,
   InsertOutcome,
   Message,
   NewBatch,
   NewMessage,
   OperatorCommand,
   OperatorResult,
+  PausedHost,
   QueuedCommand,
   Reply,
   RewriteApplied,
   RewriteDecision,
   Store,
   StoreEvent,
+  StuckAction,
   Tallies,
   TickInput,
   TickOutput,
@@ -39,11 +44,13 @@ import { directoryDump, directoryTx } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, insertBatches, knownActions, replyidHolders } from './ingest.js';
 import { batchDetail, listBatches } from './inspection.js';
-import { cancelBatch, retryAction } from './operators.js';
+import { cancelAction, cancelBatch, retryAction } from './operators.js';
+import { pausedHosts, pauseHost, resumeHost } from './paused.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { claimTriggerRuns, finishTriggerRun, payloadOf, queueRuns } from './trigger-runs.js';
+import { ackMessages, boardMessages, findActions, latestReplies, stuckActions } from './views.js';
 
 export interface SqliteStoreOptions {
   /** `action`: a replyid is answered when its action is final; `tree`: when it and all it led to are. */
@@ -286,6 +293,35 @@ export class SqliteStore implements Store {
   async presence(): Promise<DaemonPresence | undefined> {
     const r = this.s.presence.get();
     return r ? { pid: r.pid, startedAt: r.started_at, heartbeatAt: r.heartbeat_at } : undefined;
+  }
+
+  // ---- operator views and the per-action and per-target operator commands
+  async cancelAction(batchId: string, actionId: string, note: string): Promise<OperatorResult> {
+    return cancelAction(this.ctx, batchId, actionId, note);
+  }
+  async pauseHost(hostid: string, note: string): Promise<OperatorResult> {
+    return pauseHost(this.ctx, hostid, note);
+  }
+  async resumeHost(hostid: string, note: string): Promise<OperatorResult> {
+    return resumeHost(this.ctx, hostid, note);
+  }
+  async pausedHosts(): Promise<PausedHost[]> {
+    return pausedHosts(this.ctx);
+  }
+  async findActions(query: FindQuery, limit = 100): Promise<FoundAction[]> {
+    return findActions(this.ctx, query, limit);
+  }
+  async stuckActions(now = Date.now()): Promise<StuckAction[]> {
+    return stuckActions(this.ctx, now);
+  }
+  async boardMessages(options: { all?: boolean; since?: number; limit?: number } = {}): Promise<BoardMessage[]> {
+    return boardMessages(this.ctx, options);
+  }
+  async ackMessages(upTo: number | 'all'): Promise<number> {
+    return ackMessages(this.ctx, upTo, Date.now());
+  }
+  async latestReplies(limit: number): Promise<Reply[]> {
+    return latestReplies(this.ctx, limit);
   }
 
   async close(): Promise<void> {
