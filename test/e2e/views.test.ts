@@ -1,40 +1,16 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printKvg } from '../../src/kvgroup/index.js';
 import { actionGroup, batchText, type ActionSpec } from '../helpers/batches.js';
-import { tmon, TMON } from '../helpers/cli.js';
-import { dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/home.js';
+import { TMON } from '../helpers/cli.js';
+import { outboxReplies, spawnDaemon, waitFor } from '../helpers/daemon.js';
+import { setup, stop } from './views-home.js';
 
 /*
  * The operator views a help desk asks for (issue 15 items 5-6), on the real daemon: pause and
  * resume (kept across a restart), cancel one action, stuck, find, messages --ack and replies.
  */
-
-/** A home with a config, a script target HR, and a way to run the CLI on it. */
-function setup(hr: { exit: number; retryMs?: number }) {
-  const dir = tempDir();
-  const home = join(dir.path, 'home');
-  mkdirSync(home);
-  const script = join(dir.path, 'hr.sh');
-  writeFileSync(script, `#!/bin/sh\necho "HR system ${hr.exit === 0 ? 'done' : 'busy'}"\nexit ${hr.exit}\n`);
-  chmodSync(script, 0o755);
-  const retry = hr.retryMs ? { retry: { firstDelayMs: hr.retryMs, maxDelayMs: hr.retryMs } } : {};
-  writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ targets: { HR: { connector: 'script', script, ...retry } } }));
-  const t = (...args: string[]) => tmon(['--home', home, ...args]);
-  const stateOf = (batch: string, action: string): string | undefined => {
-    const r = t('status', batch, '--json');
-    return r.status === 0 ? (JSON.parse(r.stdout) as { actions: Array<{ id: string; state: string }> }).actions.find((a) => a.id === action)?.state : undefined;
-  };
-  const drop = (name: string, text: string) => dropIntoInbox(join(home, 'inbox'), name, text);
-  return { dir, home, t, stateOf, drop };
-}
-
-async function stop(daemon: DaemonProcess): Promise<void> {
-  daemon.child.kill('SIGTERM');
-  await daemon.exited;
-}
 
 describe('operator views on the running daemon', () => {
   test('pause keeps a target from starting anything, across a restart; resume starts its work; status, stuck and the board say so', async () => {

@@ -1,5 +1,5 @@
 import type { Store } from '../../src/store/index.js';
-import { newBatch, type ActionSpec } from '../helpers/batches.js';
+import { newBatch, record, type ActionSpec } from '../helpers/batches.js';
 
 /**
  * The operator views and the per-action / per-target commands (issue 15 items 5-6), as every
@@ -104,6 +104,23 @@ export function storeViewsConformance(name: string, open: () => Promise<{ store:
       expect(by.d).toMatchObject({ reason: 'retry', nextAttemptAt: due, lastError: 'busy', text: `next retry at ${new Date(due).toISOString()} (attempt 1 failed), last error: busy` });
       await store.completeAction('B', 'a', bad);
       expect((await store.stuckActions()).map((s) => s.action)).toEqual(['c', 'd']);
+    });
+
+    test('stuckActions and the rewrite step: claimed for its rewrite, held for a plugin that cannot be used, a removed primary waiting for what it fanned out', async () => {
+      await accept('B', [{ id: 'p1' }, { id: 'p2' }, { id: 'p3' }]);
+      expect((await store.claimRunnable(Date.now(), () => 10, 10, true)).map((c) => c.id)).toEqual(['p1', 'p2', 'p3']);
+      expect((await store.stuckActions()).map((s) => [s.action, s.reason])).toEqual([
+        ['p1', 'rewrite'],
+        ['p2', 'rewrite'],
+        ['p3', 'rewrite'],
+      ]);
+      const decision = (primaryId: string, outcome: 'hold' | 'replace', actions: ReturnType<typeof record>[], message: string) => ({ batchId: 'B', primaryId, outcome, actions, message, board: null, source: 'test' });
+      await store.applyRewrites([decision('p1', 'hold', [], 'plugin p cannot be used: it did not load'), decision('p2', 'replace', [{ ...record('B', { id: 'p2.1' }), primaryId: 'p2', plugin: 'p' }], '')], 60_000);
+      const by = Object.fromEntries((await store.stuckActions()).map((s) => [s.action, s]));
+      expect(by.p1).toMatchObject({ state: 'retrying', reason: 'held', text: expect.stringMatching(/^waiting for its rewrite: plugin p cannot be used: it did not load; looked at again at \S+$/) });
+      expect(by.p2).toMatchObject({ state: 'waiting', reason: 'fanned', waitingOn: [{ batch: 'B', action: 'p2.1', state: 'ready' }] });
+      expect(by['p2.1']).toMatchObject({ reason: 'ready' });
+      expect(by.p3).toMatchObject({ state: 'running', reason: 'rewrite', text: expect.stringMatching(/^its plugin is rewriting it since /) });
     });
 
     test('boardMessages shows unread ones unless all; ackMessages marks up to a seq, or all', async () => {
