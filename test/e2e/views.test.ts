@@ -37,6 +37,7 @@ describe('operator views on the running daemon', () => {
         expect.objectContaining({ batch: 'P-1', action: 'P-1_0', state: 'ready', hostid: 'HR', reason: 'paused', paused: true, text: expect.stringMatching(/^target HR is paused \(since /) }),
       ]);
       expect(t('status').stdout).toMatch(/\npaused targets: HR \(since [0-9-]+ [0-9:]+: maintenance\)\n$/);
+      expect(JSON.parse(t('pause', '--json').stdout)).toEqual([{ hostid: 'HR', pausedAt: expect.stringMatching(/Z$/), note: 'maintenance' }]);
 
       // A restart keeps the pause: new work on other targets runs, HR's still waits.
       await stop(daemon);
@@ -53,6 +54,7 @@ describe('operator views on the running daemon', () => {
       await waitFor('its reply file', () => outboxReplies(join(home, 'outbox')).some((r) => r.replyid === 'p0' && r.status === 'success'));
       expect(t('status').stdout).not.toContain('paused targets');
       expect(t('resume', 'HR').stderr).toBe('tmon: target HR is not paused\n');
+      expect(t('pause').stdout).toBe('no paused targets\n');
       expect(t('stuck').stdout).toBe('nothing is stuck: every action is final\n');
 
       // The board: unread by default, --ack marks read, --all shows everything with its mark.

@@ -3,8 +3,8 @@ import { TmonError } from '../../errors.js';
 import { homeLayout } from '../../home.js';
 import { applyCommand, SqliteStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
 import { triggersFor } from '../../triggers/index.js';
-import { cliConfig, resolveHome, type GlobalOptions } from '../context.js';
-import { json } from '../format.js';
+import { cliConfig, resolveHome, withReadStore, type GlobalOptions } from '../context.js';
+import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 
 /** How long the CLI waits for the running daemon to apply a command it queued. */
@@ -113,12 +113,23 @@ function registerHostCommand(program: Command, kind: 'pause' | 'resume'): void {
   program
     .command(kind)
     .description(kind === 'pause' ? 'pause a target: it starts nothing new (what runs finishes); kept across restarts' : 'resume a paused target: its queued work starts at once')
-    .argument('<host>', 'the target hostid')
+    .argument(kind === 'pause' ? '[host]' : '<host>', kind === 'pause' ? 'the target hostid; without it, list the paused targets' : 'the target hostid')
     .option('--note <text>', 'why, for the message board')
     .option('--config <file>', 'the config file, when no daemon runs (default: tmon.config.json in the home folder)')
-    .option('--json', `print {"${kind}d": [HOST]}`)
-    .action(async (host: string, opts: { note?: string; json?: boolean }, cmd: Command) => {
+    .option('--json', `print {"${kind}d": [HOST]}${kind === 'pause' ? ' (the list: an array of {hostid, pausedAt, note})' : ''}`)
+    .action(async (host: string | undefined, opts: { note?: string; json?: boolean }, cmd: Command) => {
+      if (host === undefined) return listPaused(cmd.optsWithGlobals<GlobalOptions>(), opts.json);
       const outcome = await operate(cmd.optsWithGlobals<GlobalOptions & { config?: string }>(), async () => ({ kind, host, note: opts.note ?? '' }));
       await report(outcome, opts.json, `${kind}d`);
     });
+}
+
+/** `tmon pause` alone: the paused targets, read-only. */
+async function listPaused(global: GlobalOptions, asJson: boolean | undefined): Promise<void> {
+  await withReadStore(global, async (store) => {
+    const paused = store ? await store.pausedHosts() : [];
+    if (asJson) return writeOut(json(paused.map((p) => ({ ...p, pausedAt: new Date(p.pausedAt).toISOString() }))));
+    if (paused.length === 0) return writeOut('no paused targets\n');
+    return writeOut(paused.map((p) => printable(`${p.hostid} paused since ${formatTime(p.pausedAt)}${p.note ? `: ${p.note}` : ''}`)).join('\n') + '\n');
+  });
 }
