@@ -45,6 +45,18 @@ export function storeViewsConformance(name: string, open: () => Promise<{ store:
       expect(await store.cancelAction('B', 'b', '')).toEqual({ ok: false, reason: 'action b of batch B is canceled; nothing is left to cancel' });
       expect(await store.cancelAction('B', 'zz', '')).toEqual({ ok: false, reason: 'no action zz in batch B' });
       expect((await store.boardMessages()).at(-1)).toMatchObject({ source: 'operator', batch: 'B', action: 'b', text: 'cancel: action b canceled; skipped: c, x of batch C (not needed)', read: false });
+      // A batch one of whose actions an operator canceled did not succeed, however the rest ended.
+      await store.completeAction('B', 'a', { state: 'succeeded', retval: '0', message: 'done' });
+      for (const c of await claimAll()) await store.completeAction('B', c.id, { state: 'succeeded', retval: '0', message: 'done' });
+      expect(await states('B')).toEqual({ a: 'succeeded', b: 'canceled', c: 'skipped', d: 'succeeded' });
+      expect((await store.listBatches()).map((x) => [x.id, x.state]).sort()).toEqual([
+        ['B', 'failed'],
+        ['C', 'failed'],
+      ]);
+      await accept('D', [{ id: 'only' }, { id: 'other' }]);
+      await store.cancelAction('D', 'only', '');
+      for (const c of await claimAll()) await store.completeAction('D', c.id, { state: 'succeeded', retval: '0', message: 'done' });
+      expect((await store.batchDetail('D'))!.state).toBe('failed');
     });
 
     test('a paused target starts nothing new until resumed; the pause is listed and refused twice', async () => {

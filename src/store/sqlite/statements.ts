@@ -65,7 +65,7 @@ export function prepareStatements(main: Database, dir: Database) {
     setBatchState: p<[state: string, now: number, finished: number | null, id: string]>('UPDATE batches SET state = ?, updated_at = ?, finished_at = ? WHERE id = ?'),
     startBatch: p<[now: number, id: string]>(`UPDATE batches SET state = 'running', updated_at = ? WHERE id = ? AND state = 'received'`),
     batchTally: p<[string], { open: number; bad: number }>(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
-        coalesce(sum(state IN ('failed', 'skipped')), 0) AS bad FROM actions WHERE batch_id = ?`),
+        coalesce(sum(state IN ('failed', 'skipped', 'canceled')), 0) AS bad FROM actions WHERE batch_id = ?`),
     // ---- actions
     insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
         VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, 'waiting', @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
