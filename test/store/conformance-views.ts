@@ -69,6 +69,13 @@ export function storeViewsConformance(name: string, open: () => Promise<{ store:
       expect((await store.pausedHosts()).map((p) => [p.hostid, p.note])).toEqual([['HR', 'maintenance']]);
       expect((await claimAll()).map((c) => c.id)).toEqual(['b']);
       expect((await claimAll()).map((c) => c.id)).toEqual([]);
+      // A retry on a paused target is not due: the engine is not woken for it until the resume.
+      await store.pauseHost('AD', '');
+      await store.completeAction('B', 'b', { state: 'retrying', retval: '75', message: 'busy', nextAttemptAt: Date.now() - 1 });
+      expect(await store.nextRetryAt()).toBeNull();
+      expect(await store.resumeHost('AD', '')).toMatchObject({ ok: true });
+      expect(await store.nextRetryAt()).toEqual(expect.any(Number));
+      expect((await claimAll()).map((c) => c.id)).toEqual(['b']);
       expect(await store.resumeHost('HR', '')).toMatchObject({ ok: true, actions: ['HR'] });
       expect(await store.resumeHost('HR', '')).toEqual({ ok: false, reason: 'target HR is not paused' });
       expect(await store.pausedHosts()).toEqual([]);

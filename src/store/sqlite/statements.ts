@@ -135,7 +135,8 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     requeue: p<[now: number, batch: string, id: string]>(`UPDATE actions SET state = 'waiting', retval = NULL, last_error = NULL, finished_at = NULL,
         runnable_at = NULL, retry_base = attempts, updated_at = ? WHERE batch_id = ? AND id = ?`),
-    nextRetry: p<[], { t: number | null }>(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying'`),
+    // A paused target's retries are not due (the engine would wake for them in vain until resumed).
+    nextRetry: p<[], { t: number | null }>(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying' AND hostid NOT IN (SELECT hostid FROM paused_hosts)`),
     recover: p<[now: number]>(`UPDATE actions SET state = 'ready', runnable_at = 0, recovery = rewritten, updated_at = ? WHERE state = 'running'`),
     // ---- replies and messages
     insertReply: p<[replyid: string, batch: string, action: string, operation: string, status: string, retval: string, message: string, at: number], ReplyRow>(
