@@ -61,20 +61,9 @@ function finishPlaceholder(ctx: StoreCtx, row: ActionRow, now: number, effects: 
 /**
  * Makes an action final, and carries the consequences through in the same transaction: its
  * reply, what now becomes ready, and the skipping of what can now never run.
+ * `cancelCascades: false` (canceling one action, not its batch) skips what waits on it, with the reason.
  */
-export function finalize(
-  ctx: StoreCtx,
-  batchId: string,
-  actionId: string,
-  state: FinalState,
-  retval: string,
-  message: string,
-  now: number,
-  effects: Effects,
-  affected: Set<string>,
-  /** Canceling one action (not its batch) skips what waits on it, with the reason. */
-  cancelCascades = true,
-): void {
+export function finalize(ctx: StoreCtx, batchId: string, actionId: string, state: FinalState, retval: string, message: string, now: number, effects: Effects, affected: Set<string>, cancelCascades = true): void {
   const queue: Array<{ batch: string; id: string; state: FinalState | 'verdict'; retval: string; message: string }> = [{ batch: batchId, id: actionId, state, retval, message }];
   const treeCandidates: ActionRow[] = [];
   while (queue.length > 0) {
