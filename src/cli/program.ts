@@ -29,6 +29,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   completion: async () => (await import('./commands/completion.js')).registerCompletion,
   purge: async () => (await import('./commands/purge.js')).registerPurge,
   reload: async () => (await import('./commands/reload.js')).registerReload,
+  find: async () => (await import('./commands/find.js')).registerFind,
+  stuck: async () => (await import('./commands/stuck.js')).registerStuck,
+  pause: async () => (await import('./commands/operate.js')).registerPause,
+  resume: async () => (await import('./commands/operate.js')).registerResume,
 };
 
 /** The command named on the command line, skipping the global options before it. */

@@ -1,9 +1,8 @@
 import type { Logger } from '../log.js';
-import type { CommandOutcome, OperatorCommand, OperatorResult, Store } from '../store/index.js';
+import { applyCommand, commandMeta, type CommandOutcome, type OperatorCommand, type OperatorResult, type Store, type StoreCommand } from '../store/index.js';
 import type { Engine } from './engine.js';
 import type { Retention } from './retention.js';
 
-type RetryOrCancel = Extract<OperatorCommand, { kind: 'retry' | 'cancel' }>;
 
 /** What the daemon adds to the runner: retention for `purge`, its config reload for `reload`. */
 export interface DaemonCommands {
@@ -35,12 +34,12 @@ export class CommandRunner {
   }
 
   /** Carries out one command now. */
-  async apply(command: RetryOrCancel): Promise<OperatorResult> {
-    const result = command.kind === 'retry' ? await this.store.retryAction(command.batch, command.action, command.note) : await this.store.cancelBatch(command.batch, command.note);
+  async apply(command: StoreCommand): Promise<OperatorResult> {
+    const result = await applyCommand(this.store, command);
     if (result.ok) {
       await this.engine.absorb(result.effects);
       this.engine.wake();
-      this.logger.info(`operator ${command.kind}: ${result.actions.length ? result.actions.join(', ') : 'nothing'}`, { batch: command.batch });
+      this.logger.info(`operator ${command.kind}: ${result.actions.length ? result.actions.join(', ') : 'nothing'}`, commandMeta(command));
     }
     return result;
   }
@@ -67,7 +66,7 @@ export class CommandRunner {
           }
         } catch (err) {
           outcome = { ok: false, reason: `the daemon could not apply it: ${(err as Error).message}` };
-          this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, { batch: c.command.batch });
+          this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, commandMeta(c.command));
         }
         await this.store.finishCommand(c.id, outcome);
       }

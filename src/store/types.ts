@@ -215,7 +215,10 @@ export type OperatorCommand =
   | { kind: 'cancel'; batch: string; note: string }
   // Retention and config reload (docs/operations.md): `batch` is empty, kept for the queue's shape.
   | { kind: 'purge'; batch: ''; olderThanMs: number; dryRun: boolean }
-  | { kind: 'reload'; batch: '' };
+  | { kind: 'reload'; batch: '' }
+  | { kind: 'cancel-action'; batch: string; action: string; note: string }
+  | { kind: 'pause'; host: string; note: string }
+  | { kind: 'resume'; host: string; note: string };
 
 /** What a command came to, as the CLI reads it back. */
 export type CommandOutcome = { ok: true; actions: string[]; purge?: PurgeReport; reload?: ReloadReport } | { ok: false; reason: string };
@@ -417,6 +420,83 @@ export interface Store {
    * them), never a batch still needed (see PurgeReport.held), and gives the space back.
    */
   purge(cut: PurgeCut, options?: { dryRun?: boolean }): Promise<PurgeReport>;
+  /**
+   * Cancels one action that is neither running nor final; what waits on it is skipped, with
+   * the reason, and their replyids answered.
+   */
+  cancelAction(batchId: string, actionId: string, note: string): Promise<OperatorResult>;
+  /** A paused target starts nothing new (what runs finishes); kept across restarts. */
+  pauseHost(hostid: string, note: string): Promise<OperatorResult>;
+  resumeHost(hostid: string, note: string): Promise<OperatorResult>;
+  pausedHosts(): Promise<PausedHost[]>;
+  /** The actions that match, newest batch first (`tmon find`). */
+  findActions(query: FindQuery, limit?: number): Promise<FoundAction[]>;
+  /** Every unfinished action with why it has not finished (`tmon stuck`), oldest first. */
+  stuckActions(now?: number): Promise<StuckAction[]>;
+  /** Board messages with their read mark: unread ones only unless `all`. Oldest first. */
+  boardMessages(options?: { all?: boolean; since?: number; limit?: number }): Promise<BoardMessage[]>;
+  /** Marks read every message up to and including `upTo` (a seq), or all; returns how many. */
+  ackMessages(upTo: number | 'all'): Promise<number>;
+  /** The newest `limit` replies, in seq order. */
+  latestReplies(limit: number): Promise<Reply[]>;
+}
+
+/** A paused target (`tmon pause HOST`). */
+export interface PausedHost {
+  hostid: string;
+  pausedAt: number;
+  note: string;
+}
+
+export type FindQuery = { user: string } | { replyid: string } | { host: string } | { request: string };
+
+/** What the operator views say of any action. */
+export interface ActionSummary {
+  batch: string;
+  action: string;
+  state: ActionState;
+  operation: string;
+  hostid: string;
+  userid: string;
+  replyid: string;
+}
+
+/** An action `tmon find` found. */
+export interface FoundAction extends ActionSummary {
+  /** When its batch arrived. */
+  receivedAt: number;
+  finishedAt: number | null;
+}
+
+/**
+ * Why an unfinished action has not finished:
+ *   dependency  it waits on actions not yet succeeded (`waitingOn`)
+ *   fanned      a primary its plugin removed, waiting for the actions it fanned out
+ *   retry       a try failed and the next is due at `nextAttemptAt`
+ *   held        its plugin cannot be used now: it waits for its rewrite (`lastError`)
+ *   paused      its target is paused
+ *   rewrite     claimed for its rewrite: the plugin is working on it
+ *   running     its connector is working on it since `startedAt`
+ *   ready       runnable, waiting for room on its target
+ */
+export type StuckReason = 'dependency' | 'fanned' | 'retry' | 'held' | 'paused' | 'rewrite' | 'running' | 'ready';
+
+export interface StuckAction extends ActionSummary {
+  reason: StuckReason;
+  /** The reason in words. */
+  text: string;
+  waitingOn: Array<{ batch: string; action: string; state: ActionState }>;
+  /** Tries since the last operator retry. */
+  attempt: number;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  startedAt: number | null;
+  paused: boolean;
+}
+
+/** A board message with its read mark. */
+export interface BoardMessage extends Message {
+  read: boolean;
 }
 
 /** Counts by state, for metrics: only combinations that occur are listed. */

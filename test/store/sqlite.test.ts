@@ -3,10 +3,23 @@ import { join } from 'node:path';
 import { migrate, MIGRATIONS, SqliteStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/home.js';
 import { storeConformance } from './conformance.js';
+import { storeViewsConformance } from './conformance-views.js';
 
 storeConformance('SQLite', async (options = {}) => {
   const dir = tempDir();
   const store = new SqliteStore(join(dir.path, 'tmon.db'), options);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      dir.cleanup();
+    },
+  };
+});
+
+storeViewsConformance('SQLite', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(join(dir.path, 'tmon.db'));
   return {
     store,
     close: async () => {
@@ -28,6 +41,7 @@ describe('SQLite specifics', () => {
       { version: 4, name: 'rewrite-at-dispatch' },
       { version: 5, name: 'operator-commands' },
       { version: 6, name: 'open-actions' },
+      { version: 8, name: 'operator-views' },
       { version: 9, name: 'retention' },
       { version: 10, name: 'board-by-batch' },
     ]);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
 import { homeLayout } from '../../home.js';
-import { SqliteStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
+import { applyCommand, SqliteStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
 import { triggersFor } from '../../triggers/index.js';
-import { cliConfig, resolveHome, type GlobalOptions } from '../context.js';
-import { json } from '../format.js';
+import { cliConfig, resolveHome, withReadStore, type GlobalOptions } from '../context.js';
+import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 
 /** How long the CLI waits for the running daemon to apply a command it queued. */
@@ -52,8 +52,8 @@ export async function operate(
       throw new TmonError('CLI_NOT_APPLIED', `the daemon (pid ${daemon.pid}) has not applied the ${command.kind} within ${APPLY_WAIT_MS / 1000} s; it stays queued`);
     }
     if (direct) return await direct(store, command);
-    if (command.kind !== 'retry' && command.kind !== 'cancel') throw new TmonError('CLI_REFUSED', `no daemon runs on this home to apply the ${command.kind}`);
-    const r = command.kind === 'retry' ? await store.retryAction(command.batch, command.action, command.note) : await store.cancelBatch(command.batch, command.note);
+    if (command.kind === 'purge' || command.kind === 'reload') throw new TmonError('CLI_REFUSED', `no daemon runs on this home to apply the ${command.kind}`);
+    const r = await applyCommand(store, command);
     return r.ok ? { ok: true, actions: r.actions } : r;
   } finally {
     await store.close();
@@ -90,13 +90,54 @@ export function registerRetry(program: Command): void {
 export function registerCancel(program: Command): void {
   program
     .command('cancel')
-    .description('cancel every action of a batch that has not started; running ones finish')
+    .description('cancel every action of a batch that has not started (running ones finish); or, with ACTION, that one action')
     .argument('<batch>', 'the batch id')
+    .argument('[action]', 'one action of the batch: it is canceled, and what waits on it skipped')
     .option('--note <text>', 'why, for the message board')
     .option('--config <file>', 'the config file, when no daemon runs (default: tmon.config.json in the home folder)')
-    .option('--json', 'print {"canceled": [...]}')
-    .action(async (batch: string, opts: { note?: string; json?: boolean }, cmd: Command) => {
-      const outcome = await operate(cmd.optsWithGlobals<GlobalOptions & { config?: string }>(), async () => ({ kind: 'cancel', batch, note: opts.note ?? '' }));
+    .option('--json', 'print {"canceled": [...]} (with ACTION: and "skipped": [...])')
+    .action(async (batch: string, action: string | undefined, opts: { note?: string; json?: boolean }, cmd: Command) => {
+      const global = cmd.optsWithGlobals<GlobalOptions & { config?: string }>();
+      if (action !== undefined) return cancelOne(global, batch, action, opts);
+      const outcome = await operate(global, async () => ({ kind: 'cancel', batch, note: opts.note ?? '' }));
       await report(outcome, opts.json, 'canceled');
     });
+}
+
+/** `tmon cancel BATCH ACTION`: the first action named is the one canceled, the rest were skipped. */
+async function cancelOne(global: GlobalOptions & { config?: string }, batch: string, action: string, opts: { note?: string; json?: boolean }): Promise<void> {
+  const outcome = await operate(global, async () => ({ kind: 'cancel-action', batch, action, note: opts.note ?? '' }));
+  if (!outcome.ok) throw new TmonError('CLI_REFUSED', outcome.reason);
+  const [canceled, ...skipped] = outcome.actions;
+  if (opts.json) return writeOut(json({ canceled: canceled ? [canceled] : [], skipped }));
+  return writeOut(`canceled: ${canceled ?? 'nothing'}\nskipped: ${skipped.length ? skipped.join(', ') : 'nothing'}\n`);
+}
+
+/** `tmon pause HOST` / `tmon resume HOST`: through the running daemon, as the other operator commands. */
+export const registerPause = (program: Command): void => registerHostCommand(program, 'pause');
+export const registerResume = (program: Command): void => registerHostCommand(program, 'resume');
+
+function registerHostCommand(program: Command, kind: 'pause' | 'resume'): void {
+  program
+    .command(kind)
+    .description(kind === 'pause' ? 'pause a target: it starts nothing new (what runs finishes); kept across restarts' : 'resume a paused target: its queued work starts at once')
+    .argument(kind === 'pause' ? '[host]' : '<host>', kind === 'pause' ? 'the target hostid; without it, list the paused targets' : 'the target hostid')
+    .option('--note <text>', 'why, for the message board')
+    .option('--config <file>', 'the config file, when no daemon runs (default: tmon.config.json in the home folder)')
+    .option('--json', `print {"${kind}d": [HOST]}${kind === 'pause' ? ' (the list: an array of {hostid, pausedAt, note})' : ''}`)
+    .action(async (host: string | undefined, opts: { note?: string; json?: boolean }, cmd: Command) => {
+      if (host === undefined) return listPaused(cmd.optsWithGlobals<GlobalOptions>(), opts.json);
+      const outcome = await operate(cmd.optsWithGlobals<GlobalOptions & { config?: string }>(), async () => ({ kind, host, note: opts.note ?? '' }));
+      await report(outcome, opts.json, `${kind}d`);
+    });
+}
+
+/** `tmon pause` alone: the paused targets, read-only. */
+async function listPaused(global: GlobalOptions, asJson: boolean | undefined): Promise<void> {
+  await withReadStore(global, async (store) => {
+    const paused = store ? await store.pausedHosts() : [];
+    if (asJson) return writeOut(json(paused.map((p) => ({ ...p, pausedAt: new Date(p.pausedAt).toISOString() }))));
+    if (paused.length === 0) return writeOut('no paused targets\n');
+    return writeOut(paused.map((p) => printable(`${p.hostid} paused since ${formatTime(p.pausedAt)}${p.note ? `: ${p.note}` : ''}`)).join('\n') + '\n');
+  });
 }

@@ -46,9 +46,12 @@ export function registerStatus(program: Command): void {
         }
         const list = store ? await store.listBatches({ ...(opts.state ? { state: opts.state as BatchState } : {}), ...(since !== undefined ? { since } : {}), limit }) : [];
         if (opts.json) return writeOut(json(list));
-        if (list.length === 0) return writeOut('no batches\n');
+        // Paused targets (tmon pause) start nothing new: said on a line of their own, after the table.
+        const paused = store ? await store.pausedHosts() : [];
+        const pausedLine = paused.length ? printable(`paused targets: ${paused.map((p) => `${p.hostid} (since ${formatTime(p.pausedAt)}${p.note ? `: ${p.note}` : ''})`).join(', ')}`) + '\n' : '';
+        if (list.length === 0) return writeOut(`no batches\n${pausedLine}`);
         const rows = list.map((b) => [b.id, b.state, String(b.counts.total), String(b.counts.succeeded), String(b.counts.failed), String(b.counts.skipped), String(b.counts.pending), formatAge(b.receivedAt)]);
-        return writeOut(table(['BATCH', 'STATE', 'ACTIONS', 'OK', 'FAILED', 'SKIPPED', 'PENDING', 'AGE'], rows));
+        return writeOut(table(['BATCH', 'STATE', 'ACTIONS', 'OK', 'FAILED', 'SKIPPED', 'PENDING', 'AGE'], rows) + pausedLine);
       });
     });
 }

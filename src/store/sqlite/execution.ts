@@ -41,7 +41,10 @@ export function claimRunnable(ctx: StoreCtx, now: number, capacity: (hostid: str
     for (const r of ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
     const room = new Map<string, number>();
     const candidates: ActionRow[] = [];
+    // A paused target starts nothing new (tmon pause): its queue is not asked.
+    const paused = new Set(ctx.s.pausedHosts.all().map((p) => p.hostid));
     for (const host of ctx.hosts) {
+      if (paused.has(host)) continue;
       const free = capacity(host, running.get(host) ?? 0);
       room.set(host, free);
       // With a plugin, rows to rewrite may sit behind the ones that wait for the target's room.

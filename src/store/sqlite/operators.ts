@@ -92,3 +92,26 @@ export function cancelBatch(ctx: StoreCtx, batchId: string, note: string): Opera
     return { ok: true, actions: open.map((r) => r.id), effects: conclude(ctx, affected, now, effects) };
   })();
 }
+
+/**
+ * Cancels one action that is neither running nor final. What waits on it is skipped (not
+ * canceled: the operator canceled this one action), with the reason, and every replyid of
+ * them answered, in the same transaction.
+ */
+export function cancelAction(ctx: StoreCtx, batchId: string, actionId: string, note: string): OperatorResult {
+  return ctx.db.transaction((): OperatorResult => {
+    const row = ctx.s.action.get(batchId, actionId);
+    if (!row) return { ok: false, reason: `no action ${actionId} in batch ${batchId}` };
+    if (row.state === 'running') return { ok: false, reason: `action ${actionId} of batch ${batchId} is running; it cannot be canceled until it ends` };
+    if (FINAL.has(row.state)) return { ok: false, reason: `action ${actionId} of batch ${batchId} is ${row.state}; nothing is left to cancel` };
+    const now = Date.now();
+    const effects = noEffects();
+    const affected = new Set<string>();
+    const message = `canceled by an operator${note ? ` (${note})` : ''}`;
+    finalize(ctx, batchId, actionId, 'canceled', '', message, now, effects, affected, false);
+    const skipped = effects.events.filter((e) => e.type === 'action.skipped').map((e) => (e.batch === batchId ? e.action! : `${e.action!} of batch ${e.batch ?? ''}`));
+    const text = `cancel: action ${actionId} canceled${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}${note ? ` (${note})` : ''}`;
+    ctx.s.postMessage.run(now, 'info', 'operator', batchId, actionId, text);
+    return { ok: true, actions: [actionId, ...skipped], effects: conclude(ctx, affected, now, effects) };
+  })();
+}

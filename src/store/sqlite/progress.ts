@@ -61,8 +61,9 @@ function finishPlaceholder(ctx: StoreCtx, row: ActionRow, now: number, effects: 
 /**
  * Makes an action final, and carries the consequences through in the same transaction: its
  * reply, what now becomes ready, and the skipping of what can now never run.
+ * `cancelCascades: false` (canceling one action, not its batch) skips what waits on it, with the reason.
  */
-export function finalize(ctx: StoreCtx, batchId: string, actionId: string, state: FinalState, retval: string, message: string, now: number, effects: Effects, affected: Set<string>): void {
+export function finalize(ctx: StoreCtx, batchId: string, actionId: string, state: FinalState, retval: string, message: string, now: number, effects: Effects, affected: Set<string>, cancelCascades = true): void {
   const queue: Array<{ batch: string; id: string; state: FinalState | 'verdict'; retval: string; message: string }> = [{ batch: batchId, id: actionId, state, retval, message }];
   const treeCandidates: ActionRow[] = [];
   while (queue.length > 0) {
@@ -90,7 +91,7 @@ export function finalize(ctx: StoreCtx, batchId: string, actionId: string, state
         // A removed primary answers once all it fanned out is final, however each ended.
         const left = ctx.s.decrementWaiting.get(now, d.batch_id, d.action_id);
         if (left && left.waiting_on <= 0) queue.push({ batch: d.batch_id, id: d.action_id, state: 'verdict', retval: '', message: '' });
-      } else if (v.state === 'canceled' && d.batch_id === f.batch) {
+      } else if (v.state === 'canceled' && cancelCascades && d.batch_id === f.batch) {
         // Canceling a batch cancels its own waiting actions; another batch's are skipped below.
         queue.push({ batch: d.batch_id, id: d.action_id, state: 'canceled', retval: '', message: v.message });
       } else {

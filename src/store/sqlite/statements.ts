@@ -3,6 +3,25 @@ import type { ActionRow, BatchRow, CommandRow, DependentRow, DepRow, MessageRow,
 
 type Id = [batch: string, id: string];
 
+/** A found action with its batch's arrival time (tmon find). */
+export interface FoundRow {
+  batch_id: string;
+  id: string;
+  state: ActionRow['state'];
+  operation: string;
+  hostid: string;
+  userid: string;
+  replyid: string;
+  received_at: number;
+  finished_at: number | null;
+}
+export interface PausedRow {
+  hostid: string;
+  paused_at: number;
+  note: string;
+}
+const FOUND = `SELECT a.batch_id, a.id, a.state, a.operation, a.hostid, a.userid, a.replyid, b.received_at, a.finished_at FROM actions a JOIN batches b ON b.id = a.batch_id`;
+
 export interface NewActionParams {
   batch_id: string;
   id: string;
@@ -46,7 +65,7 @@ export function prepareStatements(main: Database, dir: Database) {
     setBatchState: p<[state: string, now: number, finished: number | null, id: string]>('UPDATE batches SET state = ?, updated_at = ?, finished_at = ? WHERE id = ?'),
     startBatch: p<[now: number, id: string]>(`UPDATE batches SET state = 'running', updated_at = ? WHERE id = ? AND state = 'received'`),
     batchTally: p<[string], { open: number; bad: number }>(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
-        coalesce(sum(state IN ('failed', 'skipped')), 0) AS bad FROM actions WHERE batch_id = ?`),
+        coalesce(sum(state IN ('failed', 'skipped', 'canceled')), 0) AS bad FROM actions WHERE batch_id = ?`),
     // ---- actions
     insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
         VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, 'waiting', @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
@@ -117,7 +136,8 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     requeue: p<[now: number, batch: string, id: string]>(`UPDATE actions SET state = 'waiting', retval = NULL, last_error = NULL, finished_at = NULL,
         runnable_at = NULL, retry_base = attempts, updated_at = ? WHERE batch_id = ? AND id = ?`),
-    nextRetry: p<[], { t: number | null }>(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying'`),
+    // A paused target's retries are not due (the engine would wake for them in vain until resumed).
+    nextRetry: p<[], { t: number | null }>(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying' AND hostid NOT IN (SELECT hostid FROM paused_hosts)`),
     runningRows: p<[], ActionRow>(`SELECT * FROM actions WHERE state = 'running'`),
     recoverAsWritten: p<[now: number, batch: string, id: string]>(
       `UPDATE actions SET state = 'ready', runnable_at = 0, recovery = 1, updated_at = ? WHERE batch_id = ? AND id = ?`,
@@ -185,6 +205,26 @@ export function prepareStatements(main: Database, dir: Database) {
     purgeTriggerRuns: p<[cut: number]>(`DELETE FROM trigger_runs WHERE state IN ('succeeded', 'failed') AND finished_at < ?`),
     oldCommands: p<[cut: number], { n: number }>(`SELECT count(*) AS n FROM commands WHERE state = 'done' AND done_at < ?`),
     purgeCommands: p<[cut: number]>(`DELETE FROM commands WHERE state = 'done' AND done_at < ?`),
+    // ---- operator views (tmon find, stuck, pause, messages --ack, replies --limit)
+    pausedHosts: p<[], PausedRow>('SELECT hostid, paused_at, note FROM paused_hosts ORDER BY hostid'),
+    pausedHost: p<[string], PausedRow>('SELECT hostid, paused_at, note FROM paused_hosts WHERE hostid = ?'),
+    pauseHost: p<[host: string, at: number, note: string]>('INSERT OR IGNORE INTO paused_hosts (hostid, paused_at, note) VALUES (?, ?, ?)'),
+    resumeHost: p<[host: string]>('DELETE FROM paused_hosts WHERE hostid = ?'),
+    findByUser: p<[user: string, limit: number], FoundRow>(`${FOUND} WHERE a.userid = ? ORDER BY b.received_at DESC, b.rowid DESC, a.queue_seq DESC LIMIT ?`),
+    findByReplyid: p<[replyid: string, limit: number], FoundRow>(`${FOUND} WHERE a.replyid = ? AND a.replyid <> '' ORDER BY b.received_at DESC, b.rowid DESC, a.queue_seq DESC LIMIT ?`),
+    findByHost: p<[host: string, limit: number], FoundRow>(`${FOUND} WHERE a.hostid = ? ORDER BY b.received_at DESC, b.rowid DESC, a.queue_seq DESC LIMIT ?`),
+    findByBatch: p<[batch: string], FoundRow>(`${FOUND} WHERE a.batch_id = ? ORDER BY a.queue_seq DESC`),
+    // A rough filter on the stored context; the caller parses each candidate to confirm it.
+    batchesMentioning: p<[pattern: string], { id: string; context: string }>(
+      `SELECT id, context FROM batches WHERE context IS NOT NULL AND context LIKE ? ESCAPE '\\' ORDER BY received_at DESC, rowid DESC`,
+    ),
+    openActionRows: p<[], ActionRow>(`SELECT * FROM actions WHERE state IN ('waiting', 'ready', 'running', 'retrying') ORDER BY queue_seq, batch_id, id`),
+    boardMessages: p<[since: number, limit: number], MessageRow & { read_at: number | null }>('SELECT * FROM messages WHERE at >= ? ORDER BY seq DESC LIMIT ?'),
+    unreadMessages: p<[since: number, limit: number], MessageRow & { read_at: number | null }>(
+      'SELECT * FROM messages WHERE read_at IS NULL AND at >= ? ORDER BY seq DESC LIMIT ?',
+    ),
+    ackMessages: p<[now: number, upTo: number]>('UPDATE messages SET read_at = ? WHERE read_at IS NULL AND seq <= ?'),
+    latestReplies: p<[limit: number], ReplyRow>('SELECT * FROM replies ORDER BY seq DESC LIMIT ?'),
     // ---- the simulated directory (its own connection, but for the dumps)
     dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
     dirPut: d<[host: string, user: string, data: string]>(

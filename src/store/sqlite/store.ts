@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../migrations/index.js';
 import type {
   ActionResult,
   BatchDetail,
+  BoardMessage,
   BatchFilter,
   BatchSummary,
   ClaimedAction,
@@ -16,6 +17,8 @@ import type {
   DirectoryDump,
   DirectoryTx,
   Effects,
+  FindQuery,
+  FoundAction,
   InsertOutcome,
   Message,
   NewBatch,
@@ -24,12 +27,14 @@ import type {
   OperatorResult,
   PurgeCut,
   PurgeReport,
+  PausedHost,
   QueuedCommand,
   Reply,
   RewriteApplied,
   RewriteDecision,
   Store,
   StoreEvent,
+  StuckAction,
   Tallies,
   TickInput,
   TickOutput,
@@ -41,13 +46,15 @@ import { directoryDump, directoryTx } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, insertBatches, knownActions, replyidHolders } from './ingest.js';
 import { batchDetail, listBatches } from './inspection.js';
-import { cancelBatch, retryAction } from './operators.js';
+import { cancelAction, cancelBatch, retryAction } from './operators.js';
 import { recoverRunning } from './recovery.js';
+import { pausedHosts, pauseHost, resumeHost } from './paused.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from './rows.js';
 import { ensureIncrementalVacuum, purge, releaseFreePages } from './retention.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { claimTriggerRuns, finishTriggerRun, payloadOf, queueRuns } from './trigger-runs.js';
+import { ackMessages, boardMessages, findActions, latestReplies, stuckActions } from './views.js';
 
 export interface SqliteStoreOptions {
   /** `action`: a replyid is answered when its action is final; `tree`: when it and all it led to are. */
@@ -306,6 +313,34 @@ export class SqliteStore implements Store {
   /** A reloaded config's triggers: events from now on start these (the daemon's reload). */
   setTriggersFor(fn: (event: StoreEvent) => string[]): void {
     this.ctx.triggersFor = fn;
+  }
+  // ---- operator views and the per-action and per-target operator commands
+  async cancelAction(batchId: string, actionId: string, note: string): Promise<OperatorResult> {
+    return cancelAction(this.ctx, batchId, actionId, note);
+  }
+  async pauseHost(hostid: string, note: string): Promise<OperatorResult> {
+    return pauseHost(this.ctx, hostid, note);
+  }
+  async resumeHost(hostid: string, note: string): Promise<OperatorResult> {
+    return resumeHost(this.ctx, hostid, note);
+  }
+  async pausedHosts(): Promise<PausedHost[]> {
+    return pausedHosts(this.ctx);
+  }
+  async findActions(query: FindQuery, limit = 100): Promise<FoundAction[]> {
+    return findActions(this.ctx, query, limit);
+  }
+  async stuckActions(now = Date.now()): Promise<StuckAction[]> {
+    return stuckActions(this.ctx, now);
+  }
+  async boardMessages(options: { all?: boolean; since?: number; limit?: number } = {}): Promise<BoardMessage[]> {
+    return boardMessages(this.ctx, options);
+  }
+  async ackMessages(upTo: number | 'all'): Promise<number> {
+    return ackMessages(this.ctx, upTo, Date.now());
+  }
+  async latestReplies(limit: number): Promise<Reply[]> {
+    return latestReplies(this.ctx, limit);
   }
 
   async close(): Promise<void> {
