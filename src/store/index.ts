@@ -3,3 +3,4 @@ export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 export type { RepliesMode } from './sqlite/context.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
+export { storeHoldsSealedPasswords, type KeyAdoption } from './sqlite/sealing.js';

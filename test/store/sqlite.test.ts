@@ -28,6 +28,7 @@ describe('SQLite specifics', () => {
       { version: 4, name: 'rewrite-at-dispatch' },
       { version: 5, name: 'operator-commands' },
       { version: 6, name: 'open-actions' },
+      { version: 7, name: 'sealed-secrets' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();

@@ -4,6 +4,7 @@ import * as m003 from './003-received-index.js';
 import * as m004 from './004-rewrite-at-dispatch.js';
 import * as m005 from './005-operator-commands.js';
 import * as m006 from './006-open-actions.js';
+import * as m007 from './007-sealed-secrets.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, ...m004 },
   { version: 5, ...m005 },
   { version: 6, ...m006 },
+  { version: 7, ...m007 },
 ];

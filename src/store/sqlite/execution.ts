@@ -1,21 +1,38 @@
 import { batchContext, readBatch } from '../../batch/index.js';
+import { TmonError } from '../../errors.js';
 import { parseKvg, type KvGroup } from '../../kvgroup/index.js';
+import { isSealed, SecretError } from '../../secrets/index.js';
 import type { ActionResult, ClaimedAction, Effects } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, finalize, FINAL } from './progress.js';
 import type { ActionRow, BatchRow } from './rows.js';
+import { openDocument } from './sealing.js';
 
-/** The top-level group without its actions (stored at ingest; worked out for older batches). */
-export function contextOf(batch: BatchRow): KvGroup {
-  if (batch.context) return JSON.parse(batch.context) as KvGroup;
-  return batchContext(readBatch(parseKvg(batch.document, { source: `batch ${batch.id}` })[0]!)!);
+/**
+ * The top-level group without its actions (stored at ingest; worked out for older batches), its
+ * passwords opened: it goes to a plugin with the actions it rewrites.
+ */
+export function contextOf(ctx: StoreCtx, batch: BatchRow): KvGroup {
+  if (batch.context) return openDocument(ctx, batch.context, `the context of batch ${batch.id}`);
+  const text = isSealed(batch.document) ? openText(ctx, batch) : batch.document;
+  return batchContext(readBatch(parseKvg(text, { source: `batch ${batch.id}` })[0]!)!);
+}
+
+function openText(ctx: StoreCtx, batch: BatchRow): string {
+  if (!ctx.box) throw new TmonError('SECRET_KEY_NEEDED', `batch ${batch.id}: its text is sealed with the daemon's secret key`);
+  try {
+    return ctx.box.open(batch.document);
+  } catch (err) {
+    throw new SecretError('SECRET_OPEN', `the text of batch ${batch.id}: ${(err as Error).message}`);
+  }
 }
 
 /**
- * A claimed row as the engine gets it. `counted`: the row's `attempts` already holds this try
- * (read back after the update), else it is read before and this try is added.
+ * A claimed row as the engine gets it, its passwords opened (the one place an action's are:
+ * it goes to its plugin and its connector). `counted`: the row's `attempts` already holds this
+ * try (read back after the update), else it is read before and this try is added.
  */
-export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup, counted = false): ClaimedAction {
+export function claimOf(ctx: StoreCtx, r: ActionRow, rewrite: boolean, context?: KvGroup, counted = false): ClaimedAction {
   return {
     batchId: r.batch_id,
     id: r.id,
@@ -25,7 +42,7 @@ export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup, count
     operation: r.operation,
     hostid: r.hostid,
     interactive: r.interactive === 1,
-    document: JSON.parse(r.document) as KvGroup,
+    document: openDocument(ctx, r.document, `action ${r.id} of batch ${r.batch_id}`),
     attempt: r.attempts - r.retry_base + (rewrite || counted ? 0 : 1),
     recovery: r.recovery === 1,
   };
@@ -36,7 +53,14 @@ export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup, count
  * within each target's room. An action not yet through the rewrite step is claimed for it
  * when `rewrite` (a plugin is configured), and its try is not counted until it runs.
  */
-export function claimRunnable(ctx: StoreCtx, now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite: boolean): ClaimedAction[] {
+export function claimRunnable(
+  ctx: StoreCtx,
+  now: number,
+  capacity: (hostid: string, running: number) => number,
+  max: number,
+  rewrite: boolean,
+  effects: Effects = noEffects(),
+): ClaimedAction[] {
   return ctx.db.transaction((): ClaimedAction[] => {
     const running = new Map<string, number>();
     for (const r of ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
@@ -48,20 +72,38 @@ export function claimRunnable(ctx: StoreCtx, now: number, capacity: (hostid: str
     candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
     const contexts = new Map<string, KvGroup>();
     const claimed: ClaimedAction[] = [];
+    const affected = new Set<string>();
     for (const r of candidates.slice(0, max)) {
       ctx.s.startBatch.run(now, r.batch_id);
-      if (rewrite && r.rewritten === 0) {
-        ctx.s.claimRewrite.run(now, now, r.batch_id, r.id);
-        let context = contexts.get(r.batch_id);
-        if (!context) contexts.set(r.batch_id, (context = contextOf(ctx.s.batch.get(r.batch_id)!)));
-        claimed.push(claimOf(r, true, context));
-      } else {
-        ctx.s.claimRun.run(now, now, r.batch_id, r.id);
-        claimed.push(claimOf(r, false));
+      const forRewrite = rewrite && r.rewritten === 0;
+      let claim: ClaimedAction;
+      try {
+        let context = forRewrite ? contexts.get(r.batch_id) : undefined;
+        if (forRewrite && !context) contexts.set(r.batch_id, (context = contextOf(ctx, ctx.s.batch.get(r.batch_id)!)));
+        claim = claimOf(ctx, r, forRewrite, context);
+      } catch (err) {
+        if (!(err instanceof SecretError)) throw err;
+        unopened(ctx, r.batch_id, r.id, err, now, effects, affected);
+        continue;
       }
+      if (forRewrite) ctx.s.claimRewrite.run(now, now, r.batch_id, r.id);
+      else ctx.s.claimRun.run(now, now, r.batch_id, r.id);
+      claimed.push(claim);
     }
+    if (affected.size > 0) conclude(ctx, affected, now, effects);
     return claimed;
   })();
+}
+
+/**
+ * An action whose password does not open (changed in the database, or sealed with another key)
+ * fails, said on the board: it never runs with a wrong password, and the others still run.
+ */
+export function unopened(ctx: StoreCtx, batchId: string, id: string, err: Error, now: number, effects: Effects, affected: Set<string>): void {
+  const message = `action ${id}: its password cannot be opened (${err.message}); action failed`;
+  ctx.s.postMessage.run(now, 'error', 'engine', batchId, id, message);
+  affected.add(batchId);
+  finalize(ctx, batchId, id, 'failed', '', message, now, effects, affected);
 }
 
 /** Several results in one transaction (group commit): one disk flush for all of them. */
