@@ -7,7 +7,8 @@ import { acquireHomeLock, type HomeLock } from './lock.js';
 import { createLogger, type LogFormat } from './log.js';
 import { checkPluginsFolder, PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
-import { SqliteStore } from './store/index.js';
+import { KEY_ENV, loadSecretKey } from './secrets/index.js';
+import { SqliteStore, storeHoldsSealedPasswords } from './store/index.js';
 import { TriggerRunner, triggersFor } from './triggers/index.js';
 
 export interface DaemonOptions {
@@ -62,7 +63,14 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     maxFiles: config.logs.maxFiles,
     level: config.logLevel,
   });
-  const sqlite = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers) });
+  // Passwords are sealed at rest with the home's key (TMON_SECRET_KEY first); a new key only for a store with nothing sealed.
+  const key = loadSecretKey({ file: layout.secretKey, env: process.env[KEY_ENV], mayCreate: () => !storeHoldsSealedPasswords(layout.db), store: layout.db });
+  const sqlite = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers), secrets: key.box });
+  // Said after the start line, which is the first a reader of the console looks for.
+  const keyNotes: string[] = [];
+  if (key.created) keyNotes.push(`secret key created: ${layout.secretKey} (mode 0600) seals the passwords in the store; back it up with the store, which cannot run the actions holding passwords without it (docs/operations.md, "The secret key")`);
+  if (sqlite.keyAdoption === 'sealed') keyNotes.push(`the passwords this store held in plain text are sealed now (open actions) or wiped (final ones)${sqlite.vacuumError ? `; the file could not be vacuumed (${sqlite.vacuumError}): run VACUUM on it while tmon is stopped to drop the old pages` : ''}`);
+  if (sqlite.keyAdoption === 'rekeyed') keyNotes.push(`the store's previous secret key is not the one from ${key.box.source}; it sealed nothing the store still holds, so this key replaces it`);
   // With the HTTP API on, its metrics observe the store, connectors, plugins and replies.
   const http = startHttp(config, logger);
   const store = http.observe.store(sqlite);
@@ -127,6 +135,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     triggers.wake();
   }, config.inboxSweepMs);
   logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
+  for (const note of keyNotes) logger.warn(note);
 
   let stopping: Promise<void> | undefined;
   const stop = (reason?: string): Promise<void> =>

@@ -10,6 +10,8 @@ export interface HomeLayout {
   outbox: string;
   logs: string;
   config: string;
+  /** The secret key that seals passwords at rest (32 bytes, mode 0600; src/secrets). */
+  secretKey: string;
 }
 
 /** --home, else $TMON_HOME, else ./var. */
@@ -26,6 +28,7 @@ export function homeLayout(root: string): HomeLayout {
     outbox: join(root, 'outbox'),
     logs: join(root, 'logs'),
     config: join(root, 'tmon.config.json'),
+    secretKey: join(root, 'secret.key'),
   };
 }
 

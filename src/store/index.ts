@@ -4,3 +4,4 @@ export type { RepliesMode } from './sqlite/context.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export { applyCommand, commandMeta, type StoreCommand } from './apply-command.js';
+export { storeHoldsSealedPasswords, type KeyAdoption } from './sqlite/sealing.js';

@@ -41,6 +41,7 @@ describe('SQLite specifics', () => {
       { version: 4, name: 'rewrite-at-dispatch' },
       { version: 5, name: 'operator-commands' },
       { version: 6, name: 'open-actions' },
+      { version: 7, name: 'sealed-secrets' },
       { version: 8, name: 'operator-views' },
       { version: 9, name: 'retention' },
       { version: 10, name: 'board-by-batch' },

@@ -5,6 +5,7 @@ import { hasCode } from '../../errors.js';
 import type { Problem } from '../../batch/index.js';
 import { prepareBatch } from '../../engine/index.js';
 import { homeLayout } from '../../home.js';
+import { isKeyedDigest } from '../../secrets/index.js';
 import { TmonError } from '../../errors.js';
 import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
 import { EXIT, exitCodeFor, QuietExit } from '../exit-codes.js';
@@ -49,7 +50,10 @@ export function registerSubmit(program: Command): void {
             const batch = await prepareBatch(text, source, store);
             // What the daemon would do with it (contract §4): the same content again is a no-op,
             // other content under a held id is refused. Say so now rather than in `messages` later.
-            const held = await store?.batchDigest(batch.id);
+            // A batch holding passwords is held under a digest keyed with the daemon's secret key
+            // (src/secrets): it cannot be compared here, so the file goes in and the daemon tells.
+            const stored = await store?.batchDigest(batch.id);
+            const held = stored !== undefined && isKeyedDigest(stored) ? undefined : stored;
             if (held !== undefined && held !== batch.digest) {
               throw new TmonError('BATCH_CONFLICT', `${file}: batch ${batch.id} is already held with other content; refused (not put into the inbox)`);
             }

@@ -4,6 +4,7 @@ import * as m003 from './003-received-index.js';
 import * as m004 from './004-rewrite-at-dispatch.js';
 import * as m005 from './005-operator-commands.js';
 import * as m006 from './006-open-actions.js';
+import * as m007 from './007-sealed-secrets.js';
 import * as m008 from './008-operator-views.js';
 import * as m009 from './009-retention.js';
 import * as m010 from './010-board-by-batch.js';
@@ -22,7 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, ...m004 },
   { version: 5, ...m005 },
   { version: 6, ...m006 },
-  // 7 is taken by work in progress on another branch; numbers are never reused.
+  { version: 7, ...m007 },
   { version: 8, ...m008 },
   { version: 9, ...m009 },
   { version: 10, ...m010 },

@@ -1,18 +1,37 @@
 import { batchContext, readBatch } from '../../batch/index.js';
+import { TmonError } from '../../errors.js';
 import { parseKvg, type KvGroup } from '../../kvgroup/index.js';
+import { isSealed, SecretError } from '../../secrets/index.js';
 import type { ActionResult, ClaimedAction, Effects } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, finalize, FINAL } from './progress.js';
 import type { ActionRow, BatchRow } from './rows.js';
+import { openDocument } from './sealing.js';
 
-/** The top-level group without its actions (stored at ingest; worked out for older batches). */
-export function contextOf(batch: BatchRow): KvGroup {
-  if (batch.context) return JSON.parse(batch.context) as KvGroup;
-  return batchContext(readBatch(parseKvg(batch.document, { source: `batch ${batch.id}` })[0]!)!);
+/**
+ * The top-level group without its actions (stored at ingest; worked out for older batches), its
+ * passwords opened: it goes to a plugin with the actions it rewrites.
+ */
+export function contextOf(ctx: StoreCtx, batch: BatchRow): KvGroup {
+  if (batch.context) return openDocument(ctx, batch.context, `the context of batch ${batch.id}`);
+  const text = isSealed(batch.document) ? openText(ctx, batch) : batch.document;
+  return batchContext(readBatch(parseKvg(text, { source: `batch ${batch.id}` })[0]!)!);
 }
 
-/** A claimed row (read before its claim) as the engine gets it. */
-export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup): ClaimedAction {
+function openText(ctx: StoreCtx, batch: BatchRow): string {
+  if (!ctx.box) throw new TmonError('SECRET_KEY_NEEDED', `batch ${batch.id}: its text is sealed with the daemon's secret key`);
+  try {
+    return ctx.box.open(batch.document);
+  } catch (err) {
+    throw new SecretError('SECRET_OPEN', `the text of batch ${batch.id}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A claimed row (read before its claim) as the engine gets it, its passwords opened (the one
+ * place an action's are: it goes to its plugin and its connector).
+ */
+export function claimOf(ctx: StoreCtx, r: ActionRow, rewrite: boolean, context?: KvGroup): ClaimedAction {
   return {
     batchId: r.batch_id,
     id: r.id,
@@ -22,7 +41,7 @@ export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup): Clai
     operation: r.operation,
     hostid: r.hostid,
     interactive: r.interactive === 1,
-    document: JSON.parse(r.document) as KvGroup,
+    document: openDocument(ctx, r.document, `action ${r.id} of batch ${r.batch_id}`),
     attempt: r.attempts - r.retry_base + (rewrite ? 0 : 1),
     recovery: r.recovery === 1,
   };
@@ -35,7 +54,14 @@ export function claimOf(r: ActionRow, rewrite: boolean, context?: KvGroup): Clai
  * the target, so rewrites run ahead within `max` while the target's slots are busy. Everything
  * else is claimed for its connector within its target's room.
  */
-export function claimRunnable(ctx: StoreCtx, now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite: boolean): ClaimedAction[] {
+export function claimRunnable(
+  ctx: StoreCtx,
+  now: number,
+  capacity: (hostid: string, running: number) => number,
+  max: number,
+  rewrite: boolean,
+  effects: Effects = noEffects(),
+): ClaimedAction[] {
   return ctx.db.transaction((): ClaimedAction[] => {
     const running = new Map<string, number>();
     for (const r of ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
@@ -54,25 +80,44 @@ export function claimRunnable(ctx: StoreCtx, now: number, capacity: (hostid: str
     candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
     const contexts = new Map<string, KvGroup>();
     const claimed: ClaimedAction[] = [];
+    const affected = new Set<string>();
     for (const r of candidates) {
       if (claimed.length >= max) break;
-      if (rewrite && r.rewritten === 0) {
-        ctx.s.startBatch.run(now, r.batch_id);
-        ctx.s.claimRewrite.run(now, now, r.batch_id, r.id);
-        let context = contexts.get(r.batch_id);
-        if (!context) contexts.set(r.batch_id, (context = contextOf(ctx.s.batch.get(r.batch_id)!)));
-        claimed.push(claimOf(r, true, context));
+      const forRewrite = rewrite && r.rewritten === 0;
+      // A rewrite holds no slot of the target; a run does, within the target's room.
+      if (!forRewrite && (room.get(r.hostid) ?? 0) <= 0) continue;
+      ctx.s.startBatch.run(now, r.batch_id);
+      let claim: ClaimedAction;
+      try {
+        let context = forRewrite ? contexts.get(r.batch_id) : undefined;
+        if (forRewrite && !context) contexts.set(r.batch_id, (context = contextOf(ctx, ctx.s.batch.get(r.batch_id)!)));
+        claim = claimOf(ctx, r, forRewrite, context);
+      } catch (err) {
+        if (!(err instanceof SecretError)) throw err;
+        unopened(ctx, r.batch_id, r.id, err, now, effects, affected);
         continue;
       }
-      const left = room.get(r.hostid) ?? 0;
-      if (left <= 0) continue;
-      room.set(r.hostid, left - 1);
-      ctx.s.startBatch.run(now, r.batch_id);
-      ctx.s.claimRun.run(now, now, r.batch_id, r.id);
-      claimed.push(claimOf(r, false));
+      if (forRewrite) ctx.s.claimRewrite.run(now, now, r.batch_id, r.id);
+      else {
+        room.set(r.hostid, (room.get(r.hostid) ?? 0) - 1);
+        ctx.s.claimRun.run(now, now, r.batch_id, r.id);
+      }
+      claimed.push(claim);
     }
+    if (affected.size > 0) conclude(ctx, affected, now, effects);
     return claimed;
   })();
+}
+
+/**
+ * An action whose password does not open (changed in the database, or sealed with another key)
+ * fails, said on the board: it never runs with a wrong password, and the others still run.
+ */
+export function unopened(ctx: StoreCtx, batchId: string, id: string, err: Error, now: number, effects: Effects, affected: Set<string>): void {
+  const message = `action ${id}: its password cannot be opened (${err.message}); action failed`;
+  ctx.s.postMessage.run(now, 'error', 'engine', batchId, id, message);
+  affected.add(batchId);
+  finalize(ctx, batchId, id, 'failed', '', message, now, effects, affected);
 }
 
 /** Several results in one transaction (group commit): one disk flush for all of them. */

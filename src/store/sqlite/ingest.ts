@@ -2,8 +2,12 @@ import { actionProblem, BatchInvalidError, type Dependency } from '../../batch/i
 import { actionKey, type ActionRecord, type InsertOutcome, type NewBatch } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, settleWaiting } from './progress.js';
+import { batchHoldsPasswords, sealDocument, storedDigest, storedText } from './sealing.js';
 
-/** Inserts an action's row and its dependency edges, `waiting` until `settleWaiting` says more. */
+/**
+ * Inserts an action's row and its dependency edges, `waiting` until `settleWaiting` says more.
+ * Its passwords are sealed before the row is written (the store's every action goes through here).
+ */
 export function insertActionRow(ctx: StoreCtx, batchId: string, a: ActionRecord, rewritten: boolean, now: number): void {
   ctx.s.insertAction.run({
     batch_id: batchId,
@@ -17,7 +21,7 @@ export function insertActionRow(ctx: StoreCtx, batchId: string, a: ActionRecord,
     userid: a.userid,
     replyid: a.replyid,
     interactive: a.interactive ? 1 : 0,
-    document: JSON.stringify(a.document),
+    document: sealDocument(ctx, a.document),
     now,
   });
   for (const d of a.depends) ctx.s.insertDep.run(batchId, a.id, d.batch, d.action);
@@ -43,15 +47,17 @@ export function insertBatch(ctx: StoreCtx, batch: NewBatch): InsertOutcome {
   return ctx.db.transaction((): InsertOutcome => {
     const effects = noEffects();
     const now = Date.now();
+    const holds = batchHoldsPasswords(batch);
+    const digest = storedDigest(ctx, batch.digest, holds);
     const existing = ctx.s.batchDigest.get(batch.id);
-    if (existing && existing.digest !== batch.digest) return { result: 'conflict', effects };
+    if (existing && existing.digest !== digest) return { result: 'conflict', effects };
     if (existing) {
       effects.events.push({ type: 'batch.resubmitted', batch: batch.id, source: batch.source, message: `batch ${batch.id} arrived again with the same content; nothing to do`, at: now });
       return { result: 'duplicate', effects: conclude(ctx, new Set(), now, effects) };
     }
     const taken = replyidProblems(ctx, batch);
     if (taken.length > 0) throw new BatchInvalidError(taken, batch.source);
-    ctx.s.insertBatch.run(batch.id, batch.document, batch.digest, batch.source, JSON.stringify(batch.context), now, now);
+    ctx.s.insertBatch.run(batch.id, storedText(ctx, batch, holds), digest, batch.source, sealDocument(ctx, batch.context), now, now);
     for (const a of batch.actions) insertActionRow(ctx, batch.id, a, false, now);
     effects.events.push({ type: 'batch.received', batch: batch.id, state: 'received', source: batch.source, message: `${batch.actions.length} action(s)`, at: now });
     const affected = new Set<string>();

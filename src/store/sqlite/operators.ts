@@ -4,6 +4,7 @@ import { actionKey, type OperatorResult } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, FINAL, finalize, settleWaiting } from './progress.js';
 import type { ActionRow } from './rows.js';
+import { wipeBatch } from './sealing.js';
 
 /**
  * Puts a failed action back in the queue, with what was skipped because of it. An action whose
@@ -11,9 +12,40 @@ import type { ActionRow } from './rows.js';
  * the unit's fanned actions that did not succeed are dropped (the new rewrite makes them again)
  * and those that succeeded are kept, not run twice. A fanned action whose primary succeeded runs
  * again as the plugin wrote it. Its replyid was answered with the failure and is not answered
- * twice; the tries start afresh while `attempts` keeps the total.
+ * twice; the tries start afresh while `attempts` keeps the total. Refused, changing nothing, when
+ * anything it would run again held a password, wiped when it ended (`mustStillHavePasswords`).
  */
 export function retryAction(ctx: StoreCtx, batchId: string, actionId: string, note: string): OperatorResult {
+  try {
+    return retryIn(ctx, batchId, actionId, note);
+  } catch (err) {
+    // Refused once under way: the transaction is rolled back, nothing was changed.
+    if (err instanceof Refused) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+class Refused extends Error {}
+
+/**
+ * An action whose password was wiped when it became final (src/store/sqlite/sealing.ts) cannot
+ * run again: it would run without the password it was given, or with an empty one. Neither can
+ * one go through its plugin again once its batch's context lost one. The retry is refused.
+ */
+function mustStillHavePasswords(ctx: StoreCtx, r: ActionRow, throughPlugin: boolean): void {
+  if (r.secrets_wiped === 1) {
+    throw new Refused(
+      `action ${r.id} of batch ${r.batch_id} held a password (newpw), wiped from the store when it ended; it cannot run again without it: submit it again in a new batch`,
+    );
+  }
+  if (throughPlugin && ctx.s.batch.get(r.batch_id)?.secrets_wiped === 1) {
+    throw new Refused(
+      `the context of batch ${r.batch_id} held a password (newpw), wiped from the store when the batch ended; action ${r.id} cannot go through its plugin again without it: submit it again in a new batch`,
+    );
+  }
+}
+
+function retryIn(ctx: StoreCtx, batchId: string, actionId: string, note: string): OperatorResult {
   return ctx.db.transaction((): OperatorResult => {
     const row = ctx.s.action.get(batchId, actionId);
     if (!row) return { ok: false, reason: `no action ${actionId} in batch ${batchId}` };
@@ -26,6 +58,7 @@ export function retryAction(ctx: StoreCtx, batchId: string, actionId: string, no
     const starts: ActionRow[] = [];
     const requeued: Array<{ batch: string; id: string }> = [];
     if (primary.state !== 'succeeded') {
+      mustStillHavePasswords(ctx, primary, true);
       for (const r of unit) {
         if (r.id === primary.id || r.state === 'succeeded') continue;
         ctx.s.deleteDeps.run(batchId, r.id);
@@ -39,6 +72,7 @@ export function retryAction(ctx: StoreCtx, batchId: string, actionId: string, no
       requeued.push({ batch: batchId, id: primary.id });
       starts.push(primary);
     } else {
+      mustStillHavePasswords(ctx, row, false);
       ctx.s.requeue.run(now, batchId, row.id);
       requeued.push({ batch: batchId, id: row.id });
       starts.push(row);
@@ -51,6 +85,7 @@ export function retryAction(ctx: StoreCtx, batchId: string, actionId: string, no
       for (const d of ctx.s.dependents.all(r.batch_id, r.id)) {
         const dep = ctx.s.action.get(d.batch_id, d.action_id);
         if (!dep || dep.state !== 'skipped' || seen.has(actionKey(dep.batch_id, dep.id))) continue;
+        mustStillHavePasswords(ctx, dep, dep.rewritten === 0);
         seen.add(actionKey(dep.batch_id, dep.id));
         ctx.s.requeue.run(now, dep.batch_id, dep.id);
         requeued.push({ batch: dep.batch_id, id: dep.id });
@@ -86,6 +121,7 @@ export function cancelBatch(ctx: StoreCtx, batchId: string, note: string): Opera
     const message = `canceled by an operator${note ? ` (${note})` : ''}`;
     for (const r of open) finalize(ctx, batchId, r.id, 'canceled', '', message, now, effects, affected);
     ctx.s.setBatchState.run('canceled', now, now, batchId);
+    wipeBatch(ctx, batchId);
     effects.events.push({ type: 'batch.canceled', batch: batchId, state: 'canceled', who: 'operator', message, at: now });
     affected.delete(batchId);
     ctx.s.postMessage.run(now, 'info', 'operator', batchId, null, `cancel: ${open.length} action(s) canceled${note ? ` (${note})` : ''}`);

@@ -1,6 +1,7 @@
 import { actionKey, FINAL_ACTION_STATES, type ActionState, type Effects } from '../types.js';
 import type { StoreCtx } from './context.js';
 import type { ActionRow } from './rows.js';
+import { wipeAction, wipeBatch } from './sealing.js';
 import { queueRuns } from './trigger-runs.js';
 
 /*
@@ -73,6 +74,8 @@ export function finalize(ctx: StoreCtx, batchId: string, actionId: string, state
     const v = f.state === 'verdict' ? placeholderVerdict(ctx, row) : { state: f.state, retval: f.retval, message: f.message };
     affected.add(f.batch);
     ctx.s.finalize.run(v.state, v.retval, v.state === 'succeeded' ? null : v.message, now, now, f.batch, f.id);
+    // A final action never runs with its password again: it is emptied (a retry refuses it).
+    wipeAction(ctx, row);
     effects.events.push({ type: `action.${v.state}`, batch: f.batch, action: f.id, operation: row.operation, hostid: row.hostid, state: v.state, message: v.message, at: now });
     if (ctx.repliesMode === 'action') {
       if (row.replyid !== '') reply(ctx, row.replyid, f.batch, f.id, row.operation, v.state === 'succeeded', v.retval, v.message, now, effects);
@@ -168,6 +171,7 @@ export function completeBatches(ctx: StoreCtx, batches: Set<string>, now: number
     if (!tally || tally.open > 0) continue;
     const final = tally.bad > 0 ? 'failed' : 'succeeded';
     ctx.s.setBatchState.run(final, now, now, b);
+    wipeBatch(ctx, b);
     effects.events.push({ type: 'batch.completed', batch: b, state: final, at: now });
   }
 }

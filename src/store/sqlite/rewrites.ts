@@ -1,8 +1,11 @@
 import { actionKey, type ActionRecord, type Effects, type RewriteApplied, type RewriteDecision } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
+import { SecretError } from '../../secrets/index.js';
+import { unopened } from './execution.js';
 import { insertActionRow } from './ingest.js';
 import { conclude, finalize, settleWaiting } from './progress.js';
 import type { ActionRow } from './rows.js';
+import { sealDocument } from './sealing.js';
 
 /**
  * Why a plugin's output cannot join the stored graph, or undefined: a fanned id another action
@@ -69,7 +72,7 @@ function replace(ctx: StoreCtx, row: ActionRow, d: RewriteDecision, now: number,
   const plugin = d.actions[0]?.plugin ?? d.event?.plugin ?? null;
   ctx.s.deleteDeps.run(batch, row.id);
   if (kept) {
-    ctx.s.replaceAction.run(JSON.stringify(kept.document), kept.operation, kept.hostid, kept.userid, kept.interactive ? 1 : 0, plugin, 0, now, batch, row.id);
+    ctx.s.replaceAction.run(sealDocument(ctx, kept.document), kept.operation, kept.hostid, kept.userid, kept.interactive ? 1 : 0, plugin, 0, now, batch, row.id);
     for (const dep of kept.depends) ctx.s.insertDep.run(batch, row.id, dep.batch, dep.action);
   } else {
     ctx.s.replaceAction.run(row.document, row.operation, row.hostid, row.userid, row.interactive, plugin, 1, now, batch, row.id);

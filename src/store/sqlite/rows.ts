@@ -28,6 +28,8 @@ export interface ActionRow {
   submitted: string | null;
   placeholder: number;
   retry_base: number;
+  /** 1: its newpw values were emptied when it became final (a retry cannot run it). */
+  secrets_wiped: number;
 }
 
 export interface BatchRow {
@@ -40,6 +42,8 @@ export interface BatchRow {
   updated_at: number;
   finished_at: number | null;
   context: string | null;
+  /** 1: its context's newpw values were emptied when it became final. */
+  secrets_wiped: number;
 }
 
 export interface ReplyRow {

@@ -181,6 +181,9 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     leave: p<[pid: number]>('DELETE FROM daemon WHERE pid = ?'),
     presence: p<[], { pid: number; started_at: number; heartbeat_at: number }>('SELECT pid, started_at, heartbeat_at FROM daemon WHERE id = 1'),
+    // ---- passwords at rest (sealing.ts)
+    wipeAction: p<[document: string, submitted: string | null, batch: string, id: string]>('UPDATE actions SET document = ?, submitted = ?, secrets_wiped = 1 WHERE batch_id = ? AND id = ?'),
+    wipeBatch: p<[document: string, context: string | null, wiped: number, id: string]>('UPDATE batches SET document = ?, context = ?, secrets_wiped = max(secrets_wiped, ?) WHERE id = ?'),
     openActions: p<[], { n: number }>(`SELECT count(*) AS n FROM actions WHERE state IN ('waiting', 'ready', 'running', 'retrying')`),
     // ---- tallies for metrics
     actionTallies: p<[], { state: ActionRow['state']; operation: string; hostid: string; count: number }>(

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Dependency } from '../../batch/index.js';
 import { TmonError } from '../../errors.js';
+import type { SecretBox } from '../../secrets/index.js';
 import { migrate } from '../migrate.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import type {
@@ -41,7 +42,7 @@ import type {
   TriggerPayload,
   TriggerRun,
 } from '../types.js';
-import type { RepliesMode, StoreCtx } from './context.js';
+import { noEffects, type RepliesMode, type StoreCtx } from './context.js';
 import { directoryDump, directoryTx } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, insertBatches, knownActions, replyidHolders } from './ingest.js';
@@ -52,6 +53,7 @@ import { pausedHosts, pauseHost, resumeHost } from './paused.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from './rows.js';
 import { ensureIncrementalVacuum, purge, releaseFreePages } from './retention.js';
+import { adoptKey, type KeyAdoption } from './sealing.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { claimTriggerRuns, finishTriggerRun, payloadOf, queueRuns } from './trigger-runs.js';
 import { ackMessages, boardMessages, findActions, latestReplies, stuckActions } from './views.js';
@@ -74,6 +76,13 @@ export interface SqliteStoreOptions {
    * may lose the last transactions to a power cut; faster.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * The daemon's secret key (src/secrets): every password the store writes is sealed with it, and
+   * opened only in the claims handed to plugins and connectors. Checked against the store's key
+   * at open: a store sealed with another key is refused. Without it (tests, CLI readers) nothing
+   * is sealed or opened, and a store that holds sealed passwords refuses to write a plain one.
+   */
+  secrets?: SecretBox;
 }
 
 /**
@@ -107,6 +116,10 @@ export class SqliteStore implements Store {
   private readonly dirDb: Db;
   private readonly s: Statements;
   private readonly ctx: StoreCtx;
+  /** What opening with `secrets` did with the key (see `KeyAdoption`); undefined without one. */
+  readonly keyAdoption: KeyAdoption | undefined;
+  /** Why the store could not be vacuumed after its plain-text passwords were sealed, if it could not. */
+  readonly vacuumError: string | undefined;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (options.readonly || options.mustExist) {
@@ -125,6 +138,19 @@ export class SqliteStore implements Store {
       this.db.pragma('foreign_keys = ON');
       if (path !== ':memory:') ensureIncrementalVacuum(this.db);
       migrate(this.db);
+      if (options.secrets) {
+        this.keyAdoption = adoptKey(this.db, options.secrets, path);
+        // Passwords a tmon before sealing wrote in plain text are sealed now; VACUUM rewrites the
+        // file without the pages that held them, and the checkpoint empties the WAL of them.
+        if (this.keyAdoption === 'sealed' && path !== ':memory:') {
+          try {
+            this.db.exec('VACUUM');
+            this.db.pragma('wal_checkpoint(TRUNCATE)');
+          } catch (err) {
+            this.vacuumError = (err as Error).message;
+          }
+        }
+      }
     }
     if (options.readonly || path === ':memory:') this.dirDb = this.db;
     else {
@@ -141,6 +167,8 @@ export class SqliteStore implements Store {
       triggersFor: options.triggersFor ?? (() => []),
       nextQueueSeq: () => ++queueSeq,
       hosts: new Set(options.readonly ? [] : this.s.hosts.all().map((r) => r.hostid)),
+      box: options.secrets,
+      keyed: this.db.prepare('SELECT 1 FROM secret_key_check').get() !== undefined,
     };
   }
 
@@ -177,8 +205,13 @@ export class SqliteStore implements Store {
       const done = input.results.length > 0 ? completeActions(this.ctx, input.results) : { replies: [], events: [] };
       const applied = input.decisions.length > 0 ? applyRewrites(this.ctx, input.decisions, input.holdMs) : { effects: { replies: [], events: [] } };
       const c = input.claim;
-      const claims = c ? claimRunnable(this.ctx, c.now, c.capacity, c.max, c.rewrite) : [];
-      return { effects: { replies: [...done.replies, ...applied.effects.replies], events: [...done.events, ...applied.effects.events] }, claims };
+      // An action whose password does not open fails as it is claimed: its effects are the turn's too.
+      const failed = noEffects();
+      const claims = c ? claimRunnable(this.ctx, c.now, c.capacity, c.max, c.rewrite, failed) : [];
+      return {
+        effects: { replies: [...done.replies, ...applied.effects.replies, ...failed.replies], events: [...done.events, ...applied.effects.events, ...failed.events] },
+        claims,
+      };
     })();
   }
   async releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void> {
