@@ -40,7 +40,9 @@ export async function run({ quick }) {
     for (let i = 0; i < n + 20; i++) {
       const id = `L-${String(i).padStart(6, '0')}`;
       const text = `"" "" = {\n  "batch" "${id}" = {\n    "action" "${id}_0" = {\n      "operation" = "ACUA"\n      "hostid" = "AD"\n      "userid" = "u${i}"\n      "interactive" = "true"\n      "replyid" = "${id}-r"\n    }\n  }\n}\n`;
-      const reply = `${String(i + 1).padStart(10, '0')}-${id}-r.kvg`;
+      // One reply per commit here, so its file is named by that one seq (first-last).
+      const seq = String(i + 1).padStart(12, '0');
+      const reply = `${seq}-${seq}.replies.kvg`;
       const t = now();
       writeFileSync(join(inbox, `.${id}.tmp`), text);
       renameSync(join(inbox, `.${id}.tmp`), join(inbox, `${id}.kvg`));

@@ -1,6 +1,6 @@
 // Pipeline: batches dropped in the inbox → parsed, validated, stored → rewritten by a JS
 // plugin in the worker pool → run against the directory connector → replies in the store and
-// the outbox, with the durable store (synchronous FULL), in one process. Against it, the same
+// the outbox (a file per commit), with the durable store (synchronous FULL), in one process. Against it, the same
 // workload through a bare loop with plugin and store replaced by in-memory no-ops: the ceiling.
 // Peak RSS is sampled during the pipeline run.
 import { spawn } from 'node:child_process';
@@ -81,8 +81,9 @@ async function runDaemon(home, work, storeSync) {
   await reader.close();
   child.kill('SIGTERM');
   await exited;
-  const files = readdirSync(join(home, 'outbox')).length;
-  if (replies !== work.submitted || ran !== work.runs || files !== replies) throw new Error(`pipeline incomplete: ${replies} replies of ${work.submitted}, ${ran} actions of ${work.runs}, ${files} outbox files`);
+  // Replies in the outbox: by default a file holds one commit's replies as a stream of groups.
+  const files = readdirSync(join(home, 'outbox')).reduce((n, f) => n + (readFileSync(join(home, 'outbox', f), 'utf8').match(/^"reply" /gm)?.length ?? 0), 0);
+  if (replies !== work.submitted || ran !== work.runs || files !== replies) throw new Error(`pipeline incomplete: ${replies} replies of ${work.submitted}, ${ran} actions of ${work.runs}, ${files} replies in outbox files`);
   return { elapsed, peak };
 }
 
