@@ -6,6 +6,7 @@ import { parseKvg } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import { actionKey, type Effects, type NewBatch, type Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
+import { PoisonBreaker } from './poison.js';
 
 export interface InboxOptions {
   dir: string;
@@ -76,12 +77,15 @@ export class Inbox {
   private ignored = new Set<string>();
   private readonly budget: number;
   private readonly maxBytes: number;
+  private readonly breaker: PoisonBreaker;
   /** The store's count of unfinished actions and when it was read: asked at most every `COUNT_MS`. */
   private open = { n: 0, at: 0 };
 
   constructor(private readonly options: InboxOptions) {
     this.rejectedDir = join(options.dir, 'rejected');
     mkdirSync(this.rejectedDir, { recursive: true });
+    this.breaker = new PoisonBreaker(options.dir);
+    if (this.breaker.diedOn) options.logger.error(`inbox: the daemon died while reading ${shown(this.breaker.diedOn)} (${this.breaker.crashesOn(this.breaker.diedOn)} time(s)); a file it dies on twice is refused`);
     this.budget = options.maxPendingActions ?? Number.POSITIVE_INFINITY;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
   }
@@ -203,10 +207,25 @@ export class Inbox {
       await this.reject(name, `${shown(name)}: is ${st.size} bytes, over the limit of ${this.maxBytes} bytes for a batch file; refused unread`, null);
       return undefined;
     }
+    if (this.breaker.crashesOn(name) >= 2) {
+      await this.reject(name, `${shown(name)}: the daemon died twice while reading this file (its memory, say); refused unread so that it can run`, null);
+      return undefined;
+    }
     if (full && st.size > PEEK_BYTES) {
       this.notInteractive.add(name);
       return undefined;
     }
+    this.breaker.reading(name, st.size);
+    try {
+      return await this.read(name, path, full, pending);
+    } finally {
+      this.breaker.read(st.size);
+    }
+  }
+
+  /** Reads, parses and validates one regular file (see `prepare`). */
+  private async read(name: string, path: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
+    const { logger } = this.options;
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -302,6 +321,7 @@ export class Inbox {
         const n = p.batch.actions.length;
         logger.info(`received batch ${p.batch.id} (${n} action${n === 1 ? '' : 's'}${p.batch.actions.some((a) => a.interactive) ? ', interactive' : ''}) from ${shown(p.name)}`, meta);
       }
+      this.breaker.forget(p.name);
       try {
         unlinkSync(join(this.options.dir, p.name));
       } catch (err) {
@@ -326,6 +346,7 @@ export class Inbox {
       // The .error file first: a rejected file is never without its reason.
       writeFileSync(join(this.rejectedDir, `${target}.error`), `${reason}\n`, { mode: 0o600 });
       renameSync(join(this.options.dir, name), join(this.rejectedDir, target));
+      this.breaker.forget(name);
       // Kept as submitted, passwords and all: for its owner's eyes only.
       if (lstatSync(join(this.rejectedDir, target)).isFile()) chmodSync(join(this.rejectedDir, target), 0o600);
     } catch (err) {

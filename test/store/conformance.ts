@@ -293,6 +293,17 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect(await store.claimRunnable(Date.now(), () => 10, 10, true)).toEqual([expect.objectContaining({ id: 'p', rewrite: false, operation: 'DNAU', recovery: true })]);
     });
 
+    test('poison breaker: an action the daemon died on twice at its plugin fails instead of a third try', async () => {
+      await accept('B', [{ id: 'a', replyid: 'ra' }]);
+      await store.claimRunnable(Date.now(), () => 10, 10, true);
+      expect(await store.recoverRunning()).toBe(1);
+      await store.claimRunnable(Date.now(), () => 10, 10, true);
+      expect(await store.recoverRunning()).toBe(1);
+      expect(await states('B')).toEqual({ a: 'failed' });
+      expect((await store.batchDetail('B'))!.actions[0]!.lastError).toBe('the daemon died 2 times while this action was at its plugin; action failed rather than tried again');
+      expect((await store.replies()).map((r) => [r.replyid, r.status])).toEqual([['ra', 'failure']]);
+    });
+
     test('retry: a unit whose primary failed goes through the rewrite again from what was submitted', async () => {
       await accept('B', [{ id: 'p', op: 'DELU', replyid: 'rp' }, { id: 'w', depends: ['p'] }]);
       await store.claimRunnable(Date.now(), () => 10, 10, true);

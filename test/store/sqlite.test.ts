@@ -45,6 +45,7 @@ describe('SQLite specifics', () => {
       { version: 8, name: 'operator-views' },
       { version: 9, name: 'retention' },
       { version: 10, name: 'board-by-batch' },
+      { version: 11, name: 'rewrite-crashes' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();

@@ -8,6 +8,7 @@ import * as m007 from './007-sealed-secrets.js';
 import * as m008 from './008-operator-views.js';
 import * as m009 from './009-retention.js';
 import * as m010 from './010-board-by-batch.js';
+import * as m011 from './011-rewrite-crashes.js';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, ...m008 },
   { version: 9, ...m009 },
   { version: 10, ...m010 },
+  { version: 11, ...m011 },
 ];

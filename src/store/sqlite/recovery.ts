@@ -1,11 +1,12 @@
 import { actionValue, isInteractive, readAction } from '../../batch/index.js';
 import type { KvGroup } from '../../kvgroup/index.js';
 import { noEffects, type StoreCtx } from './context.js';
-import { settleWaiting } from './progress.js';
+import { conclude, finalize, settleWaiting } from './progress.js';
 
 /**
  * At start, what a previous run left `running` runs again (contract §4):
- *  - a primary at its plugin (not yet rewritten) goes through the plugin again;
+ *  - a primary at its plugin (not yet rewritten) goes through the plugin again — unless the
+ *    daemon died twice while it was there (the poison breaker): then it fails;
  *  - a primary being carried out goes through its plugin again too, from what was submitted
  *    (contract §3), flagged as a recovery so that its connector checks the target before acting;
  *    what its earlier output had not yet started is dropped (the new output makes it again),
@@ -22,7 +23,13 @@ export function recoverRunning(ctx: StoreCtx): number {
     const affected = new Set<string>();
     for (const row of rows) {
       if (row.rewritten === 0) {
-        ctx.s.makeReadyFromRunning.run(now, row.batch_id, row.id);
+        // Poison breaker: the daemon died twice while it was at its plugin; a third try may too.
+        const crashes = ctx.s.countCrash.get(now, row.batch_id, row.id)?.crashes ?? 1;
+        if (crashes >= 2) {
+          const message = `the daemon died ${crashes} times while this action was at its plugin; action failed rather than tried again`;
+          ctx.s.postMessage.run(now, 'error', 'engine', row.batch_id, row.id, `action ${row.id}: ${message}`);
+          finalize(ctx, row.batch_id, row.id, 'failed', '', message, now, effects, affected);
+        } else ctx.s.makeReadyFromRunning.run(now, row.batch_id, row.id);
         continue;
       }
       if (row.id !== row.primary_id || row.placeholder === 1) {
@@ -41,6 +48,7 @@ export function recoverRunning(ctx: StoreCtx): number {
       // What it waited for had succeeded (it was running): it is ready again at once.
       settleWaiting(ctx, row.batch_id, row.id, now, effects, affected);
     }
+    conclude(ctx, affected, now, effects);
     return rows.length;
   })();
 }

@@ -139,6 +139,9 @@ export function prepareStatements(main: Database, dir: Database) {
     // A paused target's retries are not due (the engine would wake for them in vain until resumed).
     nextRetry: p<[], { t: number | null }>(`SELECT min(runnable_at) AS t FROM actions WHERE state = 'retrying' AND hostid NOT IN (SELECT hostid FROM paused_hosts)`),
     runningRows: p<[], ActionRow>(`SELECT * FROM actions WHERE state = 'running'`),
+    countCrash: p<[now: number, batch: string, id: string], { crashes: number }>(
+      `UPDATE actions SET crashes = crashes + 1, updated_at = ? WHERE batch_id = ? AND id = ? RETURNING crashes`,
+    ),
     recoverAsWritten: p<[now: number, batch: string, id: string]>(
       `UPDATE actions SET state = 'ready', runnable_at = 0, recovery = 1, updated_at = ? WHERE batch_id = ? AND id = ?`,
     ),
