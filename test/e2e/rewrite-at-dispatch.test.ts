@@ -175,6 +175,10 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     expect(human).toMatch(/messages:\n.* error action N_0: plugin throws .*primary action kept as submitted/);
     const asJson = JSON.parse(tmon(['--home', h.home, 'status', 'N', '--json']).stdout) as { messages: Array<{ level: string; action: string; text: string }> };
     expect(asJson.messages).toEqual([expect.objectContaining({ level: 'error', action: 'N_0', text: expect.stringContaining('plugin throws') })]);
+    // The board names the action once, not "action N_0: action N_0: …".
+    const board = tmon(['--home', h.home, 'messages', '--all']).stdout;
+    expect(board).toContain('plugin batch N: action N_0: plugin throws');
+    expect(board).not.toContain('action N_0: action N_0');
   });
 
   test('a replyid another stored batch holds refuses the whole batch, naming the replyid and the holder', async () => {

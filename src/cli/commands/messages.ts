@@ -45,7 +45,7 @@ export function registerMessages(program: Command): void {
         if (messages.length === 0) return writeOut('no messages\n');
         return writeOut(
           messages
-            .map((m) => printable(`${String(m.seq).padStart(4)} ${formatTime(m.at)} ${m.level.toUpperCase().padEnd(5)} ${m.source}${m.batch ? ` batch ${m.batch}` : ''}${m.action ? ` action ${m.action}` : ''}: ${m.text}${m.read ? ' (read)' : ''}`))
+            .map((m) => printable(`${String(m.seq).padStart(4)} ${formatTime(m.at)} ${m.level.toUpperCase().padEnd(5)} ${m.source}${m.batch ? ` batch ${m.batch}` : ''}${m.action && !m.text.startsWith(`action ${m.action}:`) ? ` action ${m.action}` : ''}: ${m.text}${m.read ? ' (read)' : ''}`))
             .join('\n') + '\n',
         );
       });
