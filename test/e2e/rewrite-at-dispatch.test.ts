@@ -181,6 +181,29 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     expect(board).not.toContain('action N_0: action N_0');
   });
 
+  test('a configured plugin that is missing holds its actions: nothing runs as submitted, the board and status say why', async () => {
+    h = setUp(dir.path, 'gated-disable');
+    await start(h);
+    dropIntoInbox(join(h.home, 'inbox'), 'setup.kvg', setupAccount('SETUP', 'fay'));
+    expect(await waitFor('SETUP', finalBatch(h.home, 'SETUP'))).toBe('succeeded');
+    // The site's plugin file disappears (a botched deploy): the DELU must wait, not delete.
+    rmSync(join(h.plugins, 'gated-disable.mjs'));
+    dropIntoInbox(join(h.home, 'inbox'), 'leave.kvg', batchText('LEAVE', [{ id: 'LEAVE_0', op: 'DELU', host: 'AD', user: 'fay', replyid: 'leave-0' }]));
+    const held = await waitFor('the hold', () =>
+      read(h!.home, async (s) => {
+        const a = (await s.batchDetail('LEAVE'))?.actions[0];
+        return a?.state === 'retrying' && a.lastError?.includes('cannot be used') ? a : undefined;
+      }),
+    );
+    expect(held.lastError).toMatch(/^action LEAVE_0: waits: plugin gated-disable cannot be used .*; nothing runs until it can$/);
+    expect(directory(h.home).AD!.fay).toMatchObject({ enabled: true });
+    expect((await read(h.home, (s) => s.messages())).at(-1)).toMatchObject({ level: 'error', action: 'LEAVE_0', text: held.lastError });
+    // Put back, the plugin rewrites it: disabled, not deleted.
+    copyFileSync(join(FIXTURES, 'gated-disable.mjs'), join(h.plugins, 'gated-disable.mjs'));
+    expect(await waitFor('LEAVE', finalBatch(h.home, 'LEAVE'), 30_000)).toBe('succeeded');
+    expect(directory(h.home).AD!.fay).toMatchObject({ enabled: false });
+  });
+
   test('a replyid another stored batch holds refuses the whole batch, naming the replyid and the holder', async () => {
     h = setUp(dir.path, 'gated-disable');
     await start(h);
