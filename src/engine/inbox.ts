@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { isInteractive, readBatch } from '../batch/index.js';
 import { hasCode } from '../errors.js';
@@ -6,6 +6,7 @@ import { parseKvg } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import { actionKey, type Effects, type NewBatch, type Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
+import { InboxListing } from './inbox-listing.js';
 import { PoisonBreaker } from './poison.js';
 
 export interface InboxOptions {
@@ -25,6 +26,8 @@ export interface InboxOptions {
 
 /** Files stored per transaction (one disk flush for all of them). */
 const GROUP_FILES = 64;
+/** Files looked at between two yields to the event loop. */
+const YIELD_FILES = 8;
 /** Actions stored per transaction at most. */
 const GROUP_ACTIONS = 5000;
 /** Files up to this size are read to see whether they hold interactive work while the budget is full. */
@@ -69,12 +72,8 @@ export class Inbox {
   private sweeping: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  /** Names seen in an earlier listing: what is not among them arrived since, and goes first. */
-  private seen = new Set<string>();
   /** Files read while the budget was full and found to hold no interactive work: skipped unlooked-at while it stays full. */
   private notInteractive = new Set<string>();
-  /** Names already reported as not taken (wrong extension), so the board hears of each once. */
-  private ignored = new Set<string>();
   private readonly budget: number;
   private readonly maxBytes: number;
   private readonly breaker: PoisonBreaker;
@@ -85,6 +84,11 @@ export class Inbox {
     this.rejectedDir = join(options.dir, 'rejected');
     mkdirSync(this.rejectedDir, { recursive: true });
     this.breaker = new PoisonBreaker(options.dir);
+    this.listing = new InboxListing(options.dir, (n) => {
+      const text = `inbox: ${shown(n)} is not taken: only files named *.kvg are batches (a writer renames a finished file to NAME.kvg)`;
+      options.logger.warn(text, { file: n });
+      void options.store.postMessage({ level: 'warn', source: 'ingest', batch: null, action: null, text }).catch(() => undefined);
+    });
     if (this.breaker.diedOn) options.logger.error(`inbox: the daemon died while reading ${shown(this.breaker.diedOn)} (${this.breaker.crashesOn(this.breaker.diedOn)} time(s)); a file it dies on twice is refused`);
     this.budget = options.maxPendingActions ?? Number.POSITIVE_INFINITY;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
@@ -92,7 +96,12 @@ export class Inbox {
 
   start(): void {
     try {
-      this.watcher = watch(this.options.dir, () => this.sweep());
+      this.watcher = watch(this.options.dir, (_event, file) => {
+        // Our own removals, and writers' dot-files, are not arrivals: only a new name is.
+        const name = typeof file === 'string' ? file : undefined;
+        if (name && (name.startsWith('.') || this.removed.delete(name))) return;
+        void this.sweep();
+      });
       this.watcher.on('error', (err) => this.options.logger.warn(`inbox watcher: ${err.message}; sweeping only`));
     } catch (err) {
       this.options.logger.warn(`inbox watcher: ${(err as Error).message}; sweeping only`);
@@ -118,20 +127,14 @@ export class Inbox {
     return this.sweeping;
   }
 
+  /** Names this inbox removed (stored or refused), whose watcher events are not arrivals. */
+  private removed = new Set<string>();
+  private readonly listing: InboxListing;
+
   private list(): string[] {
-    const all = readdirSync(this.options.dir).filter((n) => !n.startsWith('.') && n !== 'rejected');
-    for (const n of all) {
-      if (n.endsWith('.kvg') || this.ignored.has(n)) continue;
-      this.ignored.add(n);
-      const text = `inbox: ${shown(n)} is not taken: only files named *.kvg are batches (a writer renames a finished file to NAME.kvg)`;
-      this.options.logger.warn(text, { file: n });
-      void this.options.store.postMessage({ level: 'warn', source: 'ingest', batch: null, action: null, text }).catch(() => undefined);
-    }
-    const names = all.filter((n) => n.endsWith('.kvg')).sort();
-    const fresh = names.filter((n) => !this.seen.has(n));
-    this.seen = new Set(names);
-    for (const n of this.notInteractive) if (!this.seen.has(n)) this.notInteractive.delete(n);
-    return [...fresh, ...names.filter((n) => !fresh.includes(n))];
+    const names = this.listing.list();
+    for (const n of this.notInteractive) if (!this.listing.has(n)) this.notInteractive.delete(n);
+    return names;
   }
 
   private async sweepOnce(): Promise<void> {
@@ -150,21 +153,37 @@ export class Inbox {
     let group: Prepared[] = [];
     let actions = 0;
     let looked = 0;
-    for (const name of names) {
+    const fresh = this.listing.fresh;
+    for (const [i, name] of names.entries()) {
       if (this.stopped) return;
-      // Reading a backlog settles in microtasks: now and then, let the engine take its turn.
-      if (++looked % GROUP_FILES === 0) await new Promise((resolve) => setImmediate(resolve));
+      // What just arrived is stored before the backlog is looked at: interactive work waits for
+      // no group to fill (a backlog is read from the second listing on).
+      if (i === fresh && i > 0 && group.length > 0 && names.length > fresh) {
+        await this.store(group);
+        group = [];
+        actions = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // Reading a backlog settles in microtasks: every few files, let the engine take its turn
+      // (and the watcher report a new file), so that interactive work waits for no long stretch.
+      if (++looked % YIELD_FILES === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Something arrived meanwhile: store what is read, then list again, new files first.
+        if (this.again) break;
+      }
       // While full, a file already looked at costs nothing: a backlog of 100,000 files is not
       // looked at again on every sweep.
       if (room <= 0 && (reserve <= 0 || this.notInteractive.has(name))) continue;
       const p = await this.prepare(name, room <= 0, group);
       if (!p) continue;
       group.push(p);
+      // Past the budget only interactive work gets in: it is stored at once.
+      const urgent = room <= 0;
       actions += p.batch.actions.length;
       reserve -= p.batch.actions.length;
       room -= p.batch.actions.length;
       this.open.n += p.batch.actions.length;
-      if (group.length >= GROUP_FILES || actions >= GROUP_ACTIONS) {
+      if (urgent || group.length >= GROUP_FILES || actions >= GROUP_ACTIONS) {
         await this.store(group);
         group = [];
         actions = 0;
@@ -286,6 +305,12 @@ export class Inbox {
     return problems?.length ? problems.map((p) => `${shown(name)}: ${p.message}`).join('\n') : (err as Error).message;
   }
 
+  /** The watcher will report this removal: it is no arrival (bounded, in case an event never comes). */
+  private noteRemoval(name: string): void {
+    if (this.removed.size > 10_000) this.removed.clear();
+    this.removed.add(name);
+  }
+
   /** Stores a group in one transaction, then removes its files. */
   private async store(group: readonly Prepared[]): Promise<void> {
     if (group.length === 0) return;
@@ -322,6 +347,7 @@ export class Inbox {
         logger.info(`received batch ${p.batch.id} (${n} action${n === 1 ? '' : 's'}${p.batch.actions.some((a) => a.interactive) ? ', interactive' : ''}) from ${shown(p.name)}`, meta);
       }
       this.breaker.forget(p.name);
+      this.noteRemoval(p.name);
       try {
         unlinkSync(join(this.options.dir, p.name));
       } catch (err) {
@@ -345,6 +371,7 @@ export class Inbox {
     try {
       // The .error file first: a rejected file is never without its reason.
       writeFileSync(join(this.rejectedDir, `${target}.error`), `${reason}\n`, { mode: 0o600 });
+      this.noteRemoval(name);
       renameSync(join(this.options.dir, name), join(this.rejectedDir, target));
       this.breaker.forget(name);
       // Kept as submitted, passwords and all: for its owner's eyes only.
