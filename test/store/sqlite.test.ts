@@ -3,9 +3,22 @@ import { join } from 'node:path';
 import { migrate, MIGRATIONS, SqliteStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/home.js';
 import { storeConformance } from './conformance.js';
+import { storeOpsConformance } from './conformance-ops.js';
 import { storeViewsConformance } from './conformance-views.js';
 
 storeConformance('SQLite', async (options = {}) => {
+  const dir = tempDir();
+  const store = new SqliteStore(join(dir.path, 'tmon.db'), options);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      dir.cleanup();
+    },
+  };
+});
+
+storeOpsConformance('SQLite', async (options = {}) => {
   const dir = tempDir();
   const store = new SqliteStore(join(dir.path, 'tmon.db'), options);
   return {
