@@ -19,19 +19,3 @@ export type RewriteOutcome =
   | { kind: 'plugin-error'; plugin: string; code: PluginErrorCode; policy: OnPluginError; message: string }
   | { kind: 'invalid-output'; plugin: string; problems: Problem[]; message: string }
   | { kind: 'removed'; plugin: string; message: string };
-
-/** The action groups that run after this outcome, given the primary as submitted. */
-export function actionsToRun(outcome: RewriteOutcome, primary: KvGroup): KvGroup[] {
-  switch (outcome.kind) {
-    case 'rewritten':
-      return outcome.actions;
-    case 'none':
-    case 'unchanged':
-      return [primary];
-    case 'plugin-error':
-      return outcome.policy === 'primary' ? [primary] : [];
-    case 'invalid-output':
-    case 'removed':
-      return [];
-  }
-}

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { readBatch, type Batch } from '../../src/batch/index.js';
 import { normaliseConfig, type Config } from '../../src/config/index.js';
 import { findGroup, getValue, parseKvg, type KvGroup } from '../../src/kvgroup/index.js';
-import { actionsToRun, PluginHost, type RewriteOutcome } from '../../src/plugins/index.js';
+import { Rewriter } from '../../src/engine/index.js';
+import { PluginHost, type RewriteOutcome } from '../../src/plugins/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { recordingLogger } from '../helpers/logger.js';
 
@@ -63,19 +64,28 @@ describe('plugin host: one fixture plugin per failure mode, and the pool keeps s
     await stillServes();
   });
 
-  test('a plugin error keeps the primary as submitted; "unchanged" too; "removed" runs nothing', async () => {
-    const batch = deluBatch();
-    const primary = batch.actions[0]!.group;
-    expect(actionsToRun(await rewrite('throws'), primary)).toEqual([primary]);
-    expect(actionsToRun(await rewrite('unchanged'), primary)).toEqual([primary]);
-    expect(actionsToRun(await rewrite('drops-primary'), primary)).toEqual([]);
-    expect(actionsToRun(await rewrite('fans-out-cycle'), primary)).toEqual([]);
+  test('a plugin error keeps the primary as submitted; "unchanged" too; "removed" runs nothing; a broken rule fails it (the engine\'s decisions)', async () => {
+    // The one outcome table is the rewrite step's (src/engine/rewriter.ts): what the store is told.
+    const decide = async (plugin: string) => {
+      const c = config({ rewritePlugin: plugin });
+      const h = new PluginHost(c, recordingLogger());
+      try {
+        const [d] = await new Rewriter({ knownActions: async () => new Set<string>() }, h, c, recordingLogger()).decideBatch(deluBatch());
+        return d!.outcome;
+      } finally {
+        await h.close();
+      }
+    };
+    expect(await decide('throws')).toBe('run');
+    expect(await decide('unchanged')).toBe('run');
+    expect(await decide('drops-primary')).toBe('removed');
+    expect(await decide('fans-out-cycle')).toBe('fail');
   });
 
   test('a plugin that returns KVGroup text is parsed', async () => {
     const outcome = await rewrite('text-output');
     expect(outcome.kind).toBe('rewritten');
-    const [action] = actionsToRun(outcome, deluBatch().actions[0]!.group);
+    const [action] = outcome.kind === 'rewritten' ? outcome.actions : [];
     expect(getValue(action!, 'operation')).toBe('NOOP');
   });
 
@@ -91,7 +101,7 @@ describe('plugin host: options, context, logging, policy, chains', () => {
     try {
       const batch = deluBatch();
       const outcome = await host.rewrite(batch, batch.actions[0]!, ['options']);
-      const attrs = findGroup(actionsToRun(outcome, batch.actions[0]!.group)[0]!, 'attributes')!;
+      const attrs = findGroup(outcome.kind === 'rewritten' ? outcome.actions[0]! : batch.actions[0]!.group, 'attributes')!;
       expect(getValue(attrs, 'options')).toBe('{"groups":["a","b"]}');
       expect(getValue(attrs, 'ids')).toBe('options 20070503-113234-00 20070503-113234-00_0');
       expect(logger.lines).toContainEqual({
@@ -128,7 +138,7 @@ describe('plugin host: options, context, logging, policy, chains', () => {
       const batch = deluBatch();
       const outcome = await host.rewrite(batch, batch.actions[0]!, ['throws']);
       expect(outcome.message).toBe('action 20070503-113234-00_0: plugin throws threw: the directory said no; action failed');
-      expect(actionsToRun(outcome, batch.actions[0]!.group)).toEqual([]);
+      expect(outcome).toMatchObject({ kind: 'plugin-error', policy: 'fail' });
     } finally {
       await host.close();
     }
@@ -149,7 +159,8 @@ describe('plugin host: options, context, logging, policy, chains', () => {
       }
       const broken = await host.rewrite(batch, batch.actions[0]!, ['terminate-disable', 'missing-plugin']);
       expect(broken.kind).toBe('plugin-error');
-      expect(actionsToRun(broken, batch.actions[0]!.group)).toEqual([batch.actions[0]!.group]);
+      // Under "primary" (the default) the engine runs the action as submitted (see the decisions test).
+      expect(broken).toMatchObject({ kind: 'plugin-error', policy: 'primary' });
     } finally {
       await host.close();
     }
@@ -169,7 +180,7 @@ describe('the example plugins', () => {
       const batch = deluBatch();
       const outcome = await h.rewrite(batch, batch.actions[0]!, ['terminate-disable']);
       const expected = findGroup(parseKvg(readFileSync(join(ROOT, 'fixtures', 'delu-output.kvg'), 'utf8'))[0]!, 'batch')!.members as KvGroup[];
-      const got = actionsToRun(outcome, batch.actions[0]!.group);
+      const got = outcome.kind === 'rewritten' ? outcome.actions : [];
       expect(got.map((a) => a.name)).toEqual(['20070503-113234-00_0', '20070503-113234-00_0.1']);
       expect(got.map((a, i) => ({ ...a, name: expected[i]!.name }))).toEqual(expected);
     } finally {
@@ -183,7 +194,8 @@ describe('disabled-ou', () => {
     const h = new PluginHost(config({ pluginsDir: join(ROOT, 'plugins'), pluginOptions: { 'disabled-ou': { context: 'OU=Disabled,DC=yan,DC=local' } } }), recordingLogger());
     try {
       const batch = deluBatch();
-      const got = actionsToRun(await h.rewrite(batch, batch.actions[0]!, ['disabled-ou']), batch.actions[0]!.group);
+      const outcome = await h.rewrite(batch, batch.actions[0]!, ['disabled-ou']);
+      const got = outcome.kind === 'rewritten' ? outcome.actions : [];
       const rb = readBatch({ type: '', name: '', members: [{ type: 'batch', name: batch.id, members: got }] })!;
       expect(rb.actions.map((a) => [a.id, a.pairs.operation, a.pairs.replyid, a.attributes.context ?? '', a.depends.map((d) => d.action).join()])).toEqual([
         ['20070503-113234-00_0', 'DNAU', 'eca0000000000000ff', '', ''],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readBatch } from '../../src/batch/index.js';
 import { normaliseConfig } from '../../src/config/index.js';
 import { findGroup, getValue, parseKvg } from '../../src/kvgroup/index.js';
-import { actionsToRun, PluginHost, PluginRegistry } from '../../src/plugins/index.js';
+import { PluginHost, PluginRegistry } from '../../src/plugins/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/home.js';
 import { recordingLogger } from '../helpers/logger.js';
@@ -73,7 +73,7 @@ describe('hot reload: plugins come, change and go without a restart', () => {
     const generation = async (): Promise<string | undefined> => {
       const b = batch();
       const outcome = await host.rewrite(b, b.actions[0]!, ['stamp']);
-      const action = actionsToRun(outcome, b.actions[0]!.group)[0];
+      const action = outcome.kind === 'rewritten' ? outcome.actions[0] : outcome.kind === 'unchanged' ? b.actions[0]!.group : undefined;
       return action && findGroup(action, 'attributes') ? getValue(findGroup(action, 'attributes')!, 'generation') : outcome.kind;
     };
     try {
