@@ -5,6 +5,7 @@ import type { ActionResult, ClaimedAction, Effects, Reply, RewriteDecision, Stor
 import type { Connector } from './connector.js';
 import { Executor } from './executor.js';
 import { Rewriter } from './rewriter.js';
+import { DueTimer, InFlight } from '../in-flight.js';
 import { WorkLoop } from '../work-loop.js';
 
 /** Where replies go once they are durable: the outbox (src/replies/). */
@@ -53,8 +54,8 @@ export class Engine {
   private readonly rewriter: Rewriter;
   private readonly executor: Executor;
   private readonly now: () => number;
-  /** Slots taken: actions being rewritten or carried out. */
-  private running = 0;
+  /** Actions being rewritten or carried out, and the slots they hold. */
+  private readonly inflight = new InFlight();
   /** Runs turns: records results and decisions, then starts what is runnable. */
   private readonly loop: WorkLoop;
   /** Results waiting for the next group commit. */
@@ -64,11 +65,10 @@ export class Engine {
   private stopping = false;
   /** Nothing runs before `start` has recovered what a previous run left. */
   private started = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimer: DueTimer;
   /** Turns in a row the store could not commit, and the timer of the next try. */
   private commitFailures = 0;
   private commitRetry: NodeJS.Timeout | undefined;
-  private readonly inflight = new Set<Promise<void>>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: EngineOptions) {
@@ -78,6 +78,7 @@ export class Engine {
     this.now = options.now ?? Date.now;
     this.rewriter = new Rewriter(options.store, options.plugins, options.config, options.logger);
     this.executor = new Executor(options.config, options.connectorFor, options.logger, this.now, options.random);
+    this.retryTimer = new DueTimer(() => this.wake());
     this.loop = new WorkLoop(
       () => this.turn(),
       (err) => this.logger.error(`engine: ${err.message}`, { stack: err.stack }),
@@ -115,7 +116,7 @@ export class Engine {
     this.results = [];
     this.decided = [];
     // What finishes in this turn frees its slot for the claims of the same turn.
-    const free = this.config.maxRunning - this.running + results.length;
+    const free = this.config.maxRunning - this.inflight.count + results.length;
     // Back-pressure: while the outbox is far behind, finish what runs and start nothing.
     const claiming = free > 0 && !this.stopping && !this.options.replies.full;
     if (results.length === 0 && decided.length === 0 && !claiming) return;
@@ -155,13 +156,7 @@ export class Engine {
 
   /** Holds `slots` until `work` is done, so that `stop` and `idle` wait for it. */
   private track(work: Promise<void>, slots: number): void {
-    this.running += slots;
-    const p = work.finally(() => {
-      this.running -= slots;
-      this.inflight.delete(p);
-      this.wake();
-    });
-    this.inflight.add(p);
+    this.inflight.track(work, slots, () => this.wake());
   }
 
   private launch(claim: ClaimedAction): void {
@@ -217,20 +212,16 @@ export class Engine {
 
   private async armRetryTimer(): Promise<void> {
     if (this.stopping) return;
-    const next = await this.store.nextRetryAt();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    if (next === null) return;
-    this.retryTimer = setTimeout(() => this.wake(), Math.max(0, next - this.now()) + 5);
+    this.retryTimer.arm(await this.store.nextRetryAt(), this.now());
   }
 
   /** Actions being rewritten or carried out now. */
   get busy(): number {
-    return this.running;
+    return this.inflight.count;
   }
 
   private notifyIfIdle(): void {
-    if (this.running > 0 || this.loop.busy) return;
+    if (this.inflight.count > 0 || this.loop.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
@@ -238,7 +229,7 @@ export class Engine {
 
   /** Resolves when nothing is running or being looked at (tests, benchmarks). */
   idle(): Promise<void> {
-    if (this.running === 0 && !this.loop.busy) return Promise.resolve();
+    if (this.inflight.count === 0 && !this.loop.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -248,15 +239,10 @@ export class Engine {
    */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer.clear();
     if (this.commitRetry) clearTimeout(this.commitRetry);
-    let timer: NodeJS.Timeout | undefined;
     // What finishes while stopping is still committed by the loop as it comes (`loop.wake`).
-    const drained = await Promise.race([
-      Promise.all([...this.inflight]).then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
-    ]);
-    clearTimeout(timer);
+    const drained = await this.inflight.drain(graceMs);
     // What finished last is recorded before the store closes.
     await this.turn();
     this.loop.stop();

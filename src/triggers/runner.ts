@@ -2,6 +2,7 @@ import type { Config, TriggerConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { minimalEnv, runProcess, stderrTail } from '../child-process.js';
 import type { Store, TriggerPayload, TriggerRun } from '../store/index.js';
+import { DueTimer, InFlight } from '../in-flight.js';
 import { WorkLoop } from '../work-loop.js';
 import { renderPayload } from './payload.js';
 
@@ -41,11 +42,10 @@ export async function runTriggerScript(trigger: TriggerConfig, event: TriggerPay
  */
 export class TriggerRunner {
   private readonly byName: Map<string, TriggerConfig>;
-  private running = 0;
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: DueTimer;
   private readonly loop: WorkLoop;
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight = new InFlight();
 
   constructor(
     private readonly store: Store,
@@ -53,17 +53,14 @@ export class TriggerRunner {
     private readonly logger: Logger,
   ) {
     this.byName = new Map(config.triggers.map((t) => [t.name, t]));
+    this.timer = new DueTimer(() => this.wake());
     this.loop = new WorkLoop(
       async () => {
-        const free = this.config.triggerConcurrency - this.running;
+        const free = this.config.triggerConcurrency - this.inflight.count;
         if (free > 0 && !this.stopped) for (const run of await this.store.claimTriggerRuns(Date.now(), free)) this.launch(run);
       },
       (err) => this.logger.error(`triggers: ${err.message}`),
-      async () => {
-        if (this.timer) clearTimeout(this.timer);
-        const next = this.stopped ? null : await this.store.nextTriggerAt();
-        if (next !== null) this.timer = setTimeout(() => this.wake(), Math.max(0, next - Date.now()) + 5);
-      },
+      async () => this.timer.arm(this.stopped ? null : await this.store.nextTriggerAt()),
     );
   }
 
@@ -84,13 +81,7 @@ export class TriggerRunner {
   }
 
   private launch(run: TriggerRun): void {
-    this.running++;
-    const p = this.execute(run).finally(() => {
-      this.running--;
-      this.inflight.delete(p);
-      this.wake();
-    });
-    this.inflight.add(p);
+    this.inflight.track(this.execute(run), 1, () => this.wake());
   }
 
   private async execute(run: TriggerRun): Promise<void> {
@@ -124,9 +115,7 @@ export class TriggerRunner {
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     this.loop.stop();
-    if (this.timer) clearTimeout(this.timer);
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([...this.inflight]), new Promise((r) => (t = setTimeout(r, graceMs)))]);
-    clearTimeout(t);
+    this.timer.clear();
+    await this.inflight.drain(graceMs);
   }
 }
