@@ -33,10 +33,15 @@ export function passwordsOf(...docs: ReadonlyArray<KvGroup | readonly KvMember[]
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The ways a secret may be written: as is, JSON-escaped (once or twice), KVGroup-escaped. */
+/**
+ * The ways a secret may be written: as is, JSON-escaped (once or twice), KVGroup-escaped, and
+ * with its escapes undone once by a shell on the way (`echo` turns `\\` into `\`), so a target
+ * that quotes what it was sent is masked too.
+ */
 function formsOf(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
-  return [secret, json, JSON.stringify(json).slice(1, -1), quote(secret).slice(1, -1)];
+  const unescaped = secret.replace(/\\(.)/g, '$1');
+  return [secret, json, JSON.stringify(json).slice(1, -1), quote(secret).slice(1, -1), unescaped];
 }
 
 /** `text` with every occurrence of every secret (in each of its written forms) replaced by MASK. */

@@ -28,6 +28,12 @@ describe('redaction by value', () => {
     expect(redact(raw, secrets)).toBe(`${MASK} and ${MASK}`);
   });
 
+  test('a password whose escapes a shell undid on the way (echo turns \\\\ into \\) is masked too', () => {
+    const secrets = passwordsOf([{ key: 'newpw', value: 'Bob-"K9z\\\\pw' }]);
+    // What `echo "Bob-\"K9z\\\\pw"` prints: each escaped character once.
+    expect(redact('target said: Bob-"K9z\\pw refused', secrets)).toBe(`target said: ${MASK} refused`);
+  });
+
   test('nothing to hide leaves the text alone; regex characters in a password are literal', () => {
     expect(redact('no secrets (here)', new Set())).toBe('no secrets (here)');
     expect(redact('a.b and axb', ['a.b'])).toBe(`${MASK} and axb`);
