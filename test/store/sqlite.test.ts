@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { migrate, MIGRATIONS, SqliteStore } from '../../src/store/index.js';
+import { migrate, MIGRATIONS, SqliteStore, type SqliteStoreOptions } from '../../src/store/index.js';
 import { tempDir } from '../helpers/home.js';
 import { storeConformance } from './conformance.js';
 import { storeOpsConformance } from './conformance-ops.js';
 import { storeViewsConformance } from './conformance-views.js';
 
-storeConformance('SQLite', async (options = {}) => {
+/** A fresh SQLite store in a temporary folder, removed with it. */
+const openSqlite = async (options: SqliteStoreOptions = {}) => {
   const dir = tempDir();
   const store = new SqliteStore(join(dir.path, 'tmon.db'), options);
   return {
@@ -16,31 +17,11 @@ storeConformance('SQLite', async (options = {}) => {
       dir.cleanup();
     },
   };
-});
+};
 
-storeOpsConformance('SQLite', async (options = {}) => {
-  const dir = tempDir();
-  const store = new SqliteStore(join(dir.path, 'tmon.db'), options);
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      dir.cleanup();
-    },
-  };
-});
-
-storeViewsConformance('SQLite', async () => {
-  const dir = tempDir();
-  const store = new SqliteStore(join(dir.path, 'tmon.db'));
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      dir.cleanup();
-    },
-  };
-});
+storeConformance('SQLite', openSqlite);
+storeOpsConformance('SQLite', openSqlite);
+storeViewsConformance('SQLite', () => openSqlite());
 
 describe('SQLite specifics', () => {
   test('migrations are recorded and applied once, each in a transaction', () => {
