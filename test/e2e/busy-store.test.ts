@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/index.js';
 import { batchText } from '../helpers/batches.js';
-import { daemonTestFolders, dropIntoInbox, spawnDaemon, waitFor } from '../helpers/daemon.js';
+import { daemonTestFolders, dropIntoInbox, gatedScript, spawnDaemon, waitFor } from '../helpers/daemon.js';
 
 describe('a busy store (issue 13 item 6)', () => {
   const folders = daemonTestFolders();
@@ -11,11 +11,8 @@ describe('a busy store (issue 13 item 6)', () => {
   test('another process holding the write lock delays the commit of a result; nothing strands, nothing is answered as a failure', async () => {
     const home = join(folders.dir(), 'home');
     mkdirSync(home);
-    const gate = join(folders.dir(), 'gate');
     const started = join(folders.dir(), 'started');
-    const script = join(folders.dir(), 'target.sh');
-    writeFileSync(script, `#!/bin/sh\ntouch "${started}"\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
-    chmodSync(script, 0o755);
+    const { script, gate } = gatedScript(folders.dir(), `touch "${started}"`);
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ targets: { HR: { connector: 'script', script } } }));
     const daemon = folders.track(spawnDaemon(['--home', home]));
     await daemon.started();

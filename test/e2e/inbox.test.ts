@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/index.js';
 import { batchText } from '../helpers/batches.js';
-import { daemonTestFolders, dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
+import { daemonTestFolders, dropIntoInbox, gatedScript, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 
 const read = <T>(home: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> => {
   const store = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
@@ -19,11 +19,8 @@ describe('the inbox (issues 12 and 13)', () => {
   test('a budget of unfinished actions holds the backlog on disk; interactive work is taken all the same', async () => {
     const home = join(folders.dir(), 'home');
     mkdirSync(home);
-    const gate = join(folders.dir(), 'open');
-    const script = join(folders.dir(), 'gated.sh');
     // The target waits until the test opens the gate: the actions stay unfinished meanwhile.
-    writeFileSync(script, `#!/bin/sh\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
-    chmodSync(script, 0o755);
+    const { script, gate } = gatedScript(folders.dir());
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ maxPendingActions: 4, inboxSweepMs: 100, targets: { SLOW: { connector: 'script', script } } }));
     const daemon = spawnTracked(['--home', home]);
     await daemon.started();
@@ -46,10 +43,7 @@ describe('the inbox (issues 12 and 13)', () => {
   test('a sender that marks everything interactive does not defeat the budget: past it, interactive work gets a bounded reserve', async () => {
     const home = join(folders.dir(), 'home');
     mkdirSync(home);
-    const gate = join(folders.dir(), 'open');
-    const script = join(folders.dir(), 'gated.sh');
-    writeFileSync(script, `#!/bin/sh\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
-    chmodSync(script, 0o755);
+    const { script, gate } = gatedScript(folders.dir());
     // Budget 10; the reserve past it for interactive work is a tenth of the budget, at least 100.
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ maxPendingActions: 10, inboxSweepMs: 100, targets: { SLOW: { connector: 'script', script } } }));
     const inbox = join(home, 'inbox');

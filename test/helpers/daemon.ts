@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { getValue, parseKvg } from '../../src/kvgroup/index.js';
 import { tempDir } from './home.js';
 import { join } from 'node:path';
@@ -76,4 +76,16 @@ export function daemonTestFolders(): { dir: () => string; track: (d: DaemonProce
     dir?.cleanup();
   });
   return { dir: () => dir!.path, track: (d) => (daemons.push(d), d) };
+}
+
+/**
+ * A script target that holds every action until the test opens the gate (creates the file
+ * `gate`), so actions stay unfinished as long as a test needs; `before` runs first (a shell line).
+ */
+export function gatedScript(dir: string, before = ''): { script: string; gate: string } {
+  const gate = join(dir, 'gate');
+  const script = join(dir, 'gated.sh');
+  writeFileSync(script, `#!/bin/sh\n${before}\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
+  chmodSync(script, 0o755);
+  return { script, gate };
 }
