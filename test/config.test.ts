@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkConfigFile, ConfigError, DEFAULTS, loadConfig, normaliseConfig, SECOND } from '../src/config/index.js';
-import { didYouMean } from '../src/config/suggest.js';
+import { didYouMean } from '../src/suggest.js';
 import { tmon } from './helpers/cli.js';
 import { tempDir } from './helpers/home.js';
 

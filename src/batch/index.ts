@@ -5,3 +5,4 @@ export * from './graph.js';
 export { validateBatch, validateDocument, type ValidateOptions } from './validate.js';
 export { checkRewriteOutput, type RewriteCheck, type RewriteInput } from './output-rules.js';
 export { batchContext } from './context.js';
+export { placedProblems, problemLine } from './placed-problems.js';

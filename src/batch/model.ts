@@ -1,8 +1,10 @@
 import type { KvGroup, KvPair } from '../kvgroup/index.js';
 import { findGroup, isGroup } from '../kvgroup/index.js';
 import { readDepends, type BadDependency, type Dependency } from './depends.js';
+import { badActionMembers, badBatchMembers, type BadMember } from './members.js';
 
 export type { BadDependency, Dependency } from './depends.js';
+export type { BadMember } from './members.js';
 
 /** The pairs an action may carry (contract §2), in the order tmon writes them. */
 export const ACTION_KEYS = [
@@ -41,6 +43,8 @@ export interface Action {
   depends: Dependency[];
   /** depends members that are not a dependency group (see depends.ts): reported by validation. */
   badDepends: BadDependency[];
+  /** Groups or pairs the action holds that tmon does not understand (see members.ts): refused by validation. */
+  badMembers: BadMember[];
   group: KvGroup;
 }
 
@@ -51,6 +55,8 @@ export interface Batch {
   root: KvGroup;
   /** The `"batch"` group inside `root`. */
   batchGroup: KvGroup;
+  /** Members of the batch group that are not action groups: refused by validation. */
+  badMembers: BadMember[];
 }
 
 function firstValues(members: KvGroup['members']): { values: Record<string, string>; counts: Record<string, number> } {
@@ -78,6 +84,7 @@ export function readAction(group: KvGroup): Action {
     attributes: attrGroup ? firstValues(attrGroup.members).values : Object.create(null),
     depends,
     badDepends,
+    badMembers: badActionMembers(group),
     group,
   };
 }
@@ -106,7 +113,7 @@ export function readBatch(root: KvGroup): Batch | undefined {
   const batchGroup = groups[0]!;
   const actions: Action[] = [];
   for (const m of batchGroup.members) if (isGroup(m) && m.type === 'action') actions.push(readAction(m));
-  return { id: batchGroup.name, actions, root, batchGroup };
+  return { id: batchGroup.name, actions, root, batchGroup, badMembers: badBatchMembers(batchGroup) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { KvDocument } from '../kvgroup/index.js';
+import type { KvDocument, SourcePosition } from '../kvgroup/index.js';
 import { DependencyGraph } from './graph.js';
 import { ACTION_KEYS, batchGroupsOf, readBatch, type Batch } from './model.js';
 import { OPERATIONS, type OperationTable } from './operations.js';
@@ -15,6 +15,9 @@ export interface ValidateOptions {
   lookup?: (batch: string, action: string) => boolean;
 }
 
+const where = (p: SourcePosition | undefined): string => (p ? ` at ${p.line}:${p.column}` : '');
+const placed = (problem: Problem, p: SourcePosition | undefined): Problem => (p ? { ...problem, line: p.line, column: p.column } : problem);
+
 /**
  * Every problem of a batch (contract §2), each said once, in document order; an empty list
  * means the batch may be accepted.
@@ -24,6 +27,7 @@ export function validateBatch(batch: Batch, options: ValidateOptions = {}): Prob
   const problems: Problem[] = [];
   const b = batch.id;
   if (batch.actions.length === 0) problems.push(batchProblem(b, 'BATCH_NO_ACTIONS', 'holds no action'));
+  for (const bad of batch.badMembers) problems.push(placed(batchProblem(b, 'BATCH_BAD_MEMBER', bad.what), bad.position));
 
   const idCounts = new Map<string, number>();
   for (const a of batch.actions) idCounts.set(a.id, (idCounts.get(a.id) ?? 0) + 1);
@@ -51,9 +55,9 @@ export function validateBatch(batch: Batch, options: ValidateOptions = {}): Prob
       if (owner !== undefined) say('BATCH_DUPLICATE_REPLYID', `replyid "${replyid}" is already used by action ${owner}`);
       else replyOwners.set(replyid, a.id);
     }
+    for (const bad of a.badMembers) problems.push(placed(actionProblem(b, a.id, 'BATCH_BAD_MEMBER', bad.what), bad.position));
     for (const bad of a.badDepends) {
-      const at = bad.position ? ` at ${bad.position.line}:${bad.position.column}` : '';
-      problems.push({ ...actionProblem(b, a.id, 'BATCH_BAD_DEPENDS', `depends entry ${bad.index}${at} ${bad.what}`), ...(bad.position ?? {}) });
+      problems.push(placed(actionProblem(b, a.id, 'BATCH_BAD_DEPENDS', `depends entry ${bad.index}${where(bad.position)} ${bad.what}`), bad.position));
     }
     for (const d of a.depends) {
       const known = (d.batch === b && idCounts.has(d.action)) || (options.lookup?.(d.batch, d.action) ?? false);

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { EVENT_TYPES } from '../events.js';
 import { MAX_TIMER_MS } from './defaults.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../suggest.js';
 
 const LDAP_URL = '^ldaps?://[^/?#]+/?$';
 const DN = '=';

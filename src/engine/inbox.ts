@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { isInteractive, readBatch } from '../batch/index.js';
+import { isInteractive, problemLine, readBatch, type Problem } from '../batch/index.js';
 import { hasCode } from '../errors.js';
 import { parseKvg } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
@@ -301,8 +301,8 @@ export class Inbox {
 
   private problems(name: string, err: unknown): string {
     // Every problem, one a line, so the .error file says all that must be fixed.
-    const problems = (err as { problems?: Array<{ message: string }> }).problems;
-    return problems?.length ? problems.map((p) => `${shown(name)}: ${p.message}`).join('\n') : (err as Error).message;
+    const problems = (err as { problems?: Problem[] }).problems;
+    return problems?.length ? problems.map((p) => problemLine(p, shown(name))).join('\n') : (err as Error).message;
   }
 
   /** The watcher will report this removal: it is no arrival (bounded, in case an event never comes). */

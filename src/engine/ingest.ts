@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { actionProblem, actionValue, batchContext, BatchInvalidError, batchProblem, isInteractive, validateDocument, type Action, type Dependency } from '../batch/index.js';
+import { actionProblem, actionValue, batchContext, BatchInvalidError, batchProblem, isInteractive, placedProblems, validateDocument, type Action, type Dependency } from '../batch/index.js';
 import { isGroup, parseKvg, printKvg, type KvGroup } from '../kvgroup/index.js';
 import { actionKey, type ActionRecord, type NewBatch, type Store } from '../store/index.js';
 
@@ -42,7 +42,8 @@ export async function prepareBatch(text: string, source: string, store?: Pick<St
   validateDocument(doc, { lookup: (batch, action) => (refs.push({ batch, action }), true) });
   const known = store ? await store.knownActions(refs) : new Set<string>();
   const { batch, problems } = validateDocument(doc, { lookup: (b, a) => known.has(actionKey(b, a)) });
-  if (!batch || problems.length > 0) throw new BatchInvalidError(problems, source);
+  // Refused: where in the file each problem is, when the check can tell (worth a second parse only now).
+  if (!batch || problems.length > 0) throw new BatchInvalidError(placedProblems(problems, text, source), source);
   const replyids = batch.actions.map((a) => actionValue(a, 'replyid')).filter((r) => r !== '');
   const holders = store && replyids.length > 0 ? await store.replyidHolders(batch.id, replyids) : new Map<string, string>();
   if (holders.size > 0) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPERATIONS, extendOperations, readBatch, validateBatch, validateDocument, type Problem } from '../../src/batch/index.js';
+import { OPERATIONS, extendOperations, placedProblems, problemLine, readBatch, validateBatch, validateDocument, type Problem } from '../../src/batch/index.js';
 import { parseKvg } from '../../src/kvgroup/index.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 
@@ -33,6 +33,11 @@ const RULES: Array<[string, string, string[]]> = [
     ],
   ],
   ['depends-unknown-group', 'BATCH_BAD_DEPENDS', ['action B-1_1: depends entry 1 at 21:9 is a "depends" group; a dependency is "local" "" = { "action" = … "batch" = … }']],
+  ['depends-as-pair', 'BATCH_BAD_MEMBER', ['action B-1_1: "depends" is written as a pair; it is a group: "depends" "" = { … }']],
+  ['depends-capitalised', 'BATCH_BAD_MEMBER', ['action B-1_1: holds a "Depends" group, which an action does not take (only "attributes" and "depends") (did you mean "depends"?)']],
+  ['depends-twice', 'BATCH_BAD_MEMBER', ['action B-1_1: holds a second "depends" group; put everything in one']],
+  ['depends-named', 'BATCH_BAD_MEMBER', ['action B-1_1: its "depends" group is named "B-1_0"; write "depends" "" = { … }']],
+  ['batch-unknown-group', 'BATCH_BAD_MEMBER', ['batch B-1: holds a "actoin" group "B-1_2", which a batch does not take (only "action" groups) (did you mean "action"?)']],
   ['unknown-dependency', 'BATCH_UNKNOWN_DEPENDENCY', ['action B-1_0: depends on action B-1_9 of batch B-1, which does not exist']],
   ['unknown-cross-batch-dependency', 'BATCH_UNKNOWN_DEPENDENCY', ['action B-1_0: depends on action B-0_0 of batch B-0, which does not exist']],
   ['cycle', 'BATCH_CYCLE', ['action a: dependency cycle: a -> b -> c -> a']],
@@ -70,6 +75,21 @@ describe('batch validation (contract §2)', () => {
       'action B-1_1: depends entry 1 is a pair ("action" = "B-1_0"), not a dependency group "local" "" = { "action" = … "batch" = … }',
       'action B-1_1: depends entry 2 is a pair ("batch" = "B-1"), not a dependency group "local" "" = { "action" = … "batch" = … }',
     ]);
+  });
+
+  test('a member tmon does not take is refused at its line and column, in the file, by the CLI and the inbox alike', () => {
+    const placed = (name: string) => validateDocument(load(`fixtures/invalid/${name}.kvg`)).problems.map((p) => [p.line, p.column]);
+    expect(placed('depends-as-pair')).toEqual([[17, 7]]);
+    expect(placed('depends-twice')).toEqual([[23, 7]]);
+    expect(placed('batch-unknown-group')).toEqual([[19, 5]]);
+    const r = tmon(['validate', join(ROOT, 'fixtures/invalid/depends-capitalised.kvg')]);
+    expect(r.status).toBe(65);
+    expect(r.stdout).toBe(`${join(ROOT, 'fixtures/invalid/depends-capitalised.kvg')}:17:7: action B-1_1: holds a "Depends" group, which an action does not take (only "attributes" and "depends") (did you mean "depends"?)\n`);
+    // Parsed without positions (as the inbox does), the place is found again once refused.
+    const text = readFileSync(join(ROOT, 'fixtures/invalid/depends-as-pair.kvg'), 'utf8');
+    const bare = validateDocument(parseKvg(text)).problems;
+    expect(bare[0]!.line).toBeUndefined();
+    expect(placedProblems(bare, text, 'x.kvg').map((p) => problemLine(p, 'x.kvg'))).toEqual(['x.kvg:17:7: action B-1_1: "depends" is written as a pair; it is a group: "depends" "" = { … }']);
   });
 
   test('a local group with a name, a nested group or a repeated key is no dependency either', () => {

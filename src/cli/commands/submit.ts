@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasCode } from '../../errors.js';
-import type { Problem } from '../../batch/index.js';
+import { placedProblems, problemLine, type Problem } from '../../batch/index.js';
 import { prepareBatch } from '../../engine/index.js';
 import { homeLayout } from '../../home.js';
 import { isKeyedDigest } from '../../secrets/index.js';
@@ -10,7 +10,6 @@ import { TmonError } from '../../errors.js';
 import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
 import { EXIT, exitCodeFor, QuietExit } from '../exit-codes.js';
 import { readInput, type InputText } from '../input.js';
-import { placedProblems } from '../placed-problems.js';
 import { printable } from '../format.js';
 import { writeOut } from '../output.js';
 
@@ -72,7 +71,7 @@ export function registerSubmit(program: Command): void {
           } catch (err) {
             const found = (err as { problems?: Problem[] }).problems;
             const problems = found && input ? placedProblems(found, input.text, input.source) : found;
-            const lines = problems?.length ? problems.map((p) => `${file}: ${p.message}`) : [(err as Error).message];
+            const lines = problems?.length ? problems.map((p) => problemLine(p, file)) : [(err as Error).message];
             for (const l of lines) process.stderr.write(`tmon: ${printable(l)}\n`);
             if (!hasCode(err)) throw err;
             worst = Math.max(worst, exitCodeFor(err));

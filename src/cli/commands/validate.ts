@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { BatchInvalidError, validateDocument, type Problem } from '../../batch/index.js';
+import { BatchInvalidError, problemLine, validateDocument, type Problem } from '../../batch/index.js';
 import { hasCode } from '../../errors.js';
 import { parseKvg } from '../../kvgroup/index.js';
 import { readInput } from '../input.js';
@@ -28,7 +28,7 @@ export function registerValidate(program: Command): void {
         problems = [{ batch: null, action: null, code: err.code as Problem['code'], message: err.message }];
       }
       if (opts.json) await writeOut(`${JSON.stringify(problems, null, 2)}\n`);
-      else await writeOut(problems.length === 0 ? summary : problems.map((p) => `${printable(p.message)}\n`).join(''));
+      else await writeOut(problems.length === 0 ? summary : problems.map((p) => `${printable(problemLine(p, source))}\n`).join(''));
       if (problems.length > 0) {
         // The problems are already printed; only the exit code is left.
         throw new QuietExit(new BatchInvalidError(problems, source));
