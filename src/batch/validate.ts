@@ -15,7 +15,6 @@ export interface ValidateOptions {
   lookup?: (batch: string, action: string) => boolean;
 }
 
-const where = (p: SourcePosition | undefined): string => (p ? ` at ${p.line}:${p.column}` : '');
 const placed = (problem: Problem, p: SourcePosition | undefined): Problem => (p ? { ...problem, line: p.line, column: p.column } : problem);
 
 /**
@@ -57,7 +56,7 @@ export function validateBatch(batch: Batch, options: ValidateOptions = {}): Prob
     }
     for (const bad of a.badMembers) problems.push(placed(actionProblem(b, a.id, 'BATCH_BAD_MEMBER', bad.what), bad.position));
     for (const bad of a.badDepends) {
-      problems.push(placed(actionProblem(b, a.id, 'BATCH_BAD_DEPENDS', `depends entry ${bad.index}${where(bad.position)} ${bad.what}`), bad.position));
+      problems.push(placed(actionProblem(b, a.id, 'BATCH_BAD_DEPENDS', `depends entry ${bad.index} ${bad.what}`), bad.position));
     }
     for (const d of a.depends) {
       const known = (d.batch === b && idCounts.has(d.action)) || (options.lookup?.(d.batch, d.action) ?? false);

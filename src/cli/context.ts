@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../config/index.js';
-import { hasCode } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { hasCode, TmonError } from '../errors.js';
 import { homeLayout, resolveHomeDir } from '../home.js';
 import { redact, type Logger } from '../log.js';
 import { SqliteStore } from '../store/index.js';
@@ -15,12 +16,29 @@ export function resolveHome(opts: GlobalOptions): string {
 }
 
 /**
- * The store of the home, opened query-only: reading never blocks or slows the daemon.
- * Undefined when the daemon has not run there yet (nothing to show).
+ * The home folder, which must exist: a command run from the wrong folder (the default home is
+ * ./var of where tmon runs) says so instead of showing an empty home or creating one.
  */
-export function readStore(opts: GlobalOptions): SqliteStore | undefined {
+export function existingHome(opts: GlobalOptions, createNamed = false): string {
+  const home = resolveHome(opts);
+  // A home named on purpose (--home, TMON_HOME) may be new: `submit` before the first start.
+  if (createNamed && (opts.home !== undefined || process.env.TMON_HOME !== undefined)) return home;
+  if (!existsSync(home)) {
+    const from = opts.home !== undefined ? '--home' : process.env.TMON_HOME !== undefined ? 'TMON_HOME' : 'the default ./var';
+    throw new TmonError('CLI_NO_INPUT', `no tmon home at ${home} (from ${from}); give --home DIR or set TMON_HOME to the daemon's home`);
+  }
+  return home;
+}
+
+/**
+ * The store of the home, opened query-only: reading never blocks or slows the daemon.
+ * Undefined when the daemon has not run there yet (nothing to show). A home folder that does
+ * not exist is an error, unless the command can do without one (`optional`: a dry run).
+ */
+export function readStore(opts: GlobalOptions, optional = false): SqliteStore | undefined {
+  if (optional && !existsSync(resolveHome(opts))) return undefined;
   try {
-    return new SqliteStore(homeLayout(resolveHome(opts)).db, { readonly: true });
+    return new SqliteStore(homeLayout(existingHome(opts)).db, { readonly: true });
   } catch (err) {
     if (hasCode(err, 'STORE_MISSING')) return undefined;
     throw err;
@@ -28,8 +46,8 @@ export function readStore(opts: GlobalOptions): SqliteStore | undefined {
 }
 
 /** Runs `fn` on the home's store (or on nothing, when there is none yet) and closes it. */
-export async function withReadStore<T>(opts: GlobalOptions, fn: (store: SqliteStore | undefined) => Promise<T>): Promise<T> {
-  const store = readStore(opts);
+export async function withReadStore<T>(opts: GlobalOptions, fn: (store: SqliteStore | undefined) => Promise<T>, { optional = false } = {}): Promise<T> {
+  const store = readStore(opts, optional);
   try {
     return await fn(store);
   } finally {

@@ -54,7 +54,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .version(VERSION)
     .option('--home <dir>', 'home folder (database, inbox, outbox, logs); default $TMON_HOME or ./var')
     .option('--verbose', 'print stack traces with errors')
-    .showHelpAfterError('(run with --help for usage)')
+    // Usage errors in the one-line form of every other error (`tmon: …`), with where to look.
+    .configureOutput({ outputError: (str, write) => write(`tmon: ${str.trim().replace(/^error: /, '')} (tmon --help for usage)\n`) })
     // Set before the commands are added, so that they inherit it: usage errors then reach
     // runCli as exceptions and exit 2, as §7 says, instead of commander's own exit 1.
     .exitOverride();

@@ -4,7 +4,7 @@ import { printable } from '../../src/cli/format.js';
 import { table } from '../../src/cli/table.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { newBatch } from '../helpers/batches.js';
-import { tmon } from '../helpers/cli.js';
+import { ROOT, tmon } from '../helpers/cli.js';
 import { tempDir } from '../helpers/home.js';
 
 describe('honest exit codes and output', () => {
@@ -20,7 +20,7 @@ describe('honest exit codes and output', () => {
     try {
       const r = tmon(['--home', dir.path, 'submit', 'fixtures/invalid/depends-bare-pairs.kvg']);
       expect(r.status).toBe(65);
-      expect(r.stderr.split('\n')[0]).toBe('tmon: fixtures/invalid/depends-bare-pairs.kvg: action B-1_1: depends entry 1 at 21:9 is a pair ("action" = "B-1_0"), not a dependency group "local" "" = { "action" = … "batch" = … }');
+      expect(r.stderr.split('\n')[0]).toBe('tmon: fixtures/invalid/depends-bare-pairs.kvg:21:9: action B-1_1: depends entry 1 is a pair ("action" = "B-1_0"), not a dependency group "local" "" = { "action" = … "batch" = … }');
       expect(readdirSync(join(dir.path, 'inbox'))).toEqual([]);
     } finally {
       dir.cleanup();
@@ -56,13 +56,58 @@ describe('honest exit codes and output', () => {
       const file = join(dir.path, 'ctl.kvg');
       writeFileSync(file, '"" "" = { "batch" "B" = { "action" "a\x1b[2Jb" = { operation = NOOP } } }');
       const v = tmon(['validate', file]);
-      expect([v.status, v.stdout]).toEqual([65, 'action a\\x1b[2Jb: operation NOOP needs "hostid"\n']);
+      expect([v.status, v.stdout]).toEqual([65, `${file}: action a\\x1b[2Jb: operation NOOP needs "hostid"\n`]);
       expect(JSON.parse(tmon(['validate', '--json', file]).stdout)[0].action).toBe('a\x1b[2Jb');
       const s = tmon(['--home', dir.path, 'submit', file]);
       expect([s.status, s.stderr]).toEqual([65, `tmon: ${file}: action a\\x1b[2Jb: operation NOOP needs "hostid"\n`]);
     } finally {
       dir.cleanup();
     }
+  });
+
+  test('a home that is not there is said, exit 66, instead of an empty listing or a new inbox; a named new home may take a submit', () => {
+    const dir = tempDir();
+    try {
+      const missing = join(dir.path, 'nowhere');
+      const status = tmon(['--home', missing, 'status']);
+      expect([status.status, status.stdout, status.stderr]).toEqual([66, '', `tmon: no tmon home at ${missing} (from --home); give --home DIR or set TMON_HOME to the daemon's home\n`]);
+      // From a folder without ./var, the default home: nothing is created there.
+      const { TMON_HOME: _named, ...env } = process.env;
+      const sub = tmon(['submit', join(ROOT, 'fixtures/delu-input.kvg')], { cwd: dir.path, env });
+      expect(sub.status).toBe(66);
+      expect(sub.stderr).toContain(`no tmon home at ${join(dir.path, 'var')} (from the default ./var)`);
+      expect(readdirSync(dir.path)).toEqual([]);
+      const named = tmon(['--home', missing, 'submit', join(ROOT, 'fixtures/delu-input.kvg')]);
+      expect([named.status, named.stdout]).toEqual([0, '20070503-113234-00\n']);
+      expect(readdirSync(join(missing, 'inbox')).filter((f) => f.endsWith('.kvg'))).toHaveLength(1);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('cancel names a batch or action that is not there with exit 66 (not found), a refusal with 1', async () => {
+    const dir = tempDir();
+    try {
+      const store = new SqliteStore(join(dir.path, 'tmon.db'));
+      await store.insertBatch(newBatch('B-1', [{ id: 'a' }]));
+      await store.close();
+      const noBatch = tmon(['--home', dir.path, 'cancel', 'B-9']);
+      expect([noBatch.status, noBatch.stderr]).toEqual([66, 'tmon: no batch B-9\n']);
+      const noAction = tmon(['--home', dir.path, 'cancel', 'B-1', 'zz']);
+      expect([noAction.status, noAction.stderr]).toEqual([66, 'tmon: no action zz in batch B-1\n']);
+      expect(tmon(['--home', dir.path, 'cancel', 'B-1']).status).toBe(0);
+      const again = tmon(['--home', dir.path, 'cancel', 'B-1']);
+      expect([again.status, again.stderr]).toEqual([1, 'tmon: batch B-1 is canceled; nothing is left to cancel\n']);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('usage errors are one line in the form of every other error, exit 2', () => {
+    const r = tmon(['frobnicate']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([2, '', "tmon: unknown command 'frobnicate' (tmon --help for usage)\n"]);
+    const o = tmon(['status', '--bogus']);
+    expect([o.status, o.stderr]).toEqual([2, "tmon: unknown option '--bogus' (tmon --help for usage)\n"]);
   });
 
   test('printable escapes C0, DEL, C1 and the line separators; keeps backslashes and other text', () => {

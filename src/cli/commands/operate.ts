@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
 import { homeLayout } from '../../home.js';
-import { applyCommand, SqliteStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
+import { applyCommand, SqliteStore, type CommandOutcome, type OperatorCommand, type Store } from '../../store/index.js';
 import { triggersFor } from '../../triggers/index.js';
 import { cliConfig, resolveHome, withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json, printable } from '../format.js';
@@ -60,6 +60,13 @@ export async function operate(
   }
 }
 
+/** A batch (or one of its actions) the command names must be held: "not found" is exit 66, not a refusal. */
+async function mustHold(store: Store, batch: string, action?: string): Promise<void> {
+  const detail = await store.batchDetail(batch);
+  if (!detail) throw new TmonError('CLI_NO_INPUT', `no batch ${batch}`);
+  if (action !== undefined && !detail.actions.some((a) => a.id === action)) throw new TmonError('CLI_NO_INPUT', `no action ${action} in batch ${batch}`);
+}
+
 function report(result: CommandOutcome, asJson: boolean | undefined, what: string): Promise<void> {
   if (!result.ok) throw new TmonError('CLI_REFUSED', result.reason);
   return writeOut(asJson ? json({ [what]: result.actions }) : `${what}: ${result.actions.length ? result.actions.join(', ') : 'nothing'}\n`);
@@ -99,14 +106,14 @@ export function registerCancel(program: Command): void {
     .action(async (batch: string, action: string | undefined, opts: { note?: string; json?: boolean }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions & { config?: string }>();
       if (action !== undefined) return cancelOne(global, batch, action, opts);
-      const outcome = await operate(global, async () => ({ kind: 'cancel', batch, note: opts.note ?? '' }));
+      const outcome = await operate(global, async (store) => (await mustHold(store, batch), { kind: 'cancel', batch, note: opts.note ?? '' }));
       await report(outcome, opts.json, 'canceled');
     });
 }
 
 /** `tmon cancel BATCH ACTION`: the first action named is the one canceled, the rest were skipped. */
 async function cancelOne(global: GlobalOptions & { config?: string }, batch: string, action: string, opts: { note?: string; json?: boolean }): Promise<void> {
-  const outcome = await operate(global, async () => ({ kind: 'cancel-action', batch, action, note: opts.note ?? '' }));
+  const outcome = await operate(global, async (store) => (await mustHold(store, batch, action), { kind: 'cancel-action', batch, action, note: opts.note ?? '' }));
   if (!outcome.ok) throw new TmonError('CLI_REFUSED', outcome.reason);
   const [canceled, ...skipped] = outcome.actions;
   if (opts.json) return writeOut(json({ canceled: canceled ? [canceled] : [], skipped }));

@@ -57,7 +57,7 @@ export function registerRewrite(program: Command): void {
         } finally {
           await host.close();
         }
-      });
+      }, { optional: true });
       let failed = 0;
       const results: KvGroup[] = [];
       for (const d of decisions) {

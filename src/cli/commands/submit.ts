@@ -7,7 +7,7 @@ import { prepareBatch } from '../../engine/index.js';
 import { homeLayout } from '../../home.js';
 import { isKeyedDigest } from '../../secrets/index.js';
 import { TmonError } from '../../errors.js';
-import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
+import { existingHome, withReadStore, type GlobalOptions } from '../context.js';
 import { EXIT, exitCodeFor, QuietExit } from '../exit-codes.js';
 import { readInput, type InputText } from '../input.js';
 import { printable } from '../format.js';
@@ -33,7 +33,7 @@ export function registerSubmit(program: Command): void {
     )
     .action(async (files: string[], opts: { json?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const layout = homeLayout(resolveHome(globals));
+      const layout = homeLayout(existingHome(globals, true));
       mkdirSync(layout.inbox, { recursive: true });
       const taken: Array<{ file: string; batch: string; inbox: string | null }> = [];
       let worst: number = EXIT.OK;
@@ -77,7 +77,7 @@ export function registerSubmit(program: Command): void {
             worst = Math.max(worst, exitCodeFor(err));
           }
         }
-      });
+      }, { optional: true });
       if (progress) process.stderr.write(`\rsubmitted ${taken.length} of ${files.length} file(s)${' '.repeat(40)}\n`);
       if (opts.json) await writeOut(`${JSON.stringify(taken, null, 2)}\n`);
       if (worst !== EXIT.OK) {
