@@ -149,8 +149,18 @@ describe('tmon config check', () => {
       const daemon = tmon(['--home', dir.path, 'daemon']);
       expect(daemon.status).toBe(65);
       expect(daemon.stderr).toBe(`tmon: config ${file}: rewritePlugins: is not a known setting; did you mean "rewritePlugin"?; retry.firstDelayMs: must not exceed retry.maxDelayMs (5)\n`);
-      writeFileSync(file, JSON.stringify({ rewritePlugin: 'x' }));
+      writeFileSync(file, JSON.stringify({ rewritePlugin: 'terminate-disable' }));
       expect(tmon(['--home', dir.path, 'config', 'check'])).toMatchObject({ status: 0, stdout: `${file}: valid\n` });
+      // A plugin name that is not in the folder would hold its actions: a typo is said here.
+      writeFileSync(file, JSON.stringify({ rewritePlugin: 'terminate-disabel' }));
+      const typo = tmon(['--home', dir.path, 'config', 'check']);
+      expect(typo.status).toBe(65);
+      expect(typo.stdout).toMatch(/^\S+: rewritePlugin: no plugin "terminate-disabel" in \S+plugins \(the plugins there: [^)]*terminate-disable[^)]*\); did you mean "terminate-disable"\?/);
+      // A plugins folder that is not there: said by config check, and the daemon refuses to start with 65 (a bad config).
+      writeFileSync(file, JSON.stringify({ rewritePlugin: 'x', pluginsDir: 'nope' }));
+      const noDir = `pluginsDir: ${join(dir.path, 'nope')} does not exist, and rewritePlugin names x: create the folder or unset rewritePlugin`;
+      expect(tmon(['--home', dir.path, 'config', 'check'])).toMatchObject({ status: 65, stdout: `${file}: ${noDir}\n` });
+      expect(tmon(['--home', dir.path, 'daemon'])).toMatchObject({ status: 65, stderr: `tmon: ${noDir}\n` });
       const empty = join(dir.path, 'empty');
       expect(tmon(['--home', empty, 'config', 'check'])).toMatchObject({ status: 0, stdout: `${join(empty, 'tmon.config.json')}: no such file; the defaults apply\n` });
       expect(tmon(['config', 'check', join(dir.path, 'nope.json')]).status).toBe(66);

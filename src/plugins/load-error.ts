@@ -11,13 +11,15 @@ import { permissionFlag } from './permission.js';
 
 const CHECK_TIMEOUT_MS = 10_000;
 
-/** `FILE:LINE:COLUMN: message` from `node --check`'s stderr, or undefined when it has no such shape. */
+/** `FILE:LINE:COLUMN: message` (`FILE:LINE: message` without a caret) from `node --check`'s stderr, or undefined when it has no such shape. */
 export function parseCheckOutput(stderr: string): string | undefined {
   const lines = stderr.split('\n');
   const head = /^(.*):(\d+)$/.exec(lines[0] ?? '');
   const caretLine = lines.findIndex((l, i) => i > 0 && /^\s*\^+\s*$/.test(l));
   const reason = lines.map((l) => /^SyntaxError: (.*)$/.exec(l)?.[1]).find((m) => m !== undefined);
-  if (!head || caretLine < 0 || reason === undefined) return undefined;
+  if (!head || reason === undefined) return undefined;
+  // An error at the end of the file ("Unexpected end of input") has no caret: the line only.
+  if (caretLine < 0) return `${head[1]}:${head[2]}: ${reason}`;
   // Columns count characters, a tab being one, as KVGroup's syntax errors do.
   const column = lines[caretLine]!.indexOf('^') + 1;
   return `${head[1]}:${head[2]}:${column}: ${reason}`;

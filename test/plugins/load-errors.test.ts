@@ -12,6 +12,8 @@ describe('a JS plugin that does not parse names FILE:LINE:COLUMN (issue 14 item 
   test.each([
     ['broken-syntax', 'broken-syntax.mjs:6:1: Unexpected token \'}\''],
     ['broken-syntax-cjs', 'broken-syntax-cjs.cjs:4:16: Unexpected token \';\''],
+    // The end of the file has no column to point at: the line is still named.
+    ['broken-at-end', 'broken-at-end.mjs:6: Unexpected end of input'],
   ])('%s', async (plugin, where) => {
     expect(failure(await run(plugin))).toEqual({ code: 'PLUGIN_LOAD', message: `cannot load: ${join(FIXTURE_PLUGINS, where)}` });
     await stillServes();
@@ -41,7 +43,7 @@ describe('the plugins folder is checked at start (issue 13 item 13)', () => {
       caught = err;
     }
     expect(caught).toMatchObject({
-      code: 'PLUGINS_DIR_MISSING',
+      code: 'CONFIG_PLUGINS_DIR_MISSING',
       message: `pluginsDir: ${pluginsDir} does not exist, and rewritePlugin names terminate-disable: create the folder or unset rewritePlugin`,
     });
   });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkConfigFile, ConfigError } from '../../config/index.js';
 import { homeLayout } from '../../home.js';
+import { pluginProblems } from '../../plugins/index.js';
 import { resolveHome, type GlobalOptions } from '../context.js';
 import { QuietExit } from '../exit-codes.js';
 import { json } from '../format.js';
@@ -17,6 +18,9 @@ export function registerConfig(program: Command): void {
     .action(async (file: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const named = file ?? homeLayout(resolveHome(cmd.optsWithGlobals<GlobalOptions>())).config;
       const check = checkConfigFile(named, { required: file !== undefined });
+      // A config that reads well may still name plugins that are not there (the daemon would
+      // refuse to start, or hold their actions): said here with the rest.
+      if (check.config) check.errors.push(...pluginProblems(check.config));
       if (opts.json) await writeOut(json({ file: check.path, found: check.found, valid: check.errors.length === 0, errors: check.errors }));
       else if (check.errors.length > 0) await writeOut(check.errors.map((e) => `${named}: ${e}\n`).join(''));
       else await writeOut(check.found ? `${named}: valid\n` : `${named}: no such file; the defaults apply\n`);
