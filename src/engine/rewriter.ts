@@ -97,7 +97,8 @@ export class Rewriter {
           this.logger.error(message, { ...meta, plugin: outcome.plugin, code: outcome.code });
           return { ...base, outcome: 'hold', message, board: 'error', event };
         }
-        this.logger.error(`action ${primaryId}: plugin ${outcome.plugin} failed: ${outcome.message}`, { ...meta, plugin: outcome.plugin, code: outcome.code });
+        // The message already says which action and plugin, and what became of the action.
+        this.logger.error(outcome.message, { ...meta, plugin: outcome.plugin, code: outcome.code });
         return { ...base, outcome: outcome.policy === 'primary' ? 'run' : 'fail', message: outcome.message, board: 'error', event };
       }
       case 'invalid-output': {

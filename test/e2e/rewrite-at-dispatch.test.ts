@@ -179,6 +179,11 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     const board = tmon(['--home', h.home, 'messages', '--all']).stdout;
     expect(board).toContain('plugin batch N: action N_0: plugin throws');
     expect(board).not.toContain('action N_0: action N_0');
+    // The action succeeded, but its row and its place in the tree still say what its plugin did.
+    expect(human).toMatch(/N_0 +succeeded .*action N_0: plugin throws threw/);
+    expect(tmon(['--home', h.home, 'show', 'N']).stdout).toMatch(/N_0 .*succeeded\n.*! action N_0: plugin throws threw: the directory said no/);
+    // The log line names the action and the plugin once too.
+    expect(readFileSync(join(h.home, 'logs', 'tmon.log'), 'utf8')).not.toMatch(/plugin throws failed: action N_0/);
   });
 
   test('a configured plugin that is missing holds its actions: nothing runs as submitted, the board and status say why', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { styleText } from 'node:util';
 import { TmonError } from '../../errors.js';
-import type { ActionDetail, ActionState, BatchDetail } from '../../store/index.js';
+import type { ActionDetail, ActionState, BatchDetail, Store } from '../../store/index.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
 import { json, printable } from '../format.js';
 import { writeOut } from '../output.js';
@@ -50,7 +50,11 @@ function fit(raw: string, width: number): string {
 }
 
 /** The tree as lines of at most `width` characters; the state word coloured when `colour`. */
-export function drawForest(batch: BatchDetail, forest: TreeNode[], width: number, colour: boolean): string[] {
+/**
+ * `notes`: board entries per action id (a plugin that failed while its action ran as submitted),
+ * drawn under the action, so that `show` tells what only the board said.
+ */
+export function drawForest(batch: BatchDetail, forest: TreeNode[], width: number, colour: boolean, notes: ReadonlyMap<string, readonly string[]> = new Map()): string[] {
   const paint = (line: string, state: ActionState): string => {
     const style = COLOURS[state];
     if (!colour || !style) return line;
@@ -83,11 +87,22 @@ export function drawForest(batch: BatchDetail, forest: TreeNode[], width: number
         lines.push(fit(`${more}${tags}`, width));
       }
       if (n.lastError && n.state !== 'succeeded') lines.push(fit(`${more}! ${n.lastError}`, width));
+      for (const note of notes.get(n.id) ?? []) if (note !== n.lastError) lines.push(fit(`${more}! ${note}`, width));
       walk(n.children, under);
     });
   };
   walk(forest, '');
   return lines;
+}
+
+/** The batch's warnings and errors from the board, per action, oldest first. */
+export async function boardNotes(store: Pick<Store, 'batchMessages'>, batchId: string): Promise<Map<string, string[]>> {
+  const notes = new Map<string, string[]>();
+  for (const m of await store.batchMessages(batchId)) {
+    if (m.action === null || m.level === 'info') continue;
+    notes.set(m.action, [...(notes.get(m.action) ?? []), m.text]);
+  }
+  return notes;
 }
 
 export function registerShow(program: Command): void {
@@ -103,7 +118,7 @@ export function registerShow(program: Command): void {
         const forest = dependencyForest(batch);
         if (opts.json) return writeOut(json({ batch: { id: batch.id, state: batch.state, counts: batch.counts }, roots: forest }));
         const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
-        return writeOut(`${drawForest(batch, forest, process.stdout.columns || 80, colour).join('\n')}\n`);
+        return writeOut(`${drawForest(batch, forest, process.stdout.columns || 80, colour, await boardNotes(store!, batch.id)).join('\n')}\n`);
       });
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
 import type { BatchState } from '../../store/index.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
+import { boardNotes } from './show.js';
 import { formatAge, formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 import { table } from '../table.js';
@@ -30,6 +31,7 @@ export function registerStatus(program: Command): void {
           const board = await store.batchMessages(batchId);
           if (opts.json) return writeOut(json({ ...b, messages: board }));
           const head = `${printable(`batch ${b.id}: ${b.state}; ${b.counts.total} action(s): ${b.counts.succeeded} succeeded, ${b.counts.failed} failed, ${b.counts.skipped} skipped, ${b.counts.pending} pending; received ${formatTime(b.receivedAt)} from ${b.source}`)}\n\n`;
+          const warnings = await boardNotes(store, batchId);
           const rows = b.actions.map((a) => [
             a.id,
             a.state,
@@ -39,7 +41,8 @@ export function registerStatus(program: Command): void {
             String(a.attempts),
             a.nextAttemptAt ? formatTime(a.nextAttemptAt) : '-',
             a.depends.map((d) => (d.batch === b.id ? d.action : `${d.batch}/${d.action}`)).join(',') || '-',
-            a.lastError ?? '',
+            // An action that succeeded may still carry a warning (its plugin failed; it ran as submitted).
+            a.lastError || (warnings.get(a.id)?.at(-1) ?? ''),
           ]);
           const notes = board.length ? `\nmessages:\n${board.map((m) => printable(`  ${formatTime(m.at)} ${m.level} ${m.text}`)).join('\n')}\n` : '';
           return writeOut(head + table(['ACTION', 'STATE', 'OP', 'HOST', 'USER', 'TRIES', 'NEXT TRY', 'WAITS ON', 'LAST ERROR'], rows) + notes);
