@@ -80,6 +80,11 @@ export class Rewriter {
       case 'none':
         return { ...base, outcome: 'run', message: outcome.message };
       case 'unchanged':
+        if (outcome.ignored) {
+          // Output that changed the batch but was not marked so: on the board, as a likely bug.
+          this.logger.warn(outcome.message, meta);
+          return { ...base, outcome: 'run', message: outcome.message, board: 'warn' };
+        }
         // Routine: a line per action at info would cost more than the plugin call (debug shows it).
         this.logger.debug(outcome.message, meta);
         return { ...base, outcome: 'run', message: outcome.message };

@@ -1,7 +1,7 @@
 import type { Action, Batch, ValidateOptions } from '../batch/index.js';
 import { checkRewriteOutput, sliceForAction } from '../batch/index.js';
 import type { Config } from '../config/index.js';
-import { getValue, isPair, printKvg, type KvGroup } from '../kvgroup/index.js';
+import { getValue, isGroup, isPair, printKvg, type KvGroup } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
 import { passwordsOf, redact, redactDeep } from '../redact.js';
 import { minimalEnv } from '../child-process.js';
@@ -227,6 +227,7 @@ export class PluginHost {
         current: sliceForAction(batch, primary),
         changedBy: [] as string[],
         lastCheck: undefined as ReturnType<typeof checkRewriteOutput> | undefined,
+        ignored: undefined as string | undefined,
         outcome: undefined as RewriteOutcome | undefined,
       })),
     );
@@ -257,6 +258,9 @@ export class PluginHost {
         // Left as it was: routine, so only at debug (a line per action would cost more than the call).
         if (changed !== 'true') {
           this.logger.debug(mask(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`), { plugin, batch: s.batch.id, action: s.primary.id });
+          // Counting the output's actions is cheap; a count other than one means a rewrite was meant.
+          const n = actionCount(run.output);
+          if (n !== 1) s.ignored = `plugin ${plugin} gave back ${n} actions but changed = ${JSON.stringify(changed ?? '')}, not "true": its output is ignored`;
           return;
         }
         const check = checkRewriteOutput({ batch: s.batch, primary: s.primary }, run.output, lookup ? { lookup: (b, a) => lookup(b, a, { batch: s.batch.id, id: s.primary.id }) } : {});
@@ -275,6 +279,7 @@ export class PluginHost {
     }
     return states.map((s): RewriteOutcome => {
       if (s.outcome) return s.outcome;
+      if (!s.lastCheck && s.ignored) return { kind: 'unchanged', plugins: [...chain], ignored: true, message: mask(`${s.who}: ${s.ignored}; runs as submitted`) };
       if (!s.lastCheck) return { kind: 'unchanged', plugins: [...chain], message: `${s.who}: ${chain.length > 1 ? 'no plugin' : `plugin ${chain[0]}`} left it unchanged; runs as submitted` };
       const actions = s.lastCheck.output!.actions.map((a) => a.group);
       const by = s.changedBy.join(', ');
@@ -287,4 +292,11 @@ export class PluginHost {
     await this.pool?.close();
     this.pool = undefined;
   }
+}
+
+/** How many action groups an output document's batch groups hold. */
+function actionCount(output: KvGroup): number {
+  let n = 0;
+  for (const b of output.members) if (isGroup(b) && b.type === 'batch') for (const a of b.members) if (isGroup(a) && a.type === 'action') n++;
+  return n;
 }

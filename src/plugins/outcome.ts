@@ -15,7 +15,9 @@ import type { PluginErrorCode } from './messages.js';
 export type RewriteOutcome =
   | { kind: 'none'; message: string }
   | { kind: 'rewritten'; plugins: string[]; actions: KvGroup[]; message: string }
-  | { kind: 'unchanged'; plugins: string[]; message: string }
+  // `ignored`: the output did change the batch (fanned actions, no primary) yet was not marked
+  // changed = "true": most likely a plugin's bug, said as a warning.
+  | { kind: 'unchanged'; plugins: string[]; message: string; ignored?: boolean }
   | { kind: 'plugin-error'; plugin: string; code: PluginErrorCode; policy: OnPluginError; message: string }
   | { kind: 'invalid-output'; plugin: string; problems: Problem[]; message: string }
   | { kind: 'removed'; plugin: string; message: string };

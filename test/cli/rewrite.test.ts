@@ -30,10 +30,18 @@ describe('tmon rewrite', () => {
     expect(findGroup(parseKvg(r.stdout)[0]!, 'recipient', 'user')).toBeDefined();
   });
 
-  test('--plugins points at another folder; a failing plugin is reported per action and the primary kept', () => {
+  test('--plugins points at another folder; a failing plugin is reported per action, the primary kept, and the dry run fails (65)', () => {
     const r = tmon(['rewrite', 'fixtures/delu-input.kvg', '--plugin', 'throws', '--plugins', 'test/fixtures/plugins', '--config', configFile]);
-    expect(r.status).toBe(0);
+    // The daemon would run the primary as submitted (onPluginError "primary"); the plugin's author still hears it failed.
+    expect(r.status).toBe(65);
     expect(r.stderr).toBe('action 20070503-113234-00_0: plugin throws threw: the directory said no; primary action kept as submitted\n');
+    expect(parseKvg(r.stdout)).toEqual(parseKvg(readFileSync(join(ROOT, 'fixtures', 'delu-input.kvg'), 'utf8')));
+  });
+
+  test('output that changes the batch without changed = "true" is ignored, and said (exit 65)', () => {
+    const r = tmon(['rewrite', 'fixtures/delu-input.kvg', '--plugin', 'forgets-changed', '--plugins', 'test/fixtures/plugins', '--config', configFile]);
+    expect(r.status).toBe(65);
+    expect(r.stderr).toBe('action 20070503-113234-00_0: plugin forgets-changed gave back 2 actions but changed = "", not "true": its output is ignored; runs as submitted\n');
     expect(parseKvg(r.stdout)).toEqual(parseKvg(readFileSync(join(ROOT, 'fixtures', 'delu-input.kvg'), 'utf8')));
   });
 

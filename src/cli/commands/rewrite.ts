@@ -62,7 +62,9 @@ export function registerRewrite(program: Command): void {
       const results: KvGroup[] = [];
       for (const d of decisions) {
         process.stderr.write(`${d.message}\n`);
-        if (d.outcome === 'fail' || d.outcome === 'hold') failed++;
+        // A plugin that failed or whose output was ignored fails the dry run, even where the
+        // daemon would run the action as submitted: the plugin's author is the one asking.
+        if (d.outcome === 'fail' || d.outcome === 'hold' || d.board === 'error' || d.board === 'warn') failed++;
         if (d.outcome === 'replace') results.push(...d.actions.map((a) => a.document));
         if (d.outcome === 'run') results.push(batch.actions.find((a) => a.id === d.primaryId)!.group);
       }
