@@ -45,6 +45,16 @@ describe('tmon rewrite', () => {
     expect(parseKvg(r.stdout)).toEqual(parseKvg(readFileSync(join(ROOT, 'fixtures', 'delu-input.kvg'), 'utf8')));
   });
 
+  test('without --plugin the config\'s rewritePlugin runs, as in the daemon; with neither, a usage error', () => {
+    writeFileSync(configFile, JSON.stringify({ pluginsDir: join(ROOT, 'plugins'), rewritePlugin: 'terminate-disable', pluginOptions: { 'terminate-disable': { groups: [MANAGER] } } }));
+    const r = tmon(['rewrite', 'fixtures/delu-input.kvg', '--config', configFile]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('action 20070503-113234-00_0: rewritten by plugin terminate-disable into 2 actions\n');
+    writeFileSync(configFile, JSON.stringify({ pluginsDir: join(ROOT, 'plugins') }));
+    const none = tmon(['rewrite', 'fixtures/delu-input.kvg', '--config', configFile]);
+    expect([none.status, none.stderr]).toEqual([2, `tmon: no plugin to run: give --plugin NAME, or set rewritePlugin in ${configFile}\n`]);
+  });
+
   test('an action that would fail makes the exit code 65', () => {
     const r = tmon(['rewrite', 'fixtures/delu-input.kvg', '--plugin', 'fans-out-cycle', '--plugins', 'test/fixtures/plugins', '--config', configFile]);
     expect(r.status).toBe(65);

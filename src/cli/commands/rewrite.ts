@@ -13,7 +13,7 @@ import { QuietExit } from '../exit-codes.js';
 import { writeOut } from '../output.js';
 
 interface RewriteOptions {
-  plugin: string[];
+  plugin?: string[];
   plugins?: string;
   config?: string;
 }
@@ -23,7 +23,7 @@ export function registerRewrite(program: Command): void {
     .command('rewrite')
     .description('dry-run the rewrite plugin(s) on every action of a batch file and print the resulting batch; executes nothing')
     .argument('<file>', 'the batch file (KVGroup), or - for standard input')
-    .requiredOption('--plugin <name>', 'the plugin to run; repeat (or separate with commas) for a chain', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)])
+    .option('--plugin <name>', 'the plugin to run; repeat (or separate with commas) for a chain (default: rewritePlugin from the config)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)])
     .option('--plugins <dir>', 'the plugins folder (default: pluginsDir from the config, ./plugins)')
     .option('--config <file>', 'the config file (default: tmon.config.json in the home folder, if any)')
     .addHelpText(
@@ -33,9 +33,12 @@ export function registerRewrite(program: Command): void {
     .action(async (file: string, opts: RewriteOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions & RewriteOptions>();
       const base = cliConfig(globals);
-      const config = { ...base, rewritePlugin: opts.plugin, ...(opts.plugins ? { pluginsDir: resolve(opts.plugins) } : {}) };
+      // Without --plugin, the chain the daemon would use: the config's rewritePlugin.
+      const chain = opts.plugin ?? base.rewritePlugin;
+      if (chain.length === 0) throw new TmonError('CLI_USAGE', `no plugin to run: give --plugin NAME, or set rewritePlugin in ${globals.config ?? 'the home\'s tmon.config.json'}`);
+      const config = { ...base, rewritePlugin: chain, ...(opts.plugins ? { pluginsDir: resolve(opts.plugins) } : {}) };
       const host = new PluginHost(config, stderrLogger(globals.verbose));
-      const missing = opts.plugin.filter((name) => !host.registry.get(name));
+      const missing = chain.filter((name) => !host.registry.get(name));
       if (missing.length > 0) {
         await host.close();
         const there = host.registry.list().map((e) => e.name);
