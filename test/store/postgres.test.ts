@@ -1,8 +1,10 @@
-import { PostgresStore, type PostgresStoreOptions } from '../../src/store/index.js';
+import { migratePg, PG_MIGRATIONS, PostgresStore, type PostgresStoreOptions } from '../../src/store/index.js';
+import { createPool } from '../../src/store/postgres/db.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { storeConformance } from './conformance.js';
 import { storeOpsConformance } from './conformance-ops.js';
 import { storeViewsConformance } from './conformance-views.js';
+import { postgresOwnersSuite } from './postgres-owners.js';
 
 let server: Postgres;
 beforeAll(async () => {
@@ -19,3 +21,40 @@ const openPostgres = async (options: Partial<PostgresStoreOptions> = {}) => {
 storeConformance('PostgreSQL', openPostgres);
 storeOpsConformance('PostgreSQL', openPostgres);
 storeViewsConformance('PostgreSQL', () => openPostgres());
+postgresOwnersSuite(() => server);
+
+describe('PostgreSQL specifics', () => {
+  test('migrations are recorded and applied once, each in a transaction; a second store on the schema migrates nothing', async () => {
+    const schema = server.freshSchema();
+    const pool = createPool(server.url, schema, 2);
+    try {
+      expect(await migratePg(pool, schema)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+      expect(await migratePg(pool, schema)).toEqual([]);
+      expect((await pool.query('SELECT version, name FROM schema_migrations')).rows).toEqual([{ version: 1, name: 'initial' }]);
+      const broken = [...PG_MIGRATIONS, { version: 99, name: 'broken', sql: 'CREATE TABLE half (x int); THIS IS NOT SQL;' }];
+      await expect(migratePg(pool, schema, broken)).rejects.toThrow(/syntax error/);
+      expect((await pool.query(`SELECT to_regclass('half') AS t`)).rows).toEqual([{ t: null }]);
+      const { store } = await openPostgres({ schema });
+      await store.close();
+      expect((await pool.query('SELECT count(*) AS n FROM schema_migrations')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('a reader (migrate: false) refuses a schema the daemon never made', async () => {
+    await expect(PostgresStore.open({ url: server.url, schema: server.freshSchema(), migrate: false })).rejects.toMatchObject({ code: 'STORE_MISSING' });
+  });
+
+  test('timestamps and counts come back as numbers, not strings', async () => {
+    const { store, close } = await openPostgres();
+    try {
+      await store.postMessage({ level: 'info', source: 'test', batch: null, action: null, text: 'x', at: 1_790_000_000_123 });
+      const [m] = await store.messages();
+      expect(m).toMatchObject({ seq: 1, at: 1_790_000_000_123 });
+      expect(await store.openActions()).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+});
