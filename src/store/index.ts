@@ -5,6 +5,4 @@ export { migrate } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';
 export { applyCommand, commandMeta, type StoreCommand } from './apply-command.js';
 export { storeHoldsSealedPasswords, type KeyAdoption } from './sqlite/sealing.js';
-export { PostgresStore, type PostgresStoreOptions } from './postgres/store.js';
-export { migratePg } from './postgres/migrate.js';
-export { PG_MIGRATIONS } from './postgres/migrations/index.js';
+export { openStore, storeWhere, holdsSealedPasswords, migrateStore, type AnyStore, type OpenStoreOptions } from './open.js';

@@ -1,4 +1,4 @@
-import { PostgresStore, type PostgresStoreOptions } from '../../src/store/index.js';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.js';
 import { waitFor } from '../helpers/daemon.js';
 import { newBatch } from '../helpers/batches.js';
 import type { Postgres } from '../helpers/postgres.js';

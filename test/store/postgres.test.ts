@@ -1,4 +1,4 @@
-import { migratePg, PG_MIGRATIONS, PostgresStore, type PostgresStoreOptions } from '../../src/store/index.js';
+import { migratePg, PG_MIGRATIONS, PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.js';
 import { createPool } from '../../src/store/postgres/db.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { storeConformance } from './conformance.js';

@@ -9,7 +9,7 @@ import type { Statements } from './statements.js';
  * Passwords at rest on PostgreSQL: the same rules as ../sqlite/sealing.ts (sealed when written,
  * opened only in claims, emptied when final), whose pure parts this reuses. A PostgreSQL store
  * never held plain-text passwords (it is newer than sealing), so adopting a key never seals old
- * rows: it is verified, new, or replaces a key that sealed nothing still held.
+ * rows: the key is the store's (verified) or the store's first (new).
  */
 
 /** A final action's passwords emptied (called by `finalize`). */
@@ -33,31 +33,31 @@ export async function wipeBatch(ctx: PgCtx, batchId: string): Promise<void> {
 }
 
 /** How many actions and batches hold a sealed value. */
-async function sealedCount(s: Statements): Promise<number> {
+export async function sealedCount(s: Statements): Promise<number> {
   return (await s.sealedCount.get(`%${SEALED_PAIR}%`, SEALED_PREFIX))!.n;
 }
 
-/** Checks `box` against the store's key check, or makes it the store's key (see ../sqlite/sealing.ts `adoptKey`). */
+/**
+ * Checks `box` against the store's key check, or makes it the store's key. Stricter than SQLite's
+ * `adoptKey`: another key is refused even when nothing sealed with the store's is left, since
+ * another daemon on the database may be sealing with it right now. Every daemon of a database
+ * runs with the same key (docs/postgres.md).
+ */
 export async function adoptKey(s: Statements, box: SecretBox, where: string): Promise<KeyAdoption> {
-  const now = Date.now();
   const check = await s.keyCheck.get();
   if (check) {
     try {
       if (box.open(check.sealed) === CHECK_TEXT) return 'verified';
     } catch {
-      // Another key, or a damaged check: decided by what the store holds.
+      // Another key, or a damaged check: refused below.
     }
     const n = await sealedCount(s);
-    if (n > 0) {
-      throw new TmonError(
-        'SECRET_KEY_WRONG',
-        `the secret key from ${box.source} is not the key of ${where}: ${n} action(s) or batch(es) there hold passwords sealed with another one. Start every daemon of this database with the same key (docs/postgres.md)`,
-      );
-    }
-    await s.putKeyCheck.run(box.seal(CHECK_TEXT), now);
-    return 'rekeyed';
+    throw new TmonError(
+      'SECRET_KEY_WRONG',
+      `the secret key from ${box.source} is not the key of ${where} (${n} action(s) or batch(es) there hold passwords sealed with it): every daemon of one database runs with the same key; copy secret.key from a home that has it, or set TMON_SECRET_KEY (docs/postgres.md)`,
+    );
   }
   if ((await sealedCount(s)) > 0) throw new TmonError('SECRET_KEY_WRONG', `${where} holds sealed passwords but no key check: it was changed outside tmon; restore it from a backup`);
-  await s.putKeyCheck.run(box.seal(CHECK_TEXT), now);
+  await s.putKeyCheck.run(box.seal(CHECK_TEXT), Date.now());
   return 'new';
 }

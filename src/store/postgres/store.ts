@@ -21,7 +21,7 @@ import { cancelAction, cancelBatch, pauseHost, Refused, resumeHost, retryAction 
 import { recoverRows } from './recovery.js';
 import { purge } from './retention.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
-import { adoptKey } from './sealing.js';
+import { adoptKey, sealedCount } from './sealing.js';
 import { bindStatements, type Statements } from './statements.js';
 import { payloadOf, queueRuns } from './trigger-runs.js';
 import { batchDetail, boardMessages, findActions, latestReplies, listBatches, stuckActions } from './views.js';
@@ -360,6 +360,13 @@ export class PostgresStore implements T.Store {
   async presence(): Promise<T.DaemonPresence | undefined> {
     const r = await this.read((c) => c.s.presence.get());
     return r ? { pid: r.pid, startedAt: r.started_at, heartbeatAt: r.heartbeat_at } : undefined;
+  }
+  /**
+   * Whether a new key must not be made for this store: it holds passwords sealed with a key, or
+   * has a key at all (another daemon of the database runs with it, and will seal with it).
+   */
+  async hasKey(): Promise<boolean> {
+    return this.read(async (c) => (await c.s.keyCheck.get()) !== undefined || (await sealedCount(c.s)) > 0);
   }
   /** A reloaded config's triggers: events from now on start these. */
   setTriggersFor(fn: (event: T.StoreEvent) => string[]): void {
