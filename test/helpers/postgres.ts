@@ -34,9 +34,10 @@ export function postgresBin(): string {
 /** Root may not run the server: as root, the commands run as the `postgres` user, who owns the folder. */
 const asRoot = process.getuid?.() === 0;
 
-function run(bin: string, args: string[]): void {
+function run(bin: string, args: string[], cwd: string): void {
   const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+  // In a folder the postgres user may enter (not the repository's, which may be root's).
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd });
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
@@ -53,11 +54,11 @@ export async function startPostgres(): Promise<Postgres> {
     chownSync(tmp.path, uid, gid);
     chownSync(sockets, uid, gid);
   }
-  run(join(bin, 'initdb'), ['-D', data, '-U', 'tmon', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  run(join(bin, 'initdb'), ['-D', data, '-U', 'tmon', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C'], tmp.path);
   const port = await freePort();
   const options = `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=200`;
   // `pg_ctl start -w` returns once the server accepts connections (it polls the server itself).
-  run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(tmp.path, 'server.log'), '-w', '-t', '60', 'start']);
+  run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(tmp.path, 'server.log'), '-w', '-t', '60', 'start'], tmp.path);
   const url = `postgres://tmon@127.0.0.1:${port}/postgres`;
   // And a client connection proves it: the first test must not race the server's start.
   const probe = new pg.Client({ connectionString: url });
@@ -72,7 +73,7 @@ export async function startPostgres(): Promise<Postgres> {
       if (stopped) return;
       stopped = true;
       try {
-        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], tmp.path);
       } finally {
         tmp.cleanup();
       }

@@ -1,5 +1,7 @@
 import { migratePg, PG_MIGRATIONS, PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.js';
+import { SecretBox } from '../../src/secrets/index.js';
 import { createPool } from '../../src/store/postgres/db.js';
+import { newBatch } from '../helpers/batches.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { storeConformance } from './conformance.js';
 import { storeOpsConformance } from './conformance-ops.js';
@@ -44,6 +46,27 @@ describe('PostgreSQL specifics', () => {
 
   test('a reader (migrate: false) refuses a schema the daemon never made', async () => {
     await expect(PostgresStore.open({ url: server.url, schema: server.freshSchema(), migrate: false })).rejects.toMatchObject({ code: 'STORE_MISSING' });
+  });
+
+  test('passwords are sealed at rest: never plain in a row, opened in the claim, emptied when final; another key is refused', async () => {
+    const schema = server.freshSchema();
+    const box = new SecretBox(Buffer.alloc(32, 7));
+    const { store, close } = await openPostgres({ schema, secrets: box });
+    const pool = createPool(server.url, schema, 1);
+    const rows = async () => JSON.stringify((await pool.query('SELECT b.document AS b, b.context, a.document AS a, a.submitted FROM batches b JOIN actions a ON a.batch_id = b.id')).rows);
+    try {
+      await store.insertBatch(newBatch('S', [{ id: 'a', op: 'SETPW', extra: { newpw: 'Plain-Secret-1' } }]));
+      expect(await rows()).not.toContain('Plain-Secret-1');
+      expect(await rows()).toContain('tmon:v1:');
+      const [claim] = await store.claimRunnable(Date.now(), () => 1, 1);
+      expect(JSON.stringify(claim!.document)).toContain('Plain-Secret-1');
+      await store.completeAction('S', 'a', { state: 'succeeded', retval: '0', message: 'ok' });
+      expect(await rows()).not.toMatch(/Plain-Secret-1|tmon:v1:/);
+      await expect(PostgresStore.open({ url: server.url, schema, secrets: new SecretBox(Buffer.alloc(32, 8)) })).rejects.toMatchObject({ code: 'SECRET_KEY_WRONG' });
+    } finally {
+      await pool.end();
+      await close();
+    }
   });
 
   test('timestamps and counts come back as numbers, not strings', async () => {
