@@ -8,7 +8,7 @@ import { createLogger, type LogFormat } from './log.js';
 import { checkPluginsFolder, PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
 import { KEY_ENV, loadSecretKey } from './secrets/index.js';
-import { holdsSealedPasswords, openStore, SqliteStore, storeWhere, type AnyStore } from './store/index.js';
+import { daemonOwner, holdsSealedPasswords, openStore, SqliteStore, storeWhere, type AnyStore } from './store/index.js';
 import { TriggerRunner, triggersFor } from './triggers/index.js';
 
 export interface DaemonOptions {
@@ -68,7 +68,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   const where = await storeWhere(config.store, layout.db);
   const keyed = await holdsSealedPasswords(config.store, layout.db);
   const key = loadSecretKey({ file: layout.secretKey, env: process.env[KEY_ENV], mayCreate: () => !keyed, store: where });
-  const opened = await openStore(config.store, layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers), secrets: key.box });
+  const opened = await openStore(config.store, layout.db, { owner: daemonOwner(layout.root), repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers), secrets: key.box });
   // Said after the start line, which is the first a reader of the console looks for.
   const keyNotes: string[] = [];
   if (key.created) keyNotes.push(`secret key created: ${layout.secretKey} (mode 0600) seals the passwords in the store; back it up with the store, which cannot run the actions holding passwords without it (docs/operations.md, "The secret key")`);

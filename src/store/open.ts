@@ -8,6 +8,7 @@ import { SqliteStore } from './sqlite/store.js';
 import type { StoreEvent } from './types.js';
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 /*
  * One way to open the configured store, sqlite or postgres, for the daemon and every CLI
@@ -30,7 +31,17 @@ export interface OpenStoreOptions {
   readonly?: boolean;
   /** Refuse a store the daemon never made (a CLI command that writes). */
   mustExist?: boolean;
+  /** PostgreSQL: the owner id of this daemon's leases and claims (see `daemonOwner`); a CLI's is random. */
+  owner?: string;
 }
+
+/**
+ * A daemon's owner id on a shared store: its machine and home. One daemon runs per home (the
+ * home lock), so it is unique among live daemons, and the same after a restart: a daemon that
+ * crashed finds its running actions and leases as its own at once, as on SQLite, instead of
+ * waiting for them to expire.
+ */
+export const daemonOwner = (home: string): string => `${hostname()}:${home}`;
 
 /** Opens the store `store` configures. A reader or `mustExist` refuses one that is not there (`STORE_MISSING`). */
 export async function openStore(store: StoreConfig, dbPath: string, options: OpenStoreOptions = {}): Promise<AnyStore> {
@@ -49,6 +60,7 @@ export async function openStore(store: StoreConfig, dbPath: string, options: Ope
     schema: store.schema,
     poolSize: store.poolSize,
     leaseMs: store.leaseMs,
+    ...(options.owner ? { owner: options.owner } : {}),
     migrate: !(options.readonly || options.mustExist),
   });
 }

@@ -11,10 +11,11 @@ export function postgresOwnersSuite(server: () => Postgres): void {
   describe('PostgreSQL: several daemons on one schema', () => {
     let a: PostgresStore;
     let b: PostgresStore;
+    let schema: string;
     const open = (owner: string, schema: string, options: Partial<PostgresStoreOptions> = {}) =>
       PostgresStore.open({ url: server().url, schema, owner, poolSize: 4, ...options });
     const pair = async (options: Partial<PostgresStoreOptions> = {}, optionsB: Partial<PostgresStoreOptions> = options) => {
-      const schema = server().freshSchema();
+      schema = server().freshSchema();
       a = await open('A', schema, options);
       b = await open('B', schema, optionsB);
     };
@@ -122,6 +123,20 @@ export function postgresOwnersSuite(server: () => Postgres): void {
       expect(await a.recoverRunning()).toBe(1);
       expect((await a.batchDetail('B2'))!.actions[0]!.state).toBe('running');
       expect(ids(await claim(a))).toEqual(['B1/x']);
+    });
+
+    test('a daemon restarted with its owner id (its home) takes back its batches and running actions at once', async () => {
+      await pair({ leaseBatches: 1, leaseMs: 60_000 });
+      await a.insertBatch(newBatch('B1', [{ id: 'x' }]));
+      await a.heartbeat(1, 1);
+      expect(ids(await claim(a))).toEqual(['B1/x']);
+      // A dies without leaving; it starts again on the same home: the same owner.
+      await a.close();
+      a = await open('A', schema, { leaseBatches: 1, leaseMs: 60_000 });
+      expect(await a.recoverRunning()).toBe(1);
+      expect((await claim(a)).map((c) => [c.batchId, c.id, c.recovery])).toEqual([['B1', 'x', true]]);
+      // Its lease was never given up: B does not get the batch.
+      expect(await claim(b)).toEqual([]);
     });
 
     test("replies are mirrored by the daemon that produced them; a departed daemon's are adopted by a live one", async () => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Migration } from '../migrations/index.js';
+import { SCHEMA_NAME } from './db.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
 
 /**
@@ -8,6 +9,8 @@ import { PG_MIGRATIONS } from './migrations/index.js';
  * turns: the second finds the work done. Returns the versions applied.
  */
 export async function migratePg(pool: pg.Pool, schema: string, migrations: readonly Migration[] = PG_MIGRATIONS): Promise<number[]> {
+  // The schema goes into the SQL below as an identifier: only a plain one.
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`schema "${schema}" is not a plain lower-case identifier`);
   const client = await pool.connect();
   try {
     await client.query(`SELECT pg_advisory_lock(7410, hashtext($1))`, [schema]);

@@ -33,7 +33,7 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections in the pool; default 10. */
   poolSize?: number;
-  /** This daemon's owner id; default `hostname:pid:random`. Unique per running daemon. */
+  /** This store's owner id (the daemon's: `daemonOwner` in ../open.ts); default `hostname:pid:random`. Unique among live daemons. */
   owner?: string;
   /** How long a lease lasts without a heartbeat; default 15000 ms. */
   leaseMs?: number;
