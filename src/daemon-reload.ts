@@ -3,7 +3,7 @@ import { connectorsFor, type ConnectorLookup } from './connectors/index.js';
 import type { HomeLock } from './lock.js';
 import type { Logger } from './log.js';
 import { checkPluginsFolder } from './plugins/index.js';
-import type { CommandOutcome, SqliteStore, Store } from './store/index.js';
+import type { AnyStore, CommandOutcome, Store } from './store/index.js';
 import { triggersFor, type TriggerRunner } from './triggers/index.js';
 
 /**
@@ -32,7 +32,8 @@ export interface ReloadParts {
   config: Config;
   logger: Logger & { level: string };
   store: Store;
-  sqlite: SqliteStore;
+  /** The store as opened (its trigger filter is swapped on reload). */
+  opened: AnyStore;
   triggers: TriggerRunner;
   connectors: { rebuild(): void };
   lock: Pick<HomeLock, 'update'>;
@@ -57,7 +58,7 @@ export async function reloadDaemon(p: ReloadParts): Promise<CommandOutcome> {
     return { ok: false, reason: text };
   }
   const changes = applyReload(p.config, fresh);
-  p.sqlite.setTriggersFor(triggersFor(p.config.triggers));
+  p.opened.setTriggersFor(triggersFor(p.config.triggers));
   p.triggers.refresh();
   if (changes.applied.includes('targets')) p.connectors.rebuild();
   p.logger.level = p.config.logLevel;

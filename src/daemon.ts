@@ -8,7 +8,7 @@ import { createLogger, type LogFormat } from './log.js';
 import { checkPluginsFolder, PluginHost } from './plugins/index.js';
 import { Outbox } from './replies/index.js';
 import { KEY_ENV, loadSecretKey } from './secrets/index.js';
-import { SqliteStore, storeHoldsSealedPasswords } from './store/index.js';
+import { daemonOwner, holdsSealedPasswords, openStore, SqliteStore, storeWhere, type AnyStore } from './store/index.js';
 import { TriggerRunner, triggersFor } from './triggers/index.js';
 
 export interface DaemonOptions {
@@ -26,7 +26,8 @@ export interface RunningDaemon {
   config: Config;
   engine: Engine;
   inbox: Inbox;
-  store: SqliteStore;
+  /** The configured store (SQLite or PostgreSQL), before the HTTP API's metrics wrap it. */
+  store: AnyStore;
   /** Operators' commands, applied in the daemon (the CLI's queue, the HTTP API). */
   commands: CommandRunner;
   /** Stops taking work, lets running actions finish (up to the grace period), closes. `reason` is logged. */
@@ -64,16 +65,18 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     level: config.logLevel,
   });
   // Passwords are sealed at rest with the home's key (TMON_SECRET_KEY first); a new key only for a store with nothing sealed.
-  const key = loadSecretKey({ file: layout.secretKey, env: process.env[KEY_ENV], mayCreate: () => !storeHoldsSealedPasswords(layout.db), store: layout.db });
-  const sqlite = new SqliteStore(layout.db, { repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers), secrets: key.box });
+  const where = await storeWhere(config.store, layout.db);
+  const keyed = await holdsSealedPasswords(config.store, layout.db);
+  const key = loadSecretKey({ file: layout.secretKey, env: process.env[KEY_ENV], mayCreate: () => !keyed, store: where });
+  const opened = await openStore(config.store, layout.db, { owner: daemonOwner(layout.root), repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers), secrets: key.box });
   // Said after the start line, which is the first a reader of the console looks for.
   const keyNotes: string[] = [];
   if (key.created) keyNotes.push(`secret key created: ${layout.secretKey} (mode 0600) seals the passwords in the store; back it up with the store, which cannot run the actions holding passwords without it (docs/operations.md, "The secret key")`);
-  if (sqlite.keyAdoption === 'sealed') keyNotes.push(`the passwords this store held in plain text are sealed now (open actions) or wiped (final ones)${sqlite.vacuumError ? `; the file could not be vacuumed (${sqlite.vacuumError}): run VACUUM on it while tmon is stopped to drop the old pages` : ''}`);
-  if (sqlite.keyAdoption === 'rekeyed') keyNotes.push(`the store's previous secret key is not the one from ${key.box.source}; it sealed nothing the store still holds, so this key replaces it`);
+  if (opened instanceof SqliteStore && opened.keyAdoption === 'sealed') keyNotes.push(`the passwords this store held in plain text are sealed now (open actions) or wiped (final ones)${opened.vacuumError ? `; the file could not be vacuumed (${opened.vacuumError}): run VACUUM on it while tmon is stopped to drop the old pages` : ''}`);
+  if (opened.keyAdoption === 'rekeyed') keyNotes.push(`the store's previous secret key is not the one from ${key.box.source}; it sealed nothing the store still holds, so this key replaces it`);
   // With the HTTP API on, its metrics observe the store, connectors, plugins and replies.
   const http = startHttp(config, logger);
-  const store = http.observe.store(sqlite);
+  const store = http.observe.store(opened);
   const plugins = http.observe.plugins(new PluginHost(config, logger));
   const triggers = new TriggerRunner(store, config, logger);
   let engine: Engine;
@@ -96,7 +99,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   const retention = new Retention(store, config, logger);
   let reloading: Promise<unknown> = Promise.resolve();
   const reload = () => {
-    const parts = { file: options.configFile ?? layout.config, required: options.configFile !== undefined, config, logger, store, sqlite, triggers, connectors, lock };
+    const parts = { file: options.configFile ?? layout.config, required: options.configFile !== undefined, config, logger, store, opened, triggers, connectors, lock };
     const next = reloading.then(() => reloadDaemon(parts));
     reloading = next.catch((err: Error) => logger.error(`config reload: ${err.message}`));
     return next;
@@ -134,7 +137,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     engine.wake();
     triggers.wake();
   }, config.inboxSweepMs);
-  logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
+  logger.info(`tmon daemon started (pid ${process.pid}); home ${layout.root}; store ${where}; plugins ${config.rewritePlugin.length ? config.rewritePlugin.join(' -> ') : 'none'}`);
   for (const note of keyNotes) logger.warn(note);
 
   let stopping: Promise<void> | undefined;
@@ -156,12 +159,12 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
       // Unbinds LDAP connections (actions still running after the grace period keep theirs).
       await connectors.close();
       await store.leave(process.pid);
-      await sqlite.close();
+      await opened.close();
       logger.info('tmon daemon stopped');
       await new Promise<void>((resolve) => {
         logger.on('finish', resolve);
         logger.end();
       });
     })());
-  return { layout, config, engine, inbox, store: sqlite, commands, stop };
+  return { layout, config, engine, inbox, store: opened, commands, stop };
 }

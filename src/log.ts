@@ -23,13 +23,17 @@ const SECRET_KEYS = new Set(['newpw']);
 /** `"newpw" = "…"` inside KVGroup text, in any quoting tmon or a plugin might log. */
 const SECRET_IN_TEXT = /("?newpw"?\s*=\s*)("(?:[^"\\]|\\.)*"|[^\s}]+)/g;
 
+/** The password of a URL's credentials (`postgres://user:PASSWORD@host`): a store URL in an error or a config echo. */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
+
 /**
  * A copy of `value` with every secret replaced, in pairs, objects and KVGroup text alike.
  * An empty secret stays empty: there is nothing to hide, and "no password given" is useful.
  */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
-    return value.includes('newpw') ? value.replace(SECRET_IN_TEXT, (all, lead: string, v: string) => (v === '""' ? all : `${lead}"${REDACTED}"`)) : value;
+    const text = value.includes('://') ? value.replace(URL_PASSWORD, `$1${REDACTED}@`) : value;
+    return text.includes('newpw') ? text.replace(SECRET_IN_TEXT, (all, lead: string, v: string) => (v === '""' ? all : `${lead}"${REDACTED}"`)) : text;
   }
   if (depth > 32 || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));

@@ -169,3 +169,35 @@ describe('tmon config check', () => {
     }
   });
 });
+
+describe('config: the store', () => {
+  test('sqlite by default; a postgres store gets its defaults', () => {
+    expect(normaliseConfig({}, '/base').store).toEqual({ kind: 'sqlite' });
+    expect(normaliseConfig({ store: { kind: 'postgres', url: 'postgres://tmon:pw@db:5432/tmon' } }, '/base').store).toEqual({
+      kind: 'postgres',
+      url: 'postgres://tmon:pw@db:5432/tmon',
+      poolSize: 10,
+      schema: 'tmon',
+      leaseMs: 15 * SECOND,
+    });
+    expect(normaliseConfig({ store: { kind: 'postgres', url: 'postgresql://h/db', poolSize: 3, schema: 'tmon_eu', leaseMs: 5000 } }, '/base').store).toMatchObject({ poolSize: 3, schema: 'tmon_eu', leaseMs: 5000 });
+  });
+
+  test('a bad store config: every problem as path.to.key, never the URL itself', () => {
+    expect(errorsOf({ store: { kind: 'postgres' } })).toEqual(['store.url: is required for a postgres store']);
+    expect(errorsOf({ store: { kind: 'sqlite', url: 'postgres://h/db', schema: 'x' } })).toEqual([
+      'store.url: only a postgres store takes this setting',
+      'store.schema: only a postgres store takes this setting',
+    ]);
+    const bad = errorsOf({ store: { kind: 'postgres', url: 'mysql://u:hunter2@h/db', poolSize: 0, schema: 'Tmon-1', leaseMs: 10 } });
+    expect(bad).toEqual([
+      'store.url: must be a postgres:// URL, such as "postgres://tmon:PASSWORD@db.example.com:5432/tmon"',
+      'store.poolSize: must be >= 1',
+      'store.schema: must be a lower-case SQL identifier (letters, digits, _), such as "tmon"',
+      'store.leaseMs: must be >= 1000',
+    ]);
+    expect(bad.join('\n')).not.toContain('hunter2');
+    expect(errorsOf({ store: { kind: 'mongo' } })[0]).toMatch(/^store\.kind: /);
+    expect(errorsOf({ store: {} })).toEqual(['store.kind: is required']);
+  });
+});

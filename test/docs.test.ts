@@ -31,7 +31,7 @@ describe('the README and docs', () => {
 
   test('the links of the README and docs point at files of the repository (other than the docs being written elsewhere)', () => {
     const elsewhere = new Set(['docs/ldap.md', 'docs/http.md', 'docs/sandbox.md']);
-    for (const file of ['README.md', ...['kvgroup', 'batches', 'plugins', 'execution', 'triggers', 'configuration', 'operations', 'architecture'].map((d) => `docs/${d}.md`), 'bench/README.md']) {
+    for (const file of ['README.md', ...['kvgroup', 'batches', 'plugins', 'execution', 'triggers', 'configuration', 'operations', 'architecture', 'postgres'].map((d) => `docs/${d}.md`), 'bench/README.md']) {
       const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
       for (const [, target] of read(file).matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
         const path = join(dir, target!).replace(/^\.\//, '');

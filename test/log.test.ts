@@ -14,6 +14,12 @@ describe('secrets are redacted everywhere', () => {
     expect(redact({ key: 'newpw', value: '' })).toEqual({ key: 'newpw', value: '' });
   });
 
+  test("a URL's password: masked wherever a store URL reaches a message", () => {
+    expect(redact('connect to postgres://tmon:s3cr3t@db:5432/tmon failed')).toBe(`connect to postgres://tmon:${REDACTED}@db:5432/tmon failed`);
+    expect(redact({ url: 'postgresql://u:p%40ss@h/db' })).toEqual({ url: `postgresql://u:${REDACTED}@h/db` });
+    expect(redact('postgres://tmon@db/tmon and http://host:80/path')).toBe('postgres://tmon@db/tmon and http://host:80/path');
+  });
+
   test('the daemon logger writes JSON lines without the password', async () => {
     const dir = tempDir();
     try {

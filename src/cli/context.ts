@@ -1,9 +1,10 @@
-import { loadConfig, type Config } from '../config/index.js';
 import { existsSync } from 'node:fs';
+import { DEFAULTS, loadConfig, type Config } from '../config/index.js';
 import { hasCode, TmonError } from '../errors.js';
 import { homeLayout, resolveHomeDir } from '../home.js';
 import { redact, type Logger } from '../log.js';
-import { SqliteStore } from '../store/index.js';
+import { openStore, type AnyStore } from '../store/index.js';
+import { triggersFor } from '../triggers/index.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -31,14 +32,15 @@ export function existingHome(opts: GlobalOptions, createNamed = false): string {
 }
 
 /**
- * The store of the home, opened query-only: reading never blocks or slows the daemon.
- * Undefined when the daemon has not run there yet (nothing to show). A home folder that does
- * not exist is an error, unless the command can do without one (`optional`: a dry run).
+ * The store of the home (the one its config names: the home's tmon.db, or a PostgreSQL schema),
+ * opened for reading: it never blocks or slows the daemon. Undefined when the daemon has not
+ * run there yet (nothing to show). A home folder that does not exist is an error, unless the
+ * command can do without one (`optional`: a dry run, a submit to a named new home).
  */
-export function readStore(opts: GlobalOptions, optional = false): SqliteStore | undefined {
+export async function readStore(opts: GlobalOptions & { config?: string }, optional = false): Promise<AnyStore | undefined> {
   if (optional && !existsSync(resolveHome(opts))) return undefined;
   try {
-    return new SqliteStore(homeLayout(existingHome(opts)).db, { readonly: true });
+    return await openStore(lenientConfig(opts).store, homeLayout(existingHome(opts)).db, { readonly: true });
   } catch (err) {
     if (hasCode(err, 'STORE_MISSING')) return undefined;
     throw err;
@@ -46,8 +48,8 @@ export function readStore(opts: GlobalOptions, optional = false): SqliteStore | 
 }
 
 /** Runs `fn` on the home's store (or on nothing, when there is none yet) and closes it. */
-export async function withReadStore<T>(opts: GlobalOptions, fn: (store: SqliteStore | undefined) => Promise<T>, { optional = false } = {}): Promise<T> {
-  const store = readStore(opts, optional);
+export async function withReadStore<T>(opts: GlobalOptions & { config?: string }, fn: (store: AnyStore | undefined) => Promise<T>, { optional = false } = {}): Promise<T> {
+  const store = await readStore(opts, optional);
   try {
     return await fn(store);
   } finally {
@@ -55,10 +57,31 @@ export async function withReadStore<T>(opts: GlobalOptions, fn: (store: SqliteSt
   }
 }
 
+/**
+ * The home's store for a command that writes (the daemon must have made it: `STORE_MISSING`
+ * otherwise), with the config's reply and trigger settings when given.
+ */
+export function writeStore(opts: GlobalOptions & { config?: string }, config: Config = cliConfig(opts), withSettings = true): Promise<AnyStore> {
+  const settings = withSettings ? { repliesMode: config.replies.mode, triggersFor: triggersFor(config.triggers) } : {};
+  return openStore(config.store, homeLayout(resolveHome(opts)).db, { mustExist: true, ...settings });
+}
+
 /** The config: --config FILE (which must exist), else the home's tmon.config.json if there is one. */
 export function cliConfig(opts: GlobalOptions & { config?: string }): Config {
   if (opts.config) return loadConfig(opts.config, { required: true });
   return loadConfig(homeLayout(resolveHome(opts)).config, { required: false });
+}
+
+/**
+ * The config for a command that needs only to find the store (purge, reload, messages --ack):
+ * a file that does not load leaves the defaults (the home's tmon.db); the daemon says what is wrong.
+ */
+export function lenientConfig(opts: GlobalOptions & { config?: string }): Config {
+  try {
+    return cliConfig(opts);
+  } catch {
+    return { ...DEFAULTS };
+  }
 }
 
 /** A logger for commands: one line per entry on stderr, secrets redacted. */

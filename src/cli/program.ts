@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   targets: async () => (await import('./commands/targets.js')).registerTargets,
   config: async () => (await import('./commands/config.js')).registerConfig,
   backup: async () => (await import('./commands/backup.js')).registerBackup,
+  migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
   completion: async () => (await import('./commands/completion.js')).registerCompletion,
   purge: async () => (await import('./commands/purge.js')).registerPurge,
   reload: async () => (await import('./commands/reload.js')).registerReload,

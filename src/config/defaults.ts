@@ -36,6 +36,7 @@ export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   maxRunning: 64,
   maxPendingActions: 50_000,
   storeSync: 'FULL',
+  store: { kind: 'sqlite' as const },
   triggers: [],
   triggerConcurrency: 2,
   triggerRetryDelaysMs: [1 * SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND],
@@ -58,6 +59,9 @@ export const LDAP_DEFAULTS = Object.freeze({
   poolSize: 4,
   startTls: false,
 });
+
+/** A postgres store's settings when a key of `store` is left out (docs/configuration.md). */
+export const POSTGRES_STORE_DEFAULTS = Object.freeze({ poolSize: 10, schema: 'tmon', leaseMs: 15 * SECOND });
 
 /** The HTTP API's settings when a key of `http` is left out. */
 export const HTTP_DEFAULTS = Object.freeze({ listen: '127.0.0.1:7070', bodyLimitMb: 10 });

@@ -1,12 +1,12 @@
 import { basename, extname, resolve } from 'node:path';
-import { DEFAULTS, TRIGGER_TIMEOUT_MS } from './defaults.js';
+import { DEFAULTS, POSTGRES_STORE_DEFAULTS, TRIGGER_TIMEOUT_MS } from './defaults.js';
 import { ConfigError } from './error.js';
 import type { EventType } from '../events.js';
 import { httpRules, normaliseHttp, type RawHttp } from './http.js';
 import { pruneOnce } from './prune.js';
-import { crossKeyRules } from './rules.js';
+import { crossKeyRules, storeRules } from './rules.js';
 import { schemaErrors, validateSchema } from './schema.js';
-import type { Config, RetryPolicy, TargetOverrides, TriggerConfig } from './types.js';
+import type { Config, RetryPolicy, StoreConfig, TargetOverrides, TriggerConfig } from './types.js';
 
 /**
  * Every problem of raw config data at once: the schema's, and the cross-key rules' on the part
@@ -33,8 +33,8 @@ export function configProblems(raw: unknown, baseDir: string, file?: string, cwd
 
 /** The rules that span keys, the HTTP section's among them. */
 function rulesOf(config: Config, raw: unknown): string[] {
-  const data = raw as { http?: RawHttp };
-  return [...crossKeyRules(config), ...(config.http && data.http ? httpRules(data.http, config.http) : [])];
+  const data = raw as { http?: RawHttp; store?: Record<string, unknown> };
+  return [...crossKeyRules(config), ...storeRules(data.store), ...(config.http && data.http ? httpRules(data.http, config.http) : [])];
 }
 
 /**
@@ -63,6 +63,7 @@ function build(raw: unknown, baseDir: string, file: string | undefined, cwd: str
     logs: { ...DEFAULTS.logs, ...(data.logs as object | undefined) },
     limits: { ...DEFAULTS.limits, ...(data.limits as object | undefined) },
     retention: { ...DEFAULTS.retention, ...(data.retention as object | undefined) },
+    store: storeOf(data.store as Partial<StoreConfig> | undefined),
     targets: Object.fromEntries(
       Object.entries((data.targets ?? {}) as Record<string, TargetOverrides>).map(([host, t]) => [host, targetPaths(t, baseDir)]),
     ),
@@ -79,6 +80,12 @@ function build(raw: unknown, baseDir: string, file: string | undefined, cwd: str
     ...(file ? { file } : {}),
   };
   return config;
+}
+
+/** The store's settings: a postgres store's defaults filled in; a sqlite store has none. */
+function storeOf(raw: Partial<StoreConfig> | undefined): StoreConfig {
+  if (raw?.kind !== 'postgres') return DEFAULTS.store;
+  return { ...POSTGRES_STORE_DEFAULTS, ...raw, kind: 'postgres', url: raw.url ?? '' };
 }
 
 /** A target's file names (script, bind password file, CA certificate) made absolute. */

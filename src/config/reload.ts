@@ -16,6 +16,7 @@ export const RESTART_KEYS: ReadonlySet<keyof Config> = new Set<keyof Config>([
   'inboxSweepMs',
   'maxPendingActions',
   'storeSync',
+  'store',
   'http',
   'logs',
   'limits',

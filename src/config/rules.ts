@@ -49,3 +49,12 @@ function ldapRules(host: string, kind: ConnectorKind, own: TargetOverrides, star
   if (t.startTls && t.url?.startsWith('ldaps:')) errors.push(`${at('startTls')}: an ldaps:// URL is already encrypted; StartTLS is for ldap:// only`);
   return errors;
 }
+
+const POSTGRES_KEYS = ['url', 'poolSize', 'schema', 'leaseMs'] as const;
+
+/** A postgres store needs its URL; a sqlite store (the home's file) takes none of postgres' keys. */
+export function storeRules(raw: Record<string, unknown> | undefined): string[] {
+  if (!raw) return [];
+  if (raw.kind === 'postgres') return typeof raw.url === 'string' ? [] : ['store.url: is required for a postgres store'];
+  return POSTGRES_KEYS.filter((k) => raw[k] !== undefined).map((k) => `store.${k}: only a postgres store takes this setting`);
+}

@@ -7,12 +7,16 @@ const LDAP_URL = '^ldaps?://[^/?#]+/?$';
 const DN = '=';
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ATTRIBUTE = '^[A-Za-z][A-Za-z0-9-]*(;[A-Za-z0-9-]+)*$';
+const POSTGRES_URL = '^postgres(ql)?://';
+const SQL_SCHEMA = '^[a-z_][a-z0-9_]{0,62}$';
 /** What each pattern means, for the error message (ajv would print the regular expression). */
 const PATTERN_MEANING: Record<string, string> = {
   [LDAP_URL]: 'must be an ldap:// or ldaps:// URL with host and port only, such as "ldap://127.0.0.1:389"',
   [DN]: 'must be a DN, such as "ou=People,dc=example,dc=com"',
   [ENV_NAME]: 'must be an environment variable name',
   [ATTRIBUTE]: 'must be an LDAP attribute name, such as "mail"',
+  [POSTGRES_URL]: 'must be a postgres:// URL, such as "postgres://tmon:PASSWORD@db.example.com:5432/tmon"',
+  [SQL_SCHEMA]: 'must be a lower-case SQL identifier (letters, digits, _), such as "tmon"',
 };
 
 /** The ldap connector's keys of a target entry (docs/ldap.md). */
@@ -83,6 +87,18 @@ export const SCHEMA = {
     maxRunning: { type: 'integer', minimum: 1 },
     maxPendingActions: { type: 'integer', minimum: 1 },
     storeSync: { enum: ['FULL', 'NORMAL'] },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind'],
+      properties: {
+        kind: { enum: ['sqlite', 'postgres'] },
+        url: { type: 'string', pattern: POSTGRES_URL },
+        poolSize: { type: 'integer', minimum: 1, maximum: 100 },
+        schema: { type: 'string', pattern: SQL_SCHEMA },
+        leaseMs: { type: 'integer', minimum: 1000, maximum: MAX_TIMER_MS },
+      },
+    },
     triggers: {
       type: 'array',
       items: {

@@ -138,6 +138,8 @@ export interface Config {
   maxPendingActions: number;
   /** SQLite `synchronous`: FULL (every commit on disk) or NORMAL (faster; a power cut may lose the last commits). */
   storeSync: 'FULL' | 'NORMAL';
+  /** Where the store lives: the home's SQLite file (default), or a PostgreSQL database several daemons share (docs/postgres.md). */
+  store: StoreConfig;
   triggers: TriggerConfig[];
   /** Trigger scripts running at once. */
   triggerConcurrency: number;
@@ -156,6 +158,21 @@ export interface Config {
   file?: string;
 }
 
+
+/** `sqlite`: the home's tmon.db. `postgres`: a schema of a PostgreSQL database, shared by every daemon configured with it. */
+export type StoreConfig = { kind: 'sqlite' } | PostgresStoreConfig;
+
+export interface PostgresStoreConfig {
+  kind: 'postgres';
+  /** postgres://user:password@host:port/database; the password never appears in tmon's output. */
+  url: string;
+  /** Connections this daemon keeps open. */
+  poolSize: number;
+  /** The schema holding tmon's tables (created by the first migration). */
+  schema: string;
+  /** A daemon silent this long is taken for dead: another takes over its batches. */
+  leaseMs: number;
+}
 
 /** How long finished work is kept, in days (fractions allowed; 0 purges at the next purge). */
 export interface RetentionConfig {

@@ -47,7 +47,7 @@ function binary(name: string, dirs: string[]): string {
 const SLAPD = binary('slapd', ['/usr/sbin', '/usr/local/sbin', '/usr/local/libexec']);
 const MODULES = ['/usr/lib/ldap', '/usr/lib64/openldap', '/usr/local/libexec/openldap'].find((d) => existsSync(d)) ?? '/usr/lib/ldap';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { TmonError } from '../../errors.js';
 import { homeLayout } from '../../home.js';
 import { SqliteStore } from '../../store/index.js';
-import { resolveHome, type GlobalOptions } from '../context.js';
+import { lenientConfig, resolveHome, type GlobalOptions } from '../context.js';
 import { writeOut } from '../output.js';
 
 export function registerBackup(program: Command): void {
@@ -17,7 +17,10 @@ export function registerBackup(program: Command): void {
     .action(async (file: string, opts: { force?: boolean }, cmd: Command) => {
       const target = resolve(file);
       if (existsSync(target) && !opts.force) throw new TmonError('CLI_EXISTS', `${file}: exists; give another name, or --force to replace it`);
-      const db = homeLayout(resolveHome(cmd.optsWithGlobals<GlobalOptions>())).db;
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      // A PostgreSQL store is the server's to back up, consistently, with its own tools.
+      if (lenientConfig(global).store.kind === 'postgres') throw new TmonError('CLI_REFUSED', 'the store is PostgreSQL: back it up with pg_dump (docs/operations.md, "Backup")');
+      const db = homeLayout(resolveHome(global)).db;
       const store = new SqliteStore(db, { readonly: true });
       const partial = join(dirname(target), `.${basename(target)}.partial`);
       try {

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
-import { homeLayout } from '../../home.js';
-import { SqliteStore } from '../../store/index.js';
-import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
+import { lenientConfig, withReadStore, writeStore, type GlobalOptions } from '../context.js';
 import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 import { parseSince } from './status.js';
@@ -29,7 +27,7 @@ export function registerMessages(program: Command): void {
       if (opts.ack !== undefined) {
         const upTo = ackTarget(opts.ack);
         // A read mark is the board's own bookkeeping: nothing follows from it, so the CLI writes it itself.
-        const store = new SqliteStore(homeLayout(resolveHome(global)).db, { mustExist: true });
+        const store = await writeStore(global, lenientConfig(global), false);
         try {
           const n = await store.ackMessages(upTo);
           return await writeOut(opts.json ? json({ acknowledged: n }) : `acknowledged: ${n} message(s)\n`);

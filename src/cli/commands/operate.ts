@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
-import { homeLayout } from '../../home.js';
-import { applyCommand, SqliteStore, type CommandOutcome, type OperatorCommand, type Store } from '../../store/index.js';
-import { triggersFor } from '../../triggers/index.js';
-import { cliConfig, resolveHome, withReadStore, type GlobalOptions } from '../context.js';
+import { applyCommand, SqliteStore, type AnyStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
+import { cliConfig, lenientConfig, withReadStore, writeStore, type GlobalOptions } from '../context.js';
 import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 
@@ -29,19 +27,20 @@ const alive = (pid: number): boolean => {
  */
 export async function operate(
   opts: GlobalOptions & { config?: string },
-  build: (store: SqliteStore) => Promise<OperatorCommand>,
+  build: (store: AnyStore) => Promise<OperatorCommand>,
   // How a command other than retry/cancel is applied when no daemon runs (purge, reload).
-  direct?: (store: SqliteStore, command: OperatorCommand) => Promise<CommandOutcome>,
+  direct?: (store: AnyStore, command: OperatorCommand) => Promise<CommandOutcome>,
 ): Promise<CommandOutcome> {
-  const layout = homeLayout(resolveHome(opts));
-  // Purge and reload read no config here: reload is for the daemon to judge the file.
-  const config = direct ? undefined : cliConfig(opts);
+  // Purge and reload use no reply or trigger settings here (reload is for the daemon to judge
+  // the file), but the file says where the store is: a file that does not load leaves the home's.
+  const config = direct ? lenientConfig(opts) : cliConfig(opts);
   // A home where the daemon never ran is an error, not a new database.
-  const store = new SqliteStore(layout.db, { mustExist: true, ...(config ? { repliesMode: config.replies.mode, triggersFor: triggersFor(config.triggers) } : {}) });
+  const store = await writeStore(opts, config, !direct);
   try {
     const command = await build(store);
     const daemon = await store.presence();
-    if (daemon && Date.now() - daemon.heartbeatAt < STALE_MS && alive(daemon.pid)) {
+    // A daemon on PostgreSQL may run on another machine: its fresh heartbeat is the sign of life.
+    if (daemon && Date.now() - daemon.heartbeatAt < STALE_MS && (!(store instanceof SqliteStore) || alive(daemon.pid))) {
       const id = await store.queueCommand(command);
       const deadline = Date.now() + APPLY_WAIT_MS;
       while (Date.now() < deadline) {
@@ -61,7 +60,7 @@ export async function operate(
 }
 
 /** A batch (or one of its actions) the command names must be held: "not found" is exit 66, not a refusal. */
-async function mustHold(store: Store, batch: string, action?: string): Promise<void> {
+async function mustHold(store: AnyStore, batch: string, action?: string): Promise<void> {
   const detail = await store.batchDetail(batch);
   if (!detail) throw new TmonError('CLI_NO_INPUT', `no batch ${batch}`);
   if (action !== undefined && !detail.actions.some((a) => a.id === action)) throw new TmonError('CLI_NO_INPUT', `no action ${action} in batch ${batch}`);

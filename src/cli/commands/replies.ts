@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
-import type { Reply, SqliteStore } from '../../store/index.js';
+import type { Reply, Store } from '../../store/index.js';
 import { readStore, withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json } from '../format.js';
 import { writeOut } from '../output.js';
@@ -17,7 +17,7 @@ const forJson = (r: Reply) => ({ ...r, at: new Date(r.at).toISOString() });
  * SIGINT or SIGTERM; a consumer keeps the last seq it read as its cursor and starts again
  * with `--after` that seq, so it neither misses nor repeats one.
  */
-async function follow(store: SqliteStore, after: number): Promise<void> {
+async function follow(store: Store, after: number): Promise<void> {
   let stop = false;
   let wake: (() => void) | undefined;
   const onSignal = () => {
@@ -57,7 +57,7 @@ export function registerReplies(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1) throw new TmonError('CLI_USAGE', '--limit must be a whole number of 1 or more');
       const global = cmd.optsWithGlobals<GlobalOptions>();
       if (opts.follow) {
-        const store = readStore(global);
+        const store = await readStore(global);
         if (!store) throw new TmonError('CLI_NO_INPUT', 'no database in this home: the daemon has not run here yet');
         try {
           return await follow(store, after ?? 0);

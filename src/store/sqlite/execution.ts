@@ -6,19 +6,19 @@ import type { ActionResult, ClaimedAction, Effects } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, finalize, FINAL } from './progress.js';
 import type { ActionRow, BatchRow } from './rows.js';
-import { openDocument } from './sealing.js';
+import { openDocument, type Keys } from './sealing.js';
 
 /**
  * The top-level group without its actions (stored at ingest; worked out for older batches), its
  * passwords opened: it goes to a plugin with the actions it rewrites.
  */
-export function contextOf(ctx: StoreCtx, batch: BatchRow): KvGroup {
+export function contextOf(ctx: Keys, batch: BatchRow): KvGroup {
   if (batch.context) return openDocument(ctx, batch.context, `the context of batch ${batch.id}`);
   const text = isSealed(batch.document) ? openText(ctx, batch) : batch.document;
   return batchContext(readBatch(parseKvg(text, { source: `batch ${batch.id}` })[0]!)!);
 }
 
-function openText(ctx: StoreCtx, batch: BatchRow): string {
+function openText(ctx: Keys, batch: BatchRow): string {
   if (!ctx.box) throw new TmonError('SECRET_KEY_NEEDED', `batch ${batch.id}: its text is sealed with the daemon's secret key`);
   try {
     return ctx.box.open(batch.document);
@@ -31,7 +31,7 @@ function openText(ctx: StoreCtx, batch: BatchRow): string {
  * A claimed row (read before its claim) as the engine gets it, its passwords opened (the one
  * place an action's are: it goes to its plugin and its connector).
  */
-export function claimOf(ctx: StoreCtx, r: ActionRow, rewrite: boolean, context?: KvGroup): ClaimedAction {
+export function claimOf(ctx: Keys, r: ActionRow, rewrite: boolean, context?: KvGroup): ClaimedAction {
   return {
     batchId: r.batch_id,
     id: r.id,

@@ -1,8 +1,10 @@
 import type { Dependency } from '../../batch/index.js';
 import type { ActionDetail, BatchDetail, BatchFilter, BatchState, BatchSummary } from '../types.js';
 import type { StoreCtx } from './context.js';
+import type { ActionRow, DepRow } from './rows.js';
 
-interface SummaryRow {
+/** A batch with its action counts, as the list's statement returns it (both stores). */
+export interface SummaryRow {
   id: string;
   state: BatchState;
   source: string;
@@ -34,29 +36,30 @@ export function listBatches(ctx: StoreCtx, filter: BatchFilter = {}): BatchSumma
   return ctx.db
     .prepare<Array<string | number>, SummaryRow>(sql)
     .all(...args)
-    .map((r) => ({
-      id: r.id,
-      state: r.state,
-      source: r.source,
-      receivedAt: r.received_at,
-      finishedAt: r.finished_at,
-      counts: {
-        total: r.total,
-        succeeded: r.succeeded,
-        failed: r.failed,
-        skipped: r.skipped,
-        canceled: r.canceled,
-        pending: r.total - r.succeeded - r.failed - r.skipped - r.canceled,
-      },
-    }));
+    .map(summaryOf);
 }
 
-export function batchDetail(ctx: StoreCtx, id: string): BatchDetail | undefined {
-  const [summary] = listBatches(ctx, { id, limit: 1 });
-  if (!summary) return undefined;
+export const summaryOf = (r: SummaryRow): BatchSummary => ({
+  id: r.id,
+  state: r.state,
+  source: r.source,
+  receivedAt: r.received_at,
+  finishedAt: r.finished_at,
+  counts: {
+    total: r.total,
+    succeeded: r.succeeded,
+    failed: r.failed,
+    skipped: r.skipped,
+    canceled: r.canceled,
+    pending: r.total - r.succeeded - r.failed - r.skipped - r.canceled,
+  },
+});
+
+/** A batch's detail from its summary, action rows and dependency rows (both stores). */
+export function detailOf(summary: BatchSummary, rows: readonly ActionRow[], depRows: ReadonlyArray<{ action_id: string } & DepRow>): BatchDetail {
   const deps = new Map<string, Dependency[]>();
-  for (const d of ctx.s.batchDeps.all(id)) deps.set(d.action_id, [...(deps.get(d.action_id) ?? []), { batch: d.dep_batch_id, action: d.dep_action_id }]);
-  const actions: ActionDetail[] = ctx.s.batchActions.all(id).map((r) => ({
+  for (const d of depRows) deps.set(d.action_id, [...(deps.get(d.action_id) ?? []), { batch: d.dep_batch_id, action: d.dep_action_id }]);
+  const actions: ActionDetail[] = rows.map((r) => ({
     id: r.id,
     primaryId: r.primary_id,
     plugin: r.plugin,
@@ -75,4 +78,9 @@ export function batchDetail(ctx: StoreCtx, id: string): BatchDetail | undefined 
     finishedAt: r.finished_at,
   }));
   return { ...summary, actions };
+}
+
+export function batchDetail(ctx: StoreCtx, id: string): BatchDetail | undefined {
+  const [summary] = listBatches(ctx, { id, limit: 1 });
+  return summary ? detailOf(summary, ctx.s.batchActions.all(id), ctx.s.batchDeps.all(id)) : undefined;
 }

@@ -14,7 +14,7 @@ export const FINAL = new Set<ActionState>(FINAL_ACTION_STATES);
 
 type FinalState = 'succeeded' | 'failed' | 'skipped' | 'canceled';
 
-const how = (state: string): string => (state === 'canceled' ? 'was canceled' : state);
+export const how = (state: string): string => (state === 'canceled' ? 'was canceled' : state);
 
 /**
  * Counts what an action still waits for and makes it ready or waiting; skips it at once when
@@ -45,7 +45,12 @@ export function settleWaiting(ctx: StoreCtx, batchId: string, id: string, now: n
 
 /** A removed primary's verdict: success when everything it fanned out succeeded. */
 function placeholderVerdict(ctx: StoreCtx, row: ActionRow): { state: 'succeeded' | 'failed'; retval: string; message: string } {
-  const fanned = ctx.s.primaryRows.all(row.batch_id, row.id).filter((r) => r.id !== row.id);
+  return verdictOf(row, ctx.s.primaryRows.all(row.batch_id, row.id));
+}
+
+/** The verdict of placeholder `row` given its unit's rows (`unit`: every action with its primary id). Shared with the PostgreSQL store. */
+export function verdictOf(row: ActionRow, unit: readonly ActionRow[]): { state: 'succeeded' | 'failed'; retval: string; message: string } {
+  const fanned = unit.filter((r) => r.id !== row.id);
   const bad = fanned.filter((r) => r.state !== 'succeeded');
   if (bad.length === 0) {
     return { state: 'succeeded', retval: '0', message: `removed by plugin ${row.plugin ?? ''}; the ${fanned.length} action(s) it fanned out succeeded` };
@@ -135,13 +140,19 @@ function treeReplies(ctx: StoreCtx, row: ActionRow, now: number, effects: Effect
     if (!primary || primary.replyid === '' || ctx.s.replied.get(primary.replyid)) continue;
     const tree = treeOf(ctx, p.batch, p.id);
     if (tree.some((r) => !FINAL.has(r.state))) continue;
-    const bad = tree.filter((r) => r.state !== 'succeeded').sort((a, b) => a.queue_seq - b.queue_seq);
-    const message =
-      bad.length === 0
-        ? `${tree.length} action${tree.length === 1 ? '' : 's'} succeeded`
-        : bad.map((r) => `action ${r.id} ${r.state}${r.last_error ? `: ${r.last_error.replace(/^skipped: /, '')}` : ''}`).join('; ');
-    reply(ctx, primary.replyid, p.batch, p.id, primary.operation, bad.length === 0, bad.length === 0 ? (primary.retval ?? '0') : (bad[0]!.retval ?? ''), message, now, effects);
+    const v = treeVerdict(primary, tree);
+    reply(ctx, primary.replyid, p.batch, p.id, primary.operation, v.success, v.retval, v.message, now, effects);
   }
+}
+
+/** A finished tree's answer for its primary's replyid. Shared with the PostgreSQL store. */
+export function treeVerdict(primary: ActionRow, tree: readonly ActionRow[]): { success: boolean; retval: string; message: string } {
+  const bad = tree.filter((r) => r.state !== 'succeeded').sort((a, b) => a.queue_seq - b.queue_seq);
+  const message =
+    bad.length === 0
+      ? `${tree.length} action${tree.length === 1 ? '' : 's'} succeeded`
+      : bad.map((r) => `action ${r.id} ${r.state}${r.last_error ? `: ${r.last_error.replace(/^skipped: /, '')}` : ''}`).join('; ');
+  return { success: bad.length === 0, retval: bad.length === 0 ? (primary.retval ?? '0') : (bad[0]!.retval ?? ''), message };
 }
 
 /** The actions with this primary, and every action that waits on them, transitively. */

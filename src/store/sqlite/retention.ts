@@ -22,15 +22,7 @@ export function purge(ctx: StoreCtx, cut: PurgeCut, dryRun: boolean): PurgeRepor
     // A batch stays while a batch that stays depends on it: its dependency rows would point at
     // nothing, and an operator's retry there would wait forever. Kept batches hold what they
     // depend on, and so on down the chain.
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const id of going) {
-        if (s.dependentBatches.all(id, id).some((d) => !going.has(d.batch_id))) {
-          going.delete(id);
-          changed = true;
-        }
-      }
-    }
+    keepDependedOn(going, (id) => s.dependentBatches.all(id, id).map((d) => d.batch_id));
     for (const b of rows) {
       if (!going.has(b.id)) {
         report.held.push(b.id);
@@ -58,6 +50,22 @@ export function purge(ctx: StoreCtx, cut: PurgeCut, dryRun: boolean): PurgeRepor
     }
     return report;
   })();
+}
+
+/**
+ * Takes out of `going` every batch that a batch staying depends on, until none is left (both
+ * stores): its dependency rows would point at nothing, and a retry there would wait forever.
+ */
+export function keepDependedOn(going: Set<string>, dependents: (id: string) => string[]): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of going) {
+      if (dependents(id).some((d) => !going.has(d))) {
+        going.delete(id);
+        changed = true;
+      }
+    }
+  }
 }
 
 /**

@@ -22,16 +22,19 @@ import type { ActionRow, BatchRow } from './rows.js';
 const FINAL = new Set<ActionState>(FINAL_ACTION_STATES);
 
 /** What the key check holds, sealed: a key that opens it to this is the store's key. */
-const CHECK_TEXT = 'tmon secret key check v1';
+export const CHECK_TEXT = 'tmon secret key check v1';
 
 /** How a sealed `newpw` value looks in a document's JSON (keys first, as the parser makes pairs). */
-const SEALED_PAIR = `"newpw","value":"${SEALED_PREFIX}`;
+export const SEALED_PAIR = `"newpw","value":"${SEALED_PREFIX}`;
 
-const needKey = (): TmonError =>
+/** What sealing reads of a store: its key (the daemon's) and whether the store was keyed. Both stores have these. */
+export type Keys = Pick<StoreCtx, 'box' | 'keyed'>;
+
+export const needKey = (): TmonError =>
   new TmonError('SECRET_KEY_NEEDED', "this store's passwords are sealed with the daemon's secret key: only the daemon writes or hands out passwords");
 
 /** An action's (or a context's) JSON as stored: its passwords sealed. */
-export function sealDocument(ctx: StoreCtx, doc: KvGroup): string {
+export function sealDocument(ctx: Keys, doc: KvGroup): string {
   const box = ctx.box;
   if (box) return JSON.stringify(mapPasswords(doc, (v) => box.seal(v)));
   if (ctx.keyed && holdsPasswords(doc)) throw needKey();
@@ -39,7 +42,7 @@ export function sealDocument(ctx: StoreCtx, doc: KvGroup): string {
 }
 
 /** A stored document with its passwords opened: only for a claim (a plugin's input, a connector's). */
-export function openDocument(ctx: StoreCtx, json: string, where: string): KvGroup {
+export function openDocument(ctx: Keys, json: string, where: string): KvGroup {
   const doc = JSON.parse(json) as KvGroup;
   if (!mayHoldPasswords(json)) return doc;
   const box = ctx.box;
@@ -67,7 +70,7 @@ export function batchHoldsPasswords(batch: NewBatch): boolean {
 }
 
 /** The batch's text as stored: sealed whole when it holds a password. */
-export function storedText(ctx: StoreCtx, batch: NewBatch, holds: boolean): string {
+export function storedText(ctx: Keys, batch: NewBatch, holds: boolean): string {
   if (!holds) return batch.document;
   if (ctx.box) return ctx.box.seal(batch.document);
   if (ctx.keyed) throw needKey();
@@ -79,11 +82,11 @@ export function storedText(ctx: StoreCtx, batch: NewBatch, holds: boolean): stri
  * with the database try guesses at it offline, so with a key it is keyed (HMAC): the same
  * batch still has the same stored digest, but only the daemon can compare with it.
  */
-export function storedDigest(ctx: StoreCtx, digest: string, holds: boolean): string {
+export function storedDigest(ctx: Keys, digest: string, holds: boolean): string {
   return holds && ctx.box ? ctx.box.digest(digest) : digest;
 }
 
-function wipeJson(json: string): { json: string; wiped: boolean } {
+export function wipeJson(json: string): { json: string; wiped: boolean } {
   const { group, wiped } = wipePasswords(JSON.parse(json) as KvGroup);
   return { json: wiped ? JSON.stringify(group) : json, wiped };
 }
@@ -101,10 +104,14 @@ export function wipeAction(ctx: StoreCtx, row: ActionRow): void {
  * was before any plugin (canonical form; comments and layout are not kept).
  */
 function passwordFreeText(ctx: StoreCtx, batchId: string, contextJson: string | null): string {
+  return passwordFreeTextOf(contextJson, contextJson === null ? [] : ctx.s.batchActions.all(batchId));
+}
+
+/** `passwordFreeText` from the batch's rows (shared with the PostgreSQL store). */
+export function passwordFreeTextOf(contextJson: string | null, rows: readonly ActionRow[]): string {
   if (contextJson === null) return '';
   const context = wipePasswords(JSON.parse(contextJson) as KvGroup).group;
-  const actions = ctx.s
-    .batchActions.all(batchId)
+  const actions = rows
     .filter((r) => r.id === r.primary_id)
     .map((r) => wipePasswords(JSON.parse(r.submitted ?? r.document) as KvGroup).group);
   return printKvg({ ...context, members: context.members.map((m) => (isGroup(m) && m.type === 'batch' ? { ...m, members: [...m.members, ...actions] } : m)) });

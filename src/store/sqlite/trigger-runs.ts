@@ -1,7 +1,7 @@
 import { isGroup, isPair, type KvGroup } from '../../kvgroup/index.js';
 import type { StoreEvent, TriggerPayload, TriggerRun } from '../types.js';
 import type { StoreCtx } from './context.js';
-import { toTriggerRun } from './rows.js';
+import { toTriggerRun, type ActionRow, type BatchRow } from './rows.js';
 
 /** The context groups whose pairs a trigger payload carries (contract §8). */
 const CONTEXT_GROUPS = ['request', 'recipient'] as const;
@@ -15,9 +15,12 @@ function pairsOf(context: KvGroup, type: string): Record<string, string> | undef
 
 /** What the store knows of the event's action and batch, added to it for a trigger script. */
 export function payloadOf(ctx: StoreCtx, e: StoreEvent): TriggerPayload {
+  return payloadFrom(e, e.batch ? ctx.s.batch.get(e.batch) : undefined, e.batch && e.action ? ctx.s.action.get(e.batch, e.action) : undefined);
+}
+
+/** The payload from the rows of the event's batch and action (shared with the PostgreSQL store). */
+export function payloadFrom(e: StoreEvent, batch: BatchRow | undefined, row: ActionRow | undefined): TriggerPayload {
   const out: TriggerPayload = { ...e };
-  if (!e.batch) return out;
-  const batch = ctx.s.batch.get(e.batch);
   if (batch) {
     out.received = batch.received_at;
     if (batch.context) {
@@ -28,14 +31,11 @@ export function payloadOf(ctx: StoreCtx, e: StoreEvent): TriggerPayload {
       }
     }
   }
-  if (e.action) {
-    const row = ctx.s.action.get(e.batch, e.action);
-    if (row) {
-      out.userid = row.userid;
-      out.replyid = row.replyid;
-      if (row.retval !== null) out.retval = row.retval;
-      out.attempt = row.attempts;
-    }
+  if (row) {
+    out.userid = row.userid;
+    out.replyid = row.replyid;
+    if (row.retval !== null) out.retval = row.retval;
+    out.attempt = row.attempts;
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { isGroup, isPair, type KvGroup } from '../../kvgroup/index.js';
 import type { ActionSummary, BoardMessage, FindQuery, FoundAction, Reply, StuckAction } from '../types.js';
 import type { StoreCtx } from './context.js';
 import { FINAL } from './progress.js';
-import { toMessage, toReply, type ActionRow } from './rows.js';
+import { toMessage, toReply, type ActionRow, type DepRow } from './rows.js';
 import type { FoundRow } from './statements.js';
 
 /*
@@ -20,7 +20,7 @@ const summaryOf = (r: Pick<ActionRow, 'batch_id' | 'id' | 'state' | 'operation' 
   replyid: r.replyid,
 });
 
-const toFound = (r: FoundRow): FoundAction => ({ ...summaryOf(r), receivedAt: r.received_at, finishedAt: r.finished_at });
+export const toFound = (r: FoundRow): FoundAction => ({ ...summaryOf(r), receivedAt: r.received_at, finishedAt: r.finished_at });
 
 /** The value of the `id` pair of the context's `request` group, if there is one. */
 export function requestIdOf(context: KvGroup): string | undefined {
@@ -28,7 +28,7 @@ export function requestIdOf(context: KvGroup): string | undefined {
   return request?.members.filter(isPair).find((m) => m.key === 'id')?.value;
 }
 
-const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The actions that match, newest batch first. */
 export function findActions(ctx: StoreCtx, query: FindQuery, limit: number): FoundAction[] {
@@ -57,6 +57,12 @@ export function stuckActions(ctx: StoreCtx, now: number): StuckAction[] {
 }
 
 function stuckOf(ctx: StoreCtx, r: ActionRow, pausedSince: number | null, now: number): StuckAction {
+  const deps = r.state === 'waiting' ? ctx.s.depsOf.all(r.batch_id, r.id).map((d) => ({ d, row: ctx.s.action.get(d.dep_batch_id, d.dep_action_id) })) : [];
+  return stuckFrom(r, deps, pausedSince, now);
+}
+
+/** Why `r` has not finished, given what it depends on (read only for a waiting one); shared with the PostgreSQL store. */
+export function stuckFrom(r: ActionRow, deps: ReadonlyArray<{ d: DepRow; row: ActionRow | undefined }>, pausedSince: number | null, now: number): StuckAction {
   const attempt = r.attempts - r.retry_base;
   const base = {
     ...summaryOf(r),
@@ -74,7 +80,6 @@ function stuckOf(ctx: StoreCtx, r: ActionRow, pausedSince: number | null, now: n
     return { ...base, reason: 'running', text: `running${since} (attempt ${attempt})` };
   }
   if (r.state === 'waiting') {
-    const deps = ctx.s.depsOf.all(r.batch_id, r.id).map((d) => ({ d, row: ctx.s.action.get(d.dep_batch_id, d.dep_action_id) }));
     const unmet = deps
       .filter(({ row }) => !row || (r.placeholder === 1 ? !FINAL.has(row.state) : row.state !== 'succeeded'))
       .map(({ d, row }) => ({ batch: d.dep_batch_id, action: d.dep_action_id, state: row?.state ?? ('waiting' as const) }));

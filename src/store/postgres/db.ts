@@ -1,0 +1,94 @@
+import pg from 'pg';
+import type { PoolClient } from 'pg';
+
+/*
+ * The connection side of the PostgreSQL store: a pool whose sessions live in the store's schema
+ * and read int8 as numbers, and typed statements bound to one transaction's client.
+ */
+
+/** int8 (count(*), BIGINT times and sequences): ms timestamps and counts fit a double exactly. */
+const INT8_OID = 20;
+
+/**
+ * Type parsers for this pool only (`pg.types` is process-wide, and an application embedding
+ * tmon may want its int8 as strings).
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+};
+
+/** A schema name the store accepts: it goes into SQL as an identifier, so only plain ones. */
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function createPool(url: string, schema: string, size: number): pg.Pool {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`schema "${schema}" is not a plain lower-case identifier`);
+  // Every session resolves the store's tables in its schema; a fresh schema is made by migrate.
+  return new pg.Pool({ connectionString: url, max: size, types, options: `-c search_path=${schema}` });
+}
+
+/** A statement typed by its parameters `P` and the row `R` it returns; prepared per session by name. */
+export interface Query<P extends unknown[], R> {
+  readonly text: string;
+  /** Phantom: carries the types only. */
+  readonly _types?: [P, R];
+}
+
+export const q = <P extends unknown[], R = unknown>(text: string): Query<P, R> => ({ text });
+
+export interface Bound<P extends unknown[], R> {
+  get(...params: P): Promise<R | undefined>;
+  all(...params: P): Promise<R[]>;
+  /** Runs it; returns how many rows it changed. */
+  run(...params: P): Promise<number>;
+}
+
+type BoundAll<S> = { [K in keyof S]: S[K] extends Query<infer P, infer R> ? Bound<P, R> : never };
+
+/** The statements of `defs` bound to `client`: each runs as a named (session-prepared) statement. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameter list: each entry keeps its own
+export function bind<S extends Record<string, Query<any[], unknown>>>(client: PoolClient, defs: S): BoundAll<S> {
+  const out: Record<string, Bound<unknown[], unknown>> = {};
+  for (const [name, def] of Object.entries(defs)) {
+    const exec = (values: unknown[]) => client.query({ name, text: (def as Query<unknown[], unknown>).text, values });
+    out[name] = {
+      get: async (...p) => (await exec(p)).rows[0],
+      all: async (...p) => (await exec(p)).rows,
+      run: async (...p) => (await exec(p)).rowCount ?? 0,
+    };
+  }
+  return out as BoundAll<S>;
+}
+
+/**
+ * Graph-changing transactions run one at a time across every daemon on the database: the
+ * claim's per-target count, the interactive-first rule and dependency counters stay exact
+ * without row-level races (docs/postgres.md, "Global limits"). The key is the schema's, so
+ * stores in other schemas of the same server do not wait for each other.
+ */
+const GRAPH_LOCK = `SELECT pg_advisory_xact_lock(7411, hashtext(current_schema()))`;
+
+/**
+ * Runs `fn` in one transaction on one pooled client: BEGIN … COMMIT, ROLLBACK on a throw. With
+ * `graph`, it first takes the graph lock above.
+ */
+export async function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    if (graph) await client.query(GRAPH_LOCK);
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      // The session is unusable: the pool must not hand it out again.
+      broken = rollbackErr as Error;
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,102 @@
+import type { KvGroup } from '../../kvgroup/index.js';
+import { SecretError } from '../../secrets/index.js';
+import { claimOf, contextOf } from '../sqlite/execution.js';
+import { FINAL } from '../sqlite/progress.js';
+import type { ActionRow } from '../sqlite/rows.js';
+import type { ActionResult, ClaimedAction, Effects } from '../types.js';
+import { noEffects, type PgCtx } from './context.js';
+import { refreshLeases } from './leases.js';
+import { conclude, finalize } from './progress.js';
+
+/**
+ * Marks up to `max` runnable actions of this daemon's leased batches running (see
+ * ../sqlite/execution.ts for the single-daemon rules, which hold here too). Across daemons:
+ *  - a target's running actions are counted whoever runs them, so `capacity` is global;
+ *  - a batch action may not take a target's slot while an interactive action for that target
+ *    is runnable anywhere (in any daemon's batch, or in none yet): interactive work goes first
+ *    across daemons, not only within one.
+ * Runs under the graph lock (the caller's transaction), so two daemons cannot both take a
+ * target's last slot.
+ */
+export async function claimRunnable(
+  ctx: PgCtx,
+  now: number,
+  capacity: (hostid: string, running: number) => number,
+  max: number,
+  rewrite: boolean,
+  effects: Effects = noEffects(),
+): Promise<ClaimedAction[]> {
+  await refreshLeases(ctx, now);
+  const running = new Map<string, number>();
+  for (const r of await ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
+  const interactive = new Map<string, number>();
+  for (const r of await ctx.s.interactiveWaiting.all(now, rewrite)) interactive.set(r.hostid, r.n);
+  const paused = new Set((await ctx.s.pausedHosts.all()).map((p) => p.hostid));
+  const room = new Map<string, number>();
+  const candidates: ActionRow[] = [];
+  for (const { hostid: host } of await ctx.s.leasedHosts.all(ctx.owner, now)) {
+    if (paused.has(host)) continue;
+    const free = capacity(host, running.get(host) ?? 0);
+    room.set(host, free);
+    const limit = rewrite ? max : Math.min(max, free);
+    if (limit > 0) candidates.push(...(await ctx.s.runnable.all(ctx.owner, host, now, limit)));
+  }
+  candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
+  const contexts = new Map<string, KvGroup>();
+  const claimed: ClaimedAction[] = [];
+  const affected = new Set<string>();
+  for (const r of candidates) {
+    if (claimed.length >= max) break;
+    const forRewrite = rewrite && r.rewritten === 0;
+    if (!forRewrite && (room.get(r.hostid) ?? 0) <= 0) continue;
+    // Another daemon's interactive action waits for this target: a batch action leaves it the slot.
+    if (!forRewrite && r.interactive === 0 && (interactive.get(r.hostid) ?? 0) > 0) continue;
+    await ctx.s.startBatch.run(now, r.batch_id);
+    let claim: ClaimedAction;
+    try {
+      let context = forRewrite ? contexts.get(r.batch_id) : undefined;
+      if (forRewrite && !context) contexts.set(r.batch_id, (context = contextOf(ctx, (await ctx.s.batch.get(r.batch_id))!)));
+      claim = claimOf(ctx, r, forRewrite, context);
+    } catch (err) {
+      if (!(err instanceof SecretError)) throw err;
+      await unopened(ctx, r.batch_id, r.id, err, now, effects, affected);
+      continue;
+    }
+    if (forRewrite) await ctx.s.claimRewrite.run(ctx.owner, now, r.batch_id, r.id);
+    else {
+      room.set(r.hostid, (room.get(r.hostid) ?? 0) - 1);
+      if (r.interactive === 1) interactive.set(r.hostid, (interactive.get(r.hostid) ?? 1) - 1);
+      await ctx.s.claimRun.run(ctx.owner, now, r.batch_id, r.id);
+    }
+    claimed.push(claim);
+  }
+  if (affected.size > 0) await conclude(ctx, affected, now, effects);
+  return claimed;
+}
+
+/** An action whose password does not open fails, said on the board (see ../sqlite/execution.ts). */
+export async function unopened(ctx: PgCtx, batchId: string, id: string, err: Error, now: number, effects: Effects, affected: Set<string>): Promise<void> {
+  const message = `action ${id}: its password cannot be opened (${err.message}); action failed`;
+  await ctx.s.postMessage.run(now, 'error', 'engine', batchId, id, message);
+  affected.add(batchId);
+  await finalize(ctx, batchId, id, 'failed', '', message, now, effects, affected);
+}
+
+/** Several results in one transaction (the caller's). */
+export async function completeActions(ctx: PgCtx, results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>): Promise<Effects> {
+  const effects = noEffects();
+  const now = Date.now();
+  const affected = new Set<string>();
+  for (const { batchId, actionId, result } of results) {
+    const row = await ctx.s.action.get(batchId, actionId);
+    if (!row || FINAL.has(row.state)) continue;
+    if (result.state === 'retrying') {
+      await ctx.s.retrying.run(result.retval, result.message, result.nextAttemptAt, now, batchId, actionId);
+      effects.events.push({ type: 'action.retrying', batch: batchId, action: actionId, operation: row.operation, hostid: row.hostid, state: 'retrying', message: result.message, at: now });
+      continue;
+    }
+    affected.add(batchId);
+    await finalize(ctx, batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
+  }
+  return conclude(ctx, affected, now, effects);
+}
