@@ -14,8 +14,9 @@ import * as memory from './memory.js';
 import * as ldap from './ldap.js';
 import * as http from './http.js';
 import * as peer from './peer.js';
+import * as cluster from './cluster.js';
 
-const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap, http, peer];
+const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap, http, peer, cluster];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
