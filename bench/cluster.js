@@ -9,6 +9,7 @@
 // in TypeScript, with durability off).
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -98,13 +99,21 @@ async function runCluster(wl, toKVGroup, daemons, store, finalCount) {
     renameSync(join(inbox, `.${b.id}.tmp`), join(inbox, `${b.id}.kvg`));
   });
   const t0 = performance.now();
-  const children = homes.map((home) => spawn(process.execPath, [...flags, TMON, '--home', home, 'daemon'], { stdio: 'ignore' }));
+  // The daemons of one database share its secret key (docs/postgres.md).
+  const env = { ...process.env, TMON_SECRET_KEY: randomBytes(32).toString('hex') };
+  const children = homes.map((home) => spawn(process.execPath, [...flags, TMON, '--home', home, 'daemon'], { stdio: ['ignore', 'ignore', 'pipe'], env }));
+  const stderr = children.map((c) => {
+    let text = '';
+    c.stderr.on('data', (d) => (text = (text + d).slice(-2000)));
+    return () => text;
+  });
   try {
     const total = wl.batches.length;
     for (;;) {
       const done = await finalCount(homes[0]);
       if (done >= total) break;
-      if (children.some((c) => c.exitCode !== null)) throw new Error('a daemon exited before the work was done');
+      const gone = children.findIndex((c) => c.exitCode !== null);
+      if (gone >= 0) throw new Error(`a daemon exited before the work was done: ${stderr[gone]()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     const wallS = (performance.now() - t0) / 1000;

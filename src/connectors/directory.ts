@@ -21,7 +21,9 @@ export class DirectoryConnector implements Connector {
     const userid = actionValue(a, 'userid');
     const groupid = actionValue(a, 'groupid');
     const op = actionValue(a, 'operation');
-    return this.store.withDirectory(host, (dir) => apply(dir, op, userid, groupid, req));
+    // What the operation looks at (DELG looks at every account): a store fetching rows reads only those.
+    const scope = op === 'DELG' ? undefined : { users: [userid, actionValue(a, 'modelid'), a.attributes.newuserid ?? ''].filter(Boolean), groups: [groupid].filter(Boolean) };
+    return this.store.withDirectory(host, (dir) => apply(dir, op, userid, groupid, req), scope);
   }
 }
 

@@ -270,5 +270,15 @@ export interface DirectoryTx {
   accounts(): Array<[string, DirectoryAccount]>;
 }
 
+/**
+ * The accounts and groups `fn` of `withDirectory` will look at, when it knows: a store that must
+ * fetch them (PostgreSQL) then reads those rows rather than the target's whole directory. With a
+ * scope, `accounts()` is not available; without one, everything is.
+ */
+export interface DirectoryScope {
+  users: readonly string[];
+  groups: readonly string[];
+}
+
 export type DirectoryDump = Record<string, Record<string, Omit<DirectoryAccount, 'passwordChanges'> & { passwordChanges: number }>>;
 

@@ -82,7 +82,9 @@ export async function holdsSealedPasswords(store: StoreConfig, dbPath: string): 
   try {
     s = await PostgresStore.open({ url: store.url, schema: store.schema, poolSize: 1, migrate: false });
   } catch (err) {
-    if (hasCode(err, 'STORE_MISSING')) return false;
+    // Not made yet, or being made right now by a daemon that started at the same moment (its
+    // migration, under its lock, has the schema but not yet its version): no key there yet.
+    if (hasCode(err, 'STORE_MISSING') || hasCode(err, 'STORE_OLD')) return false;
     throw err;
   }
   try {

@@ -1,5 +1,5 @@
 import type { Dependency } from '../batch/index.js';
-import type { ActionResult, BatchDetail, BatchFilter, BatchSummary, ClaimedAction, DirectoryDump, DirectoryTx, Effects, InsertOutcome, Message, NewBatch, NewMessage, Reply, RewriteApplied, RewriteDecision, StoreEvent, TickInput, TickOutput, TriggerPayload, TriggerRun } from './model-types.js';
+import type { ActionResult, BatchDetail, BatchFilter, BatchSummary, ClaimedAction, DirectoryDump, DirectoryScope, DirectoryTx, Effects, InsertOutcome, Message, NewBatch, NewMessage, Reply, RewriteApplied, RewriteDecision, StoreEvent, TickInput, TickOutput, TriggerPayload, TriggerRun } from './model-types.js';
 import type { BoardMessage, CommandOutcome, DaemonPresence, FindQuery, FoundAction, OperatorCommand, OperatorResult, PausedHost, PurgeCut, PurgeReport, QueuedCommand, StuckAction, Tallies } from './operator-types.js';
 
 /*
@@ -74,7 +74,7 @@ export interface Store {
   listBatches(filter?: BatchFilter): Promise<BatchSummary[]>;
   batchDetail(id: string): Promise<BatchDetail | undefined>;
   /** Runs `fn` on one target's directory in one transaction. */
-  withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T): Promise<T>;
+  withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T, scope?: DirectoryScope): Promise<T>;
   /** The batches holding an action with this id (ids are unique only within a batch). */
   findAction(actionId: string): Promise<string[]>;
   /**

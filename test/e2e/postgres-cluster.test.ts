@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { batchText, type ActionSpec } from '../helpers/batches.js';
 import { daemonTestFolders, dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { startPostgres, type Postgres } from '../helpers/postgres.js';
 
 /*
  * Three daemons on one PostgreSQL database share 10,000 actions; one of them is killed with
@@ -18,7 +19,7 @@ const BATCHES = 500;
 const PER_BATCH = 20;
 const SLOW_LIMIT = 2;
 
-let pg: PostgresServer;
+let pg: Postgres;
 beforeAll(async () => {
   pg = await startPostgres();
 }, 60_000);
@@ -56,12 +57,20 @@ function batch(i: number): { id: string; actions: ActionSpec[] } {
   return { id, actions };
 }
 
+/** `waitFor` at a pace that leaves the shared database to the daemons (each poll reads it whole). */
+const slowly = <T>(what: string, check: () => Promise<T | false>, timeoutMs: number): Promise<T> =>
+  waitFor(what, async () => {
+    const v = await check();
+    if (v === false) await new Promise((r) => setTimeout(r, 400));
+    return v;
+  }, timeoutMs);
+
 describe('several daemons on one PostgreSQL store', () => {
   const folders = daemonTestFolders();
 
   test('three daemons drain 10,000 actions while one is killed and restarted: each replyid once, no unflagged rerun, the global limit held', async () => {
     const dir = folders.dir();
-    const schema = 'cluster';
+    const schema = pg.freshSchema();
     const log = join(dir, 'slow.log');
     writeFileSync(log, '');
     const script = recordingScript(dir, log);
@@ -78,21 +87,28 @@ describe('several daemons on one PostgreSQL store', () => {
       );
     }
     const expected = new Set<string>();
-    for (let i = 0; i < BATCHES; i++) {
-      const b = batch(i);
-      for (const a of b.actions) if (a.replyid) expected.add(a.replyid);
-      dropIntoInbox(join(homes[i % 3]!, 'inbox'), `${b.id}.kvg`, batchText(b.id, b.actions));
-    }
+    const all = Array.from({ length: BATCHES }, (_, i) => batch(i));
+    for (const b of all) for (const a of b.actions) if (a.replyid) expected.add(a.replyid);
+    const drop = (i: number): void => dropIntoInbox(join(homes[i % 3]!, 'inbox'), `${all[i]!.id}.kvg`, batchText(all[i]!.id, all[i]!.actions));
+    // A batch that waits on another batch's action is taken only once that batch is held
+    // (contract §2): those go in once the others are stored, while their SLOW actions still queue.
+    const later = (i: number): boolean => i % 10 === 9;
+    for (let i = 0; i < BATCHES; i++) if (!later(i)) drop(i);
 
-    const reader = new PostgresStore({ url: pg.url, schema, readonly: true });
+    // The test's own view of the database (it migrates the schema the daemons then find made).
+    const reader = await PostgresStore.open({ url: pg.url, schema, poolSize: 2 });
     try {
-      const start = (home: string): DaemonProcess => folders.track(spawnDaemon(['--home', home]));
+      // Every daemon of one database seals passwords with the same key (docs/postgres.md).
+      const env = { TMON_SECRET_KEY: randomBytes(32).toString('hex') };
+      const start = (home: string): DaemonProcess => folders.track(spawnDaemon(['--home', home], { env }));
       const daemons = homes.map(start);
       await Promise.all(daemons.map((d) => d.started()));
       const answered = async (): Promise<number> => (await reader.replies(0, 100_000)).length;
+      await waitFor('the first batches held', async () => (await reader.listBatches({ limit: BATCHES })).length === BATCHES - BATCHES / 10, 60_000);
+      for (let i = 0; i < BATCHES; i++) if (later(i)) drop(i);
 
       // Killed mid-flow: once a tenth of the replies are in, before half are.
-      await waitFor('replies to flow', async () => (await answered()) >= expected.size / 10, 60_000);
+      await slowly('replies to flow', async () => (await answered()) >= expected.size / 10, 60_000);
       daemons[1]!.child.kill('SIGKILL');
       const killedAt = await answered();
       expect(killedAt).toBeLessThan(expected.size / 2);
@@ -100,7 +116,7 @@ describe('several daemons on one PostgreSQL store', () => {
       const restarted = start(homes[1]!);
       await restarted.started();
 
-      await waitFor(
+      await slowly(
         'every batch final',
         async () => {
           const all = await reader.listBatches({ limit: 10_000 });

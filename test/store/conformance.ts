@@ -357,6 +357,15 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect(await store.withDirectory('H', (d) => d.hasGroup('g'))).toBe(true);
     });
 
+    test('the simulated directory with a scope: the accounts and groups it names are there to read and change', async () => {
+      const acct = { accountid: 'a', fname: '', enabled: true, locked: false, passwordExpired: false, context: '', groups: [], attributes: {}, passwordChanges: 0 };
+      await store.withDirectory('H', (d) => (d.putAccount('u1', acct), d.putAccount('u2', acct), d.putGroup('g')));
+      const scope = { users: ['u1', 'nobody'], groups: ['g'] };
+      expect(await store.withDirectory('H', (d) => [d.account('u1')?.accountid, d.account('nobody'), d.hasGroup('g')], scope)).toEqual(['a', undefined, true]);
+      await store.withDirectory('H', (d) => d.putAccount('u1', { ...acct, locked: true }), scope);
+      expect((await store.directory('H')).H).toMatchObject({ u1: { locked: true }, u2: { locked: false } });
+    });
+
     test('tallies count actions by state, operation and target, and batches by state', async () => {
       expect(await store.tallies()).toEqual({ actions: [], batches: [] });
       await accept('B', [

@@ -1,4 +1,4 @@
-import type { DirectoryAccount, DirectoryDump, DirectoryTx } from '../types.js';
+import type { DirectoryAccount, DirectoryDump, DirectoryScope, DirectoryTx } from '../types.js';
 import type { Statements } from './statements.js';
 
 /**
@@ -6,16 +6,24 @@ import type { Statements } from './statements.js';
  * whole (under a per-target advisory lock, so daemons working on one target take turns), `fn`
  * works on them in memory, and what it changed is written back in the same transaction.
  */
-export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: DirectoryTx) => T): Promise<T> {
+export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: DirectoryTx) => T, scope?: DirectoryScope): Promise<T> {
   await s.dirLock.run(hostid);
-  const accounts = new Map((await s.dirAccounts.all(hostid)).map((r) => [r.userid, r.data]));
-  const groups = new Set((await s.dirGroups.all(hostid)).map((r) => r.groupid));
+  // With a scope, only the rows the action looks at: reading a target's whole directory for
+  // each action would cost more with every account it holds.
+  const accountRows = scope ? await s.dirAccountsIn.all(hostid, JSON.stringify(scope.users)) : await s.dirAccounts.all(hostid);
+  const groupRows = scope ? await s.dirGroupsIn.all(hostid, JSON.stringify(scope.groups)) : await s.dirGroups.all(hostid);
+  const accounts = new Map(accountRows.map((r) => [r.userid, r.data]));
+  const groups = new Set(groupRows.map((r) => r.groupid));
+  const seen = (what: string, key: string, list: readonly string[] | undefined): void => {
+    if (list && !list.includes(key)) throw new Error(`withDirectory: ${what} ${key} is outside the scope the caller gave`);
+  };
   const put = new Map<string, string>();
   const gone = new Set<string>();
   const groupsPut = new Set<string>();
   const groupsGone = new Set<string>();
   const tx: DirectoryTx = {
     account: (userid) => {
+      seen('account', userid, scope?.users);
       const data = accounts.get(userid);
       return data === undefined ? undefined : (JSON.parse(data) as DirectoryAccount);
     },
@@ -30,7 +38,7 @@ export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: 
       put.delete(userid);
       gone.add(userid);
     },
-    hasGroup: (groupid) => groups.has(groupid),
+    hasGroup: (groupid) => (seen('group', groupid, scope?.groups), groups.has(groupid)),
     putGroup: (groupid) => {
       groups.add(groupid);
       groupsPut.add(groupid);
@@ -41,7 +49,10 @@ export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: 
       groupsGone.add(groupid);
       groupsPut.delete(groupid);
     },
-    accounts: () => [...accounts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([u, d]): [string, DirectoryAccount] => [u, JSON.parse(d) as DirectoryAccount]),
+    accounts: () => {
+      if (scope) throw new Error('withDirectory: accounts() needs the whole directory: give no scope');
+      return [...accounts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([u, d]): [string, DirectoryAccount] => [u, JSON.parse(d) as DirectoryAccount]);
+    },
   };
   const out = fn(tx);
   for (const u of gone) await s.dirDelete.run(hostid, u);

@@ -96,6 +96,9 @@ export const OPS_STATEMENTS = {
   dirLock: q<[host: string]>(`SELECT pg_advisory_xact_lock(7412, hashtext(current_schema() || '/' || $1))`),
   dirAccounts: q<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = $1 ORDER BY userid'),
   dirGroups: q<[host: string], { groupid: string }>('SELECT groupid FROM directory_groups WHERE hostid = $1'),
+  // Only the rows an action looks at (DirectoryScope), as JSON arrays: one statement each.
+  dirAccountsIn: q<[host: string, userids: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = $1 AND userid IN (SELECT jsonb_array_elements_text($2::jsonb))'),
+  dirGroupsIn: q<[host: string, groupids: string], { groupid: string }>('SELECT groupid FROM directory_groups WHERE hostid = $1 AND groupid IN (SELECT jsonb_array_elements_text($2::jsonb))'),
   dirPut: q<[host: string, user: string, data: string]>(
     'INSERT INTO directory_accounts (hostid, userid, data) VALUES ($1, $2, $3) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data',
   ),

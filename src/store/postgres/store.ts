@@ -271,8 +271,8 @@ export class PostgresStore implements T.Store {
   async findAction(actionId: string): Promise<string[]> {
     return (await this.read((c) => c.s.findAction.all(actionId))).map((r) => r.batch_id);
   }
-  withDirectory<R>(hostid: string, fn: (dir: T.DirectoryTx) => R): Promise<R> {
-    return this.tx(false, (c) => withDirectory(c.s, hostid, fn));
+  withDirectory<R>(hostid: string, fn: (dir: T.DirectoryTx) => R, scope?: T.DirectoryScope): Promise<R> {
+    return this.tx(false, (c) => withDirectory(c.s, hostid, fn, scope));
   }
   directory(hostid?: string): Promise<T.DirectoryDump> {
     return this.read((c) => directoryDump(c.s, hostid));

@@ -16,6 +16,7 @@ import type {
   CommandOutcome,
   DaemonPresence,
   DirectoryDump,
+  DirectoryScope,
   DirectoryTx,
   Effects,
   FindQuery,
@@ -292,7 +293,8 @@ export class SqliteStore implements Store {
   }
 
   // ---- the simulated directory
-  async withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T): Promise<T> {
+  // The scope is for stores that fetch rows over a connection; SQLite reads them as asked.
+  async withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T, _scope?: DirectoryScope): Promise<T> {
     return this.dirDb.transaction(() => fn(directoryTx(this.s, hostid)))();
   }
   async directory(hostid?: string): Promise<DirectoryDump> {
