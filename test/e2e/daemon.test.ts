@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 import { daemonTestFolders, dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
+import { batchStates } from '../helpers/store-read.js';
 
 const statusOf = (home: string, batch: string) => {
   const r = tmon(['--home', home, 'status', batch, '--json']);
   return r.status === 0 ? (JSON.parse(r.stdout) as { state: string }) : undefined;
 };
-const done = (home: string, batch: string) => {
-  const s = statusOf(home, batch);
+/** Polled from the store read-only, not through a CLI process on each poll. */
+const done = async (home: string, batch: string) => {
+  const s = await batchStates(home, batch);
   return s && ['succeeded', 'failed', 'canceled'].includes(s.state) ? s : undefined;
 };
 
