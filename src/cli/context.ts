@@ -1,8 +1,12 @@
-import { loadConfig, type Config } from '../config/index.js';
 import { hasCode } from '../errors.js';
 import { homeLayout, resolveHomeDir } from '../home.js';
-import { redact, type Logger } from '../log.js';
 import { SqliteStore } from '../store/index.js';
+
+/*
+ * What every command needs: the home and its store. The config and the logger are in
+ * cli-config.ts, so that the read-only views (status, show, replies, …) do not load the
+ * config's schema validator or winston on each run.
+ */
 
 export interface GlobalOptions {
   home?: string;
@@ -35,22 +39,4 @@ export async function withReadStore<T>(opts: GlobalOptions, fn: (store: SqliteSt
   } finally {
     await store?.close();
   }
-}
-
-/** The config: --config FILE (which must exist), else the home's tmon.config.json if there is one. */
-export function cliConfig(opts: GlobalOptions & { config?: string }): Config {
-  if (opts.config) return loadConfig(opts.config, { required: true });
-  return loadConfig(homeLayout(resolveHome(opts)).config, { required: false });
-}
-
-/** A logger for commands: one line per entry on stderr, secrets redacted. */
-export function stderrLogger(verbose = false): Logger {
-  const line =
-    (level: string) =>
-    (message: string, meta?: Record<string, unknown>): void => {
-      if (level === 'debug' && !verbose) return;
-      const tag = meta?.plugin ? `plugin ${String(meta.plugin)}: ` : '';
-      process.stderr.write(`${level === 'info' ? '' : `${level}: `}${tag}${String(redact(message))}\n`);
-    };
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }

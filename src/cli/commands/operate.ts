@@ -3,7 +3,8 @@ import { TmonError } from '../../errors.js';
 import { homeLayout } from '../../home.js';
 import { applyCommand, SqliteStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
 import { triggersFor } from '../../triggers/index.js';
-import { cliConfig, resolveHome, withReadStore, type GlobalOptions } from '../context.js';
+import { cliConfig } from '../cli-config.js';
+import { resolveHome, withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 
