@@ -13,6 +13,7 @@ import { setup, stop } from './views-home.js';
  */
 
 describe('operator views on the running daemon', () => {
+  // Some twenty tmon commands one after another and a restart: past jest's 30 s on a loaded 2-core machine.
   test('pause keeps a target from starting anything, across a restart; resume starts its work; status, stuck and the board say so', async () => {
     const { dir, home, t, stateOf, drop } = setup({ exit: 0 });
     let daemon = spawnDaemon(['--home', home]);
@@ -80,7 +81,7 @@ describe('operator views on the running daemon', () => {
       await stop(daemon);
       dir.cleanup();
     }
-  });
+  }, 90_000);
 
   test('cancel one action skips what waits on it and answers their replyids; stuck names the unmet dependency and the retry; replies --limit and --follow', async () => {
     const { dir, home, t, stateOf, drop } = setup({ exit: 75, retryMs: 3_600_000 });
