@@ -1,10 +1,15 @@
-import { existsSync } from 'node:fs';
-import { DEFAULTS, loadConfig, type Config } from '../config/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { DEFAULTS } from '../config/defaults.js';
+import type { StoreConfig } from '../config/types.js';
 import { hasCode, TmonError } from '../errors.js';
 import { homeLayout, resolveHomeDir } from '../home.js';
-import { redact, type Logger } from '../log.js';
 import { openStore, type AnyStore } from '../store/index.js';
-import { triggersFor } from '../triggers/index.js';
+
+/*
+ * What every command needs: the home and its store. The config and the logger are in
+ * cli-config.ts, so that the read-only views (status, show, replies, …) do not load the
+ * config's schema validator or winston on each run.
+ */
 
 export interface GlobalOptions {
   home?: string;
@@ -40,7 +45,7 @@ export function existingHome(opts: GlobalOptions, createNamed = false): string {
 export async function readStore(opts: GlobalOptions & { config?: string }, optional = false): Promise<AnyStore | undefined> {
   if (optional && !existsSync(resolveHome(opts))) return undefined;
   try {
-    return await openStore(lenientConfig(opts).store, homeLayout(existingHome(opts)).db, { readonly: true });
+    return await openStore(await storeOf(opts), homeLayout(existingHome(opts)).db, { readonly: true });
   } catch (err) {
     if (hasCode(err, 'STORE_MISSING')) return undefined;
     throw err;
@@ -58,40 +63,19 @@ export async function withReadStore<T>(opts: GlobalOptions & { config?: string }
 }
 
 /**
- * The home's store for a command that writes (the daemon must have made it: `STORE_MISSING`
- * otherwise), with the config's reply and trigger settings when given.
+ * Where the home's store is. Most homes say nothing of it (SQLite, the home's tmon.db): a peek
+ * at the file tells, without the config's validator; a file that names a store is loaded whole
+ * (a file that does not load leaves the home's tmon.db; the daemon says what is wrong).
  */
-export function writeStore(opts: GlobalOptions & { config?: string }, config: Config = cliConfig(opts), withSettings = true): Promise<AnyStore> {
-  const settings = withSettings ? { repliesMode: config.replies.mode, triggersFor: triggersFor(config.triggers) } : {};
-  return openStore(config.store, homeLayout(resolveHome(opts)).db, { mustExist: true, ...settings });
-}
-
-/** The config: --config FILE (which must exist), else the home's tmon.config.json if there is one. */
-export function cliConfig(opts: GlobalOptions & { config?: string }): Config {
-  if (opts.config) return loadConfig(opts.config, { required: true });
-  return loadConfig(homeLayout(resolveHome(opts)).config, { required: false });
-}
-
-/**
- * The config for a command that needs only to find the store (purge, reload, messages --ack):
- * a file that does not load leaves the defaults (the home's tmon.db); the daemon says what is wrong.
- */
-export function lenientConfig(opts: GlobalOptions & { config?: string }): Config {
+async function storeOf(opts: GlobalOptions & { config?: string }): Promise<StoreConfig> {
+  const file = opts.config ?? homeLayout(resolveHome(opts)).config;
+  let raw: unknown;
   try {
-    return cliConfig(opts);
+    raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return { ...DEFAULTS };
+    raw = undefined;
   }
-}
-
-/** A logger for commands: one line per entry on stderr, secrets redacted. */
-export function stderrLogger(verbose = false): Logger {
-  const line =
-    (level: string) =>
-    (message: string, meta?: Record<string, unknown>): void => {
-      if (level === 'debug' && !verbose) return;
-      const tag = meta?.plugin ? `plugin ${String(meta.plugin)}: ` : '';
-      process.stderr.write(`${level === 'info' ? '' : `${level}: `}${tag}${String(redact(message))}\n`);
-    };
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+  if (typeof raw !== 'object' || raw === null || !('store' in raw)) return DEFAULTS.store;
+  const { lenientConfig } = await import('./cli-config.js');
+  return lenientConfig(opts).store;
 }

@@ -4,6 +4,7 @@ import { batchText } from '../helpers/batches.js';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, spawnDaemon, waitFor } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { batchStates } from '../helpers/store-read.js';
 
 describe('tmon cancel', () => {
   test('cancels what has not started, answers the replyids, skips dependents in other batches; refused once final', async () => {
@@ -27,10 +28,11 @@ describe('tmon cancel', () => {
           { id: 'LEAVER-1_1', op: 'DNAU', host: 'AD', user: 'ann', replyid: 'rl1', depends: ['LEAVER-1_0'] },
         ]),
       );
-      await waitFor('the retry', () => JSON.parse(t('status', 'LEAVER-1', '--json').stdout || '{}').actions?.[0]?.state === 'retrying');
+      // The waits poll the store read-only; the CLI's own views are checked after the cancel.
+      await waitFor('the retry', async () => (await batchStates(home, 'LEAVER-1'))?.actions['LEAVER-1_0'] === 'retrying');
       dropIntoInbox(join(home, 'inbox'), 'after.kvg', batchText('AFTER-1', [{ id: 'AFTER-1_0', op: 'NOOP', host: 'AD', replyid: 'ra', depends: [{ batch: 'LEAVER-1', action: 'LEAVER-1_1' }] }]));
       // Nothing of AFTER-1 can start yet, so it stays "received" (a batch runs once an action starts).
-      await waitFor('AFTER-1', () => t('status', 'AFTER-1', '--json').status === 0 && JSON.parse(t('status', 'AFTER-1', '--json').stdout).state === 'received');
+      await waitFor('AFTER-1', async () => (await batchStates(home, 'AFTER-1'))?.state === 'received');
 
       const r = t('cancel', 'LEAVER-1', '--note', 'request withdrawn', '--json');
       expect(r.status).toBe(0);

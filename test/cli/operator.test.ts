@@ -3,6 +3,7 @@ import { batchText } from '../helpers/batches.js';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { batchStates, readStore } from '../helpers/store-read.js';
 
 /**
  * The operator's commands on a store prepared by the real engine: a batch with a failed action
@@ -12,9 +13,10 @@ describe('operator commands on a store prepared by the engine', () => {
   const dir = tempDir();
   const home = join(dir.path, 'home');
   const t = (...args: string[]) => tmon(['--home', home, ...args], { env: { NO_COLOR: '1' } });
-  const final = (batch: string) => () => {
-    const r = t('status', batch, '--json');
-    return r.status === 0 && ['succeeded', 'failed', 'canceled'].includes(JSON.parse(r.stdout).state) ? JSON.parse(r.stdout) : undefined;
+  // Polled from the store, not through `tmon status` (whose output the tests below check).
+  const final = (batch: string) => async () => {
+    const b = await batchStates(home, batch);
+    return b && ['succeeded', 'failed', 'canceled'].includes(b.state) ? b : undefined;
   };
   let daemon: DaemonProcess;
 
@@ -120,7 +122,7 @@ describe('operator commands on a store prepared by the engine', () => {
     const r = t('retry', 'HIRE-7_1', '--note', 'bob created by FIX-1', '--json');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ requeued: ['HIRE-7_1', 'HIRE-7_2'] });
-    const done = await waitFor('HIRE-7 again', () => (final('HIRE-7')()?.state === 'succeeded' ? true : undefined));
+    const done = await waitFor('HIRE-7 again', async () => ((await final('HIRE-7')())?.state === 'succeeded' ? true : undefined));
     expect(done).toBe(true);
     // The failure was already answered; the replyid is not answered twice.
     expect((JSON.parse(t('replies', '--json').stdout) as Array<{ replyid: string }>).filter((x) => x.replyid === 'r71')).toHaveLength(1);
@@ -141,7 +143,7 @@ describe('operator commands on a store prepared by the engine', () => {
       expect(r.stderr).toBe('');
       expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
     }
-    const loaded = () => (JSON.parse(t('status', '--state', 'succeeded', '--json').stdout) as Array<{ id: string }>).filter((b) => b.id.startsWith('LOAD-')).length;
-    expect(await waitFor('the load', () => loaded() === 30)).toBe(true);
+    const loaded = () => readStore(home, async (s) => (await s.listBatches({ state: 'succeeded' })).filter((b) => b.id.startsWith('LOAD-')).length);
+    expect(await waitFor('the load', async () => (await loaded()) === 30)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ROOT, tmon } from '../helpers/cli.js';
 import { dropIntoInbox, spawnDaemon, waitFor } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { readStore } from '../helpers/store-read.js';
 
 describe('tmon submit, status and replies', () => {
   test('submit works while the daemon is down; the daemon takes the files when it starts; duplicates and conflicts per §4', async () => {
@@ -21,11 +22,12 @@ describe('tmon submit, status and replies', () => {
 
       const daemon = spawnDaemon(['--home', home]);
       await daemon.started();
-      const state = () => {
-        const s = tmon(['--home', home, 'status', '--json']);
-        const list = JSON.parse(s.stdout) as Array<{ id: string; state: string }>;
-        return list.length === 1 && list[0]!.state !== 'received' && list[0]!.state !== 'running' ? list[0] : undefined;
-      };
+      // Polled from the store (as `tmon status` reads it) rather than through a CLI process each time.
+      const state = () =>
+        readStore(home, async (s) => {
+          const list = await s.listBatches();
+          return list.length === 1 && list[0]!.state !== 'received' && list[0]!.state !== 'running' ? list[0] : undefined;
+        });
       // No account AUTH4 exists: the DNAU... no: without a plugin the DELU runs as is and fails.
       expect(await waitFor('the batch to end', state)).toMatchObject({ id: '20070503-113234-00', state: 'failed' });
       const detail = JSON.parse(tmon(['--home', home, 'status', '20070503-113234-00', '--json']).stdout);

@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/home.js';
 describe('operator views without a running daemon', () => {
   test('cancel one action and pause a target with the daemon stopped; the next start writes the replies and keeps the pause', async () => {
     const { dir, home, t, stateOf, drop } = setup({ exit: 75, retryMs: 3_600_000 });
-    const states = () => ['V-1_0', 'V-1_1', 'V-1_2'].map((a) => stateOf('V-1', a));
+    const states = () => Promise.all(['V-1_0', 'V-1_1', 'V-1_2'].map((a) => stateOf('V-1', a)));
     let daemon = spawnDaemon(['--home', home]);
     try {
       await daemon.started();
@@ -21,12 +21,12 @@ describe('operator views without a running daemon', () => {
         { id: 'V-1_1', op: 'NOOP', host: 'AD', replyid: 'v1', depends: ['V-1_0'] },
         { id: 'V-1_2', op: 'NOOP', host: 'AD', replyid: 'v2', depends: ['V-1_1'] },
       ]));
-      await waitFor('the retry', () => states()[0] === 'retrying');
+      await waitFor('the retry', async () => (await states())[0] === 'retrying');
       await stop(daemon);
 
       const cancel = t('cancel', 'V-1', 'V-1_1', '--note', 'by hand');
       expect([cancel.status, cancel.stdout]).toEqual([0, 'canceled: V-1_1\nskipped: V-1_2\n']);
-      expect(states()).toEqual(['retrying', 'canceled', 'skipped']);
+      expect(await states()).toEqual(['retrying', 'canceled', 'skipped']);
       expect(JSON.parse(t('pause', 'HR', '--json').stdout)).toEqual({ paused: ['HR'] });
       expect(JSON.parse(t('stuck', '--json').stdout)).toEqual([expect.objectContaining({ action: 'V-1_0', reason: 'paused', text: expect.stringMatching(/^target HR is paused .*; next retry at \S+ \(attempt 1 of 5 failed\), last error: /) })]);
 

@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 import { daemonTestFolders, dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
+import { batchStates, readStore } from '../helpers/store-read.js';
 
 const statusOf = (home: string, batch: string) => {
   const r = tmon(['--home', home, 'status', batch, '--json']);
   return r.status === 0 ? (JSON.parse(r.stdout) as { state: string }) : undefined;
 };
-const done = (home: string, batch: string) => {
-  const s = statusOf(home, batch);
+/** Polled from the store read-only, not through a CLI process on each poll. */
+const done = async (home: string, batch: string) => {
+  const s = await batchStates(home, batch);
   return s && ['succeeded', 'failed', 'canceled'].includes(s.state) ? s : undefined;
 };
 
@@ -107,6 +109,8 @@ describe('the real daemon, end to end', () => {
     dropIntoInbox(join(home, 'inbox'), 'invalid.kvg', invalid);
     const rejected = join(home, 'inbox', 'rejected');
     await waitFor('both rejections', () => readdirSync(rejected).length === 4);
+    // Each refusal's board entry comes after its files: wait for both before reading the board.
+    await waitFor('both on the board', async () => (await readStore(home, (s) => s.messages())).filter((m) => m.source === 'ingest').length === 2);
     expect(readFileSync(join(rejected, 'broken.kvg'), 'utf8')).toBe(broken);
     expect(readFileSync(join(rejected, 'broken.kvg.error'), 'utf8')).toBe('broken.kvg:2:15: expected "=" but found "{"\n');
     expect(readFileSync(join(rejected, 'invalid.kvg'), 'utf8')).toBe(invalid);

@@ -1,27 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tmon } from '../helpers/cli.js';
-import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/home.js';
+import { daemonTestFolders, spawnDaemon } from '../helpers/daemon.js';
 
 describe('one daemon per home', () => {
-  let dir: ReturnType<typeof tempDir>;
-  const daemons: DaemonProcess[] = [];
-  beforeEach(() => (dir = tempDir()));
-  afterEach(async () => {
-    for (const d of daemons.splice(0)) {
-      if (d.child.exitCode === null) d.child.kill('SIGKILL');
-      await d.exited;
-    }
-    dir.cleanup();
-  });
+  const folders = daemonTestFolders();
 
   test('a second daemon on the same home refuses to start, naming the pid of the first; tmon plugins reports what the running one uses', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ pluginsDir: join(ROOT, 'plugins'), rewritePlugin: 'terminate-disable' }));
-    const first = spawnDaemon(['--home', home]);
-    daemons.push(first);
+    const first = folders.track(spawnDaemon(['--home', home]));
     await first.started();
 
     // The config changes after the start: the running daemon still uses what it started with.
@@ -30,8 +19,7 @@ describe('one daemon per home', () => {
     expect(running.stdout).toContain(`plugins folder: ${join(ROOT, 'plugins')}\nin use: terminate-disable (from the running daemon, pid ${first.child.pid})`);
     expect(running.stdout).toMatch(/terminate-disable +js +1 +ok/);
 
-    const second = spawnDaemon(['--home', home]);
-    daemons.push(second);
+    const second = folders.track(spawnDaemon(['--home', home]));
     const { code } = await second.exited;
     expect(code).toBe(1);
     expect(second.output()).toContain(`is in use by another tmon daemon (pid ${first.child.pid}`);
@@ -45,8 +33,7 @@ describe('one daemon per home', () => {
 
     // The home is free again: a new daemon starts (given the plugins folder its config names).
     mkdirSync(join(home, 'elsewhere'));
-    const third = spawnDaemon(['--home', home]);
-    daemons.push(third);
+    const third = folders.track(spawnDaemon(['--home', home]));
     await third.started();
   });
 });

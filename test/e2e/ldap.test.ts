@@ -1,23 +1,12 @@
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchText, type ActionSpec } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
-import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/home.js';
+import type { BatchDetail } from '../../src/store/index.js';
+import { daemonTestFolders, dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 import { group, ldapTarget, people } from '../helpers/ldap.js';
 import { ldifDns, ldifValues, startSlapd, SUFFIX, type Slapd } from '../helpers/slapd.js';
-
-interface ActionStatus {
-  id: string;
-  operation: string;
-  state: string;
-  attempts: number;
-  lastError: string | null;
-}
-interface BatchStatus {
-  state: string;
-  actions: ActionStatus[];
-}
+import { readStore } from '../helpers/store-read.js';
 
 /**
  * A plugin chained after the seed's terminate-disable: the disabled account is also parked in
@@ -38,48 +27,38 @@ export default {
 `;
 
 describe('the daemon against a real slapd', () => {
-  let dir: ReturnType<typeof tempDir>;
+  const folders = daemonTestFolders();
+  // Each test has its own slapd (one test stops and restarts it), and the daemon is tracked by
+  // daemonTestFolders, which kills it after the test whatever its outcome.
   let slapd: Slapd | undefined;
   let daemon: DaemonProcess | undefined;
-  beforeEach(() => {
-    dir = tempDir();
-  });
   afterEach(async () => {
-    if (daemon && daemon.child.exitCode === null) {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-    }
     daemon = undefined;
     await slapd?.destroy();
     slapd = undefined;
-    dir.cleanup();
   });
 
   /** A home whose target ADCANADA is the test's slapd, and a running daemon on it. */
   async function start(config: Record<string, unknown> = {}): Promise<{ home: string; submit: (batch: string, actions: ActionSpec[]) => void }> {
     slapd = await startSlapd();
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ targets: { ADCANADA: ldapTarget(slapd) }, ...config }));
-    daemon = spawnDaemon(['--home', home]);
+    daemon = folders.track(spawnDaemon(['--home', home]));
     await daemon.started();
-    const inbox = join(home, 'inbox');
-    await waitFor('the inbox', () => readdirSync(home).includes('inbox'));
-    return { home, submit: (batch, actions) => dropIntoInbox(inbox, `${batch}.kvg`, batchText(batch, actions)) };
+    return { home, submit: (batch, actions) => dropIntoInbox(join(home, 'inbox'), `${batch}.kvg`, batchText(batch, actions)) };
   }
-  const status = (home: string, batch: string): BatchStatus | undefined => {
-    const r = tmon(['--home', home, 'status', batch, '--json']);
-    return r.status === 0 ? (JSON.parse(r.stdout) as BatchStatus) : undefined;
-  };
+  // Polled from the store read-only (what `tmon status BATCH --json` shows), not through a CLI process each time.
+  const status = (home: string, batch: string): Promise<BatchDetail | undefined> => readStore(home, (s) => s.batchDetail(batch));
   const final = (home: string, batch: string) =>
-    waitFor(`batch ${batch} to finish`, () => {
-      const s = status(home, batch);
+    waitFor(`batch ${batch} to finish`, async () => {
+      const s = await status(home, batch);
       return s && ['succeeded', 'failed', 'canceled'].includes(s.state) ? s : undefined;
     });
   const replies = (home: string) => JSON.parse(tmon(['--home', home, 'replies', '--json']).stdout) as Array<{ replyid: string; status: string; message: string }>;
 
   test("the seed's offboarding: DELU becomes a disable, group removals and a move, as ldapsearch shows", async () => {
-    const plugins = join(dir.path, 'plugins');
+    const plugins = join(folders.dir(), 'plugins');
     mkdirSync(plugins);
     for (const f of ['terminate-disable.mjs', '_rewrite-kit.mjs']) copyFileSync(join(ROOT, 'plugins', f), join(plugins, f));
     writeFileSync(join(plugins, 'park-disabled.mjs'), PARK_PLUGIN);
@@ -133,7 +112,7 @@ describe('the daemon against a real slapd', () => {
       ...users.map((u, i): ActionSpec => ({ id: `B2_${i}`, op: 'ACUA', host: 'ADCANADA', user: u, replyid: `r-${u}` })),
       { id: 'B2_9', op: 'DNAU', host: 'ADCANADA', user: 'warm', replyid: 'r-warm' },
     ]);
-    const waiting = await waitFor('an action to retry', () => status(home, 'B2')?.actions.find((a) => a.attempts >= 2 && a.lastError));
+    const waiting = await waitFor('an action to retry', async () => (await status(home, 'B2'))?.actions.find((a) => a.attempts >= 2 && a.lastError));
     expect(waiting.lastError).toMatch(/cannot reach ldap:\/\/127\.0\.0\.1:\d+|connection to .* was lost/);
     await slapd!.start();
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, spawnDaemon, waitFor } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { batchStates } from '../helpers/store-read.js';
 
 const SECRET = 'Quokka-\\"Pw-7731';
 const PLAIN = 'Quokka-"Pw-7731';
@@ -38,7 +39,7 @@ describe('passwords past the redaction (issue 13 items 9-11)', () => {
         `"" "" = {\n  "batch" "PW" = {\n    "action" "PW_0" = {\n      "operation" = "ACHG"\n      "hostid" = "HR"\n      "userid" = "ann"\n      "newpw" = "${SECRET}"\n      "replyid" = "pw-0"\n    }\n  }\n}\n`,
       );
       dropIntoInbox(inbox, 'typo.kvg', `"" "" = {\n  "batch" "T" = {\n    "action" "T_0" = {\n      "newpw" : "${SECRET}"\n    }\n  }\n}\n`);
-      await waitFor('the failure', () => JSON.parse(tmon(['--home', home, 'status', 'PW', '--json']).stdout || '{}').state === 'failed');
+      await waitFor('the failure', async () => (await batchStates(home, 'PW'))?.state === 'failed');
       await waitFor('the refusal', () => readdirSync(join(inbox, 'rejected')).includes('typo.kvg.error'));
       await waitFor('the reply file', () => readdirSync(join(home, 'outbox')).some((f) => !f.startsWith('.')));
       const reply = (JSON.parse(tmon(['--home', home, 'replies', '--json']).stdout) as Array<{ replyid: string; message: string }>).find((r) => r.replyid === 'pw-0')!;

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { checkConfigFile } from '../../src/config/index.js';
 import { batchText } from '../helpers/batches.js';
 import { tmon } from '../helpers/cli.js';
-import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/home.js';
-import { batchState } from '../helpers/store-read.js';
+import { daemonTestFolders, dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
+import { batchState, readStore } from '../helpers/store-read.js';
 
 interface Board {
   level: string;
@@ -14,8 +13,8 @@ interface Board {
 }
 
 describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let daemon: DaemonProcess | undefined;
+  const folders = daemonTestFolders();
+  let daemon: DaemonProcess;
   let home: string;
   /** Which target script ran, one line per action. */
   let ran: () => string[];
@@ -24,17 +23,17 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
   let config: (script: 'one' | 'two', triggerEvent: string, extra?: object, triggerName?: string) => void;
 
   beforeEach(() => {
-    dir = tempDir();
-    home = join(dir.path, 'home');
+    const dir = folders.dir();
+    home = join(dir, 'home');
     mkdirSync(home);
-    const ranLog = join(dir.path, 'ran.log');
-    const eventLog = join(dir.path, 'events.jsonl');
+    const ranLog = join(dir, 'ran.log');
+    const eventLog = join(dir, 'events.jsonl');
     for (const name of ['one', 'two']) {
-      writeFileSync(join(dir.path, `${name}.sh`), `#!/bin/sh\necho ${name} >> "${ranLog}"\nexit 0\n`);
-      chmodSync(join(dir.path, `${name}.sh`), 0o755);
+      writeFileSync(join(dir, `${name}.sh`), `#!/bin/sh\necho ${name} >> "${ranLog}"\nexit 0\n`);
+      chmodSync(join(dir, `${name}.sh`), 0o755);
     }
-    writeFileSync(join(dir.path, 'record.sh'), '#!/bin/sh\ncat >> "$1"\necho >> "$1"\n');
-    chmodSync(join(dir.path, 'record.sh'), 0o755);
+    writeFileSync(join(dir, 'record.sh'), '#!/bin/sh\ncat >> "$1"\necho >> "$1"\n');
+    chmodSync(join(dir, 'record.sh'), 0o755);
     const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
     ran = () => lines(ranLog);
     events = () => lines(eventLog).map((l) => JSON.parse(l) as { event: string; batch: string });
@@ -45,22 +44,17 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
           inboxSweepMs: 100,
           // One trigger run at a time, in order: once a later event is recorded, earlier ones are too.
           triggerConcurrency: 1,
-          targets: { X: { connector: 'script', script: join(dir.path, `${script}.sh`) } },
-          triggers: [{ name: triggerName, event: triggerEvent, script: join(dir.path, 'record.sh'), args: [eventLog], format: 'json' }],
+          targets: { X: { connector: 'script', script: join(dir, `${script}.sh`) } },
+          triggers: [{ name: triggerName, event: triggerEvent, script: join(dir, 'record.sh'), args: [eventLog], format: 'json' }],
           ...extra,
         }),
       );
   });
-  afterEach(async () => {
-    if (daemon && daemon.child.exitCode === null) {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-    }
-    daemon = undefined;
-    dir.cleanup();
-  });
+  const start = () => (daemon = folders.track(spawnDaemon(['--home', home]))).started();
 
   const board = (): Board[] => JSON.parse(tmon(['--home', home, 'messages', '--json']).stdout) as Board[];
+  /** The board as `tmon messages` shows it, read from the store: what the waits poll, instead of a CLI process each time. */
+  const unread = (): Promise<Board[]> => readStore(home, (s) => s.boardMessages());
   const run = async (id: string) => {
     dropIntoInbox(join(home, 'inbox'), `${id}.kvg`, batchText(id, [{ id: `${id}_0`, host: 'X', replyid: `r-${id}` }]));
     await waitFor(id, async () => (await batchState(home, id)) === 'succeeded');
@@ -68,15 +62,14 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
 
   test('SIGHUP: a changed target script and trigger event list apply to the next batches, without a restart', async () => {
     config('one', 'action.succeeded');
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start();
     await run('B1');
     await waitFor('the trigger for B1', () => events().some((e) => e.batch === 'B1'));
     expect(ran()).toEqual(['one']);
 
     config('two', 'batch.completed');
     daemon.child.kill('SIGHUP');
-    await waitFor('the reload on the board', () => board().find((m) => m.source === 'config'));
+    await waitFor('the reload on the board', async () => (await unread()).find((m) => m.source === 'config'));
     expect(board().filter((m) => m.source === 'config')).toEqual([expect.objectContaining({ level: 'info', text: expect.stringContaining('applied targets, triggers') })]);
     await run('B2');
     await waitFor('the trigger for B2', () => events().some((e) => e.batch === 'B2'));
@@ -90,8 +83,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
 
   test('tmon reload applies a valid file and names what needs a restart; an invalid one is refused with the start-up messages, the old config stays and the daemon runs on', async () => {
     config('one', 'action.succeeded');
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start();
     expect(tmon(['--home', home, 'reload']).stdout).toBe('reloaded: nothing changed\n');
 
     // Invalid: the same errors a start would give, on stderr, the board and the log; exit 65.
@@ -102,7 +94,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
     expect(refused.status).toBe(65);
     for (const e of expected) expect(refused.stderr).toContain(e);
     daemon.child.kill('SIGHUP');
-    await waitFor('two refusals on the board', () => board().filter((m) => m.source === 'config' && m.level === 'error').length === 2);
+    await waitFor('two refusals on the board', async () => (await unread()).filter((m) => m.source === 'config' && m.level === 'error').length === 2);
     for (const m of board().filter((x) => x.source === 'config' && x.level === 'error')) expect(m.text).toContain(`the running config stays: config ${join(home, 'tmon.config.json')}: ${expected.join('; ')}`);
     await waitFor('the refusal in the log', () => daemon!.output().includes('config reload refused'));
     // The daemon runs on, on the old config.
@@ -127,7 +119,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
   });
 
   test('a reload starts a plugin chain with its options, and the lock records the plugins now in use', async () => {
-    const plugins = join(dir.path, 'plugins');
+    const plugins = join(folders.dir(), 'plugins');
     mkdirSync(plugins);
     // The plugin says which option it was given, and lets the action run as submitted.
     writeFileSync(
@@ -135,8 +127,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
       `export default { rewrite(input, context) { context.log.info('tag=' + context.options.tag); return { ...input, members: [{ key: 'changed', value: 'false' }, { key: 'retval', value: '0' }, ...input.members] }; } };\n`,
     );
     config('one', 'action.succeeded', { pluginsDir: plugins });
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start();
     await run('B1');
     expect(JSON.parse(readFileSync(join(home, 'tmon.lock'), 'utf8'))).toMatchObject({ plugins: [] });
 
@@ -155,8 +146,7 @@ describe('config reload: SIGHUP and tmon reload (issue 15 item 4)', () => {
 
   test('tmon reload with no daemon running says so', async () => {
     config('one', 'action.succeeded');
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start();
     daemon.child.kill('SIGTERM');
     await daemon.exited;
     const r = tmon(['--home', home, 'reload']);

@@ -1,9 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { tmon } from '../helpers/cli.js';
-import { dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/home.js';
+import { daemonTestFolders, dropIntoInbox, gatedScript, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 import { batchState, heldBatches } from '../helpers/store-read.js';
 
 const held = heldBatches;
@@ -16,31 +15,17 @@ const purge = (home: string, ...args: string[]) => {
 };
 
 describe('retention and tmon purge (issue 15 item 2)', () => {
-  let dir: ReturnType<typeof tempDir>;
+  const folders = daemonTestFolders();
   let daemon: DaemonProcess | undefined;
-  beforeEach(() => {
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    if (daemon && daemon.child.exitCode === null) {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-    }
-    daemon = undefined;
-    dir.cleanup();
-  });
+  const start = (home: string) => (daemon = folders.track(spawnDaemon(['--home', home]))).started();
 
   test('tmon purge through the running daemon: finished batches go and free their replyids; unfinished ones and those they depend on stay', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
-    const gate = join(dir.path, 'open');
-    const script = join(dir.path, 'gated.sh');
     // The SLOW target waits until the test opens the gate: its batch stays unfinished meanwhile.
-    writeFileSync(script, `#!/bin/sh\nwhile [ ! -e "${gate}" ]; do sleep 0.05; done\nexit 0\n`);
-    chmodSync(script, 0o755);
+    const { script, gate } = gatedScript(folders.dir());
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100, targets: { SLOW: { connector: 'script', script } } }));
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start(home);
     const inbox = join(home, 'inbox');
     dropIntoInbox(inbox, 'a.kvg', batchText('A', [{ id: 'A_0', replyid: 'ra' }]));
     dropIntoInbox(inbox, 'd.kvg', batchText('D', [{ id: 'D_0', replyid: 'rd' }]));
@@ -78,17 +63,16 @@ describe('retention and tmon purge (issue 15 item 2)', () => {
   });
 
   test('the daemon purges by retention soon after it starts; with no daemon, tmon purge applies directly', async () => {
-    const home = join(dir.path, 'home');
+    const home = join(folders.dir(), 'home');
     mkdirSync(home);
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100 }));
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start(home);
     dropIntoInbox(join(home, 'inbox'), 'a.kvg', batchText('A', [{ id: 'A_0', replyid: 'ra' }]));
     dropIntoInbox(join(home, 'inbox'), 'b.kvg', batchText('B', [{ id: 'B_0', replyid: 'rb' }]));
     await waitFor('A and B', async () => (await stateOf(home, 'A')) === 'succeeded' && (await stateOf(home, 'B')) === 'succeeded');
     await waitFor('the replies in the outbox', () => outboxReplies(join(home, 'outbox')).length === 2);
-    daemon.child.kill('SIGTERM');
-    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+    daemon!.child.kill('SIGTERM');
+    expect(await daemon!.exited).toEqual({ code: 0, signal: null });
 
     // No daemon: the purge is applied by the CLI itself.
     expect(purge(home, '--older-than', '0s', '--dry-run').batches).toEqual(['A', 'B']);
@@ -96,15 +80,13 @@ describe('retention and tmon purge (issue 15 item 2)', () => {
     expect(tmon(['--home', home, 'purge', '--older-than', 'soon']).status).toBe(2);
     // The default retention (30 days) keeps them; a zero one at the next start purges them.
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100, logLevel: 'debug' }));
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start(home);
     await waitFor('the purge at start', () => daemon!.output().includes('purge: removed 0 batch(es)'));
-    daemon.child.kill('SIGTERM');
-    await daemon.exited;
+    daemon!.child.kill('SIGTERM');
+    await daemon!.exited;
     expect(await held(home)).toEqual(['A', 'B']);
     writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100, retention: { batchesDays: 0, messagesDays: 30 } }));
-    daemon = spawnDaemon(['--home', home]);
-    await daemon.started();
+    await start(home);
     await waitFor('the purge at start', async () => (await held(home)).length === 0);
     await waitFor('the purge logged', () => daemon!.output().includes('purge: removed 2 batch(es)'));
   });

@@ -1,10 +1,10 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteStore } from '../../src/store/index.js';
 import { batchText } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 import { dropIntoInbox, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { batchState, readStore } from '../helpers/store-read.js';
 
 /*
  * Issue 11 on the real daemon: the plugin runs just before an action would, on every path
@@ -30,14 +30,9 @@ function setUp(dir: string, plugin: string, extra: Record<string, unknown> = {})
   return { home, plugins };
 }
 
-/** Reads the store as the CLI does (query-only), so waiting never spawns a process per poll. */
-function read<T>(home: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
-  return fn(store).finally(() => store.close());
-}
-const stateOf = (home: string, batch: string) => read(home, async (s) => (await s.batchDetail(batch))?.state);
+// The waits read the store as the CLI does (query-only), so waiting never spawns a process per poll.
 const finalBatch = (home: string, batch: string) => async () => {
-  const st = await stateOf(home, batch).catch(() => undefined);
+  const st = await batchState(home, batch).catch(() => undefined);
   return st === 'succeeded' || st === 'failed' || st === 'canceled' ? st : undefined;
 };
 const directory = (home: string) => JSON.parse(tmon(['--home', home, 'directory', '--json']).stdout) as Record<string, Record<string, { enabled: boolean; groups: string[] }>>;
@@ -83,7 +78,7 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     writeFileSync(join(h.plugins, 'break-rule'), '');
     dropIntoInbox(join(h.home, 'inbox'), 'leave.kvg', batchText('LEAVE', [{ id: 'LEAVE_0', op: 'DELU', host: 'AD', user: 'ann', replyid: 'leave-0' }]));
     expect(await waitFor('LEAVE', finalBatch(h.home, 'LEAVE'))).toBe('failed');
-    const failed = await read(h.home, async (s) => (await s.batchDetail('LEAVE'))!.actions[0]!);
+    const failed = await readStore(h.home, async (s) => (await s.batchDetail('LEAVE'))!.actions[0]!);
     expect(failed).toMatchObject({ state: 'failed', operation: 'DELU', lastError: expect.stringContaining('the plugin changed the batch id to "OTHER"') });
     expect(directory(h.home).AD!.ann).toMatchObject({ enabled: true });
     // The site fixes its plugin; the operator retries.
@@ -93,13 +88,13 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     expect(await waitFor('LEAVE again', finalBatch(h.home, 'LEAVE'))).toBe('succeeded');
     const ann = directory(h.home).AD!.ann;
     expect(ann).toMatchObject({ enabled: false, groups: [] });
-    const detail = await read(h.home, async (s) => (await s.batchDetail('LEAVE'))!);
+    const detail = await readStore(h.home, async (s) => (await s.batchDetail('LEAVE'))!);
     expect(detail.actions.map((a) => [a.id, a.operation, a.state])).toEqual([
       ['LEAVE_0', 'DNAU', 'succeeded'],
       ['LEAVE_0.1', 'GRUD', 'succeeded'],
     ]);
     // The replyid was answered once, with the first failure (a retry does not answer again).
-    const replies = await read(h.home, (s) => s.replies());
+    const replies = await readStore(h.home, (s) => s.replies());
     expect(replies.filter((x) => x.replyid === 'leave-0').map((x) => x.status)).toEqual(['failure']);
   });
 
@@ -111,7 +106,7 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     writeFileSync(join(h.plugins, 'hang'), '');
     dropIntoInbox(join(h.home, 'inbox'), 'leave.kvg', batchText('LEAVE', [{ id: 'LEAVE_0', op: 'DELU', host: 'AD', user: 'bob', replyid: 'leave-0' }]));
     // Claimed for its rewrite: running, and the plugin is spinning on it.
-    await waitFor('the rewrite to start', () => read(h!.home, async (s) => (await s.batchDetail('LEAVE'))?.actions[0]?.state === 'running'));
+    await waitFor('the rewrite to start', () => readStore(h!.home, async (s) => (await s.batchDetail('LEAVE'))?.actions[0]?.state === 'running'));
     await stop(h, 'SIGKILL');
     rmSync(join(h.plugins, 'hang'));
     await start(h);
@@ -140,7 +135,7 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
       .split('\n')
       .filter((l) => l.includes('action LEAVE_0: rewritten by plugin gated-disable'));
     expect(rewrites).toHaveLength(2);
-    expect((await read(h.home, (s) => s.replies())).map((r) => [r.replyid, r.status])).toEqual([['leave-0', 'success']]);
+    expect((await readStore(h.home, (s) => s.replies())).map((r) => [r.replyid, r.status])).toEqual([['leave-0', 'success']]);
   });
 
   test('an action that waits for another is rewritten after that one ran, not when its batch arrived', async () => {
@@ -155,7 +150,7 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
       ]),
     );
     expect(await waitFor('BOTH', finalBatch(h.home, 'BOTH'))).toBe('succeeded');
-    const created = (await read(h.home, (s) => s.replies())).find((r) => r.replyid === 'both-0')!;
+    const created = (await readStore(h.home, (s) => s.replies())).find((r) => r.replyid === 'both-0')!;
     const log = readFileSync(join(h.home, 'logs', 'tmon.log'), 'utf8')
       .trim()
       .split('\n')
@@ -195,14 +190,14 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     rmSync(join(h.plugins, 'gated-disable.mjs'));
     dropIntoInbox(join(h.home, 'inbox'), 'leave.kvg', batchText('LEAVE', [{ id: 'LEAVE_0', op: 'DELU', host: 'AD', user: 'fay', replyid: 'leave-0' }]));
     const held = await waitFor('the hold', () =>
-      read(h!.home, async (s) => {
+      readStore(h!.home, async (s) => {
         const a = (await s.batchDetail('LEAVE'))?.actions[0];
         return a?.state === 'retrying' && a.lastError?.includes('cannot be used') ? a : undefined;
       }),
     );
     expect(held.lastError).toMatch(/^action LEAVE_0: waits: plugin gated-disable cannot be used .*; nothing runs until it can$/);
     expect(directory(h.home).AD!.fay).toMatchObject({ enabled: true });
-    expect((await read(h.home, (s) => s.messages())).at(-1)).toMatchObject({ level: 'error', action: 'LEAVE_0', text: held.lastError });
+    expect((await readStore(h.home, (s) => s.messages())).at(-1)).toMatchObject({ level: 'error', action: 'LEAVE_0', text: held.lastError });
     // Put back, the plugin rewrites it: disabled, not deleted.
     copyFileSync(join(FIXTURES, 'gated-disable.mjs'), join(h.plugins, 'gated-disable.mjs'));
     expect(await waitFor('LEAVE', finalBatch(h.home, 'LEAVE'), 30_000)).toBe('succeeded');
@@ -223,15 +218,16 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
       ]),
     );
     const rejected = join(h.home, 'inbox', 'rejected');
-    await waitFor('the rejection', () => readdirSync(rejected).includes('second.kvg.error'));
+    // The board entry is the refusal's last step (after the .error file and the move): wait for it.
+    await waitFor('the rejection on the board', async () => (await readStore(h!.home, (s) => s.messages())).some((m) => m.source === 'ingest' && m.level === 'error'));
     expect(readFileSync(join(rejected, 'second.kvg.error'), 'utf8')).toBe(
       'second.kvg: action SECOND_1: replyid "R-42" is already held by batch FIRST; a replyid can be used once\n',
     );
     expect(readdirSync(rejected)).toContain('second.kvg');
-    expect(await stateOf(h.home, 'SECOND')).toBeUndefined();
-    const board = await read(h.home, (s) => s.messages());
+    expect(await batchState(h.home, 'SECOND')).toBeUndefined();
+    const board = await readStore(h.home, (s) => s.messages());
     expect(board.at(-1)).toMatchObject({ level: 'error', source: 'ingest', text: expect.stringContaining('replyid "R-42" is already held by batch FIRST') });
-    expect((await read(h.home, (s) => s.replies())).map((r) => r.replyid)).toEqual(['R-42']);
+    expect((await readStore(h.home, (s) => s.replies())).map((r) => r.replyid)).toEqual(['R-42']);
   });
 
   test('a primary the plugin removed while fanning out answers once its fanned work is final, naming the failure', async () => {
@@ -250,7 +246,7 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
       ]),
     );
     expect(await waitFor('JOIN', finalBatch(h.home, 'JOIN'))).toBe('failed');
-    const replies = await read(h.home, (s) => s.replies());
+    const replies = await readStore(h.home, (s) => s.replies());
     const ok = replies.find((r) => r.replyid === 'join-ok')!;
     const bad = replies.find((r) => r.replyid === 'join-bad')!;
     expect(ok).toMatchObject({ status: 'success', action: 'JOIN_0' });
@@ -258,7 +254,7 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
     expect(bad.message).toContain('action JOIN_1.1 failed');
     expect(bad.message).toContain('action JOIN_1.2 failed');
     // Answered only once every fanned action was final.
-    const detail = await read(h.home, async (s) => (await s.batchDetail('JOIN'))!);
+    const detail = await readStore(h.home, async (s) => (await s.batchDetail('JOIN'))!);
     const fannedDone = Math.max(...detail.actions.filter((a) => a.primaryId === 'JOIN_1' && a.id !== 'JOIN_1').map((a) => a.finishedAt!));
     expect(bad.at).toBeGreaterThanOrEqual(fannedDone);
     expect(directory(h.home).AD!.dee!.groups).toEqual(['staff', 'vip']);

@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteStore, storeHoldsSealedPasswords } from '../../src/store/index.js';
+import { storeHoldsSealedPasswords } from '../../src/store/index.js';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, spawnDaemon, waitFor } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { batchStates } from '../helpers/store-read.js';
 
 /*
  * Issue 15 item 1 on the real daemon: after a batch holding passwords has run (one action
@@ -81,16 +82,6 @@ function leaks(sources: Array<{ path: string; bytes: Buffer | string }>): string
   return found;
 }
 
-function read<T>(home: string, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
-  return fn(store).finally(() => store.close());
-}
-const states = (home: string, batch: string) =>
-  read(home, async (s) => {
-    const d = await s.batchDetail(batch);
-    return d ? { state: d.state, actions: Object.fromEntries(d.actions.map((a) => [a.id, a.state])) } : undefined;
-  }).catch(() => undefined);
-
 describe('passwords at rest (issue 15 item 1)', () => {
   test('after a batch with passwords has run, no byte of the store, logs, outbox, board or CLI output holds one', async () => {
     const dir = tempDir();
@@ -161,13 +152,13 @@ echo "done"
       dropIntoInbox(inbox, 'typo.kvg', `"" "" = {\n  "batch" "T" = {\n    "action" "T_0" = {\n      "newpw" : ${kvq(PASSWORDS.typo)}\n    }\n  }\n}\n`);
 
       // PW2: cancel while x runs; y, waiting on it, is canceled, and x finishes.
-      await waitFor('PW2_x to run', async () => (await states(home, 'PW2'))?.actions.PW2_x === 'running');
+      await waitFor('PW2_x to run', async () => (await batchStates(home, 'PW2'))?.actions.PW2_x === 'running');
       expect(run(['cancel', 'PW2', '--note', 'change of plan']).status).toBe(0);
       writeFileSync(gate, '');
 
       // PW: a and c succeed, b and c's VPN copy fail, d fails until it is fixed.
-      await waitFor('PW to end', async () => ['failed', 'succeeded'].includes((await states(home, 'PW'))?.state ?? ''));
-      expect((await states(home, 'PW'))!.actions).toEqual({ PW_a: 'succeeded', PW_b: 'failed', PW_c: 'succeeded', PW_c_vpn: 'failed', PW_d: 'failed' });
+      await waitFor('PW to end', async () => ['failed', 'succeeded'].includes((await batchStates(home, 'PW'))?.state ?? ''));
+      expect((await batchStates(home, 'PW'))!.actions).toEqual({ PW_a: 'succeeded', PW_b: 'failed', PW_c: 'succeeded', PW_c_vpn: 'failed', PW_d: 'failed' });
       // A retry of an action whose password was wiped when it failed is refused, saying why.
       const refused = run(['retry', 'PW_c_vpn']);
       expect(refused.status).toBe(1);
@@ -175,9 +166,9 @@ echo "done"
       expect(run(['retry', 'PW_b', '--json']).status).toBe(1);
       // One without a password is retried, through the plugin again, and succeeds.
       expect(run(['retry', 'PW_d', '--note', 'mailbox fixed']).status).toBe(0);
-      await waitFor('PW_d to succeed', async () => (await states(home, 'PW'))?.actions.PW_d === 'succeeded');
-      await waitFor('PW2 to settle', async () => (await states(home, 'PW2'))?.actions.PW2_x === 'succeeded');
-      expect(await states(home, 'PW2')).toEqual({ state: 'canceled', actions: { PW2_x: 'succeeded', PW2_y: 'canceled' } });
+      await waitFor('PW_d to succeed', async () => (await batchStates(home, 'PW'))?.actions.PW_d === 'succeeded');
+      await waitFor('PW2 to settle', async () => (await batchStates(home, 'PW2'))?.actions.PW2_x === 'succeeded');
+      expect(await batchStates(home, 'PW2')).toEqual({ state: 'canceled', actions: { PW2_x: 'succeeded', PW2_y: 'canceled' } });
       await waitFor('the refusal', () => readdirSync(join(inbox, 'rejected')).includes('typo.kvg.error'));
       await waitFor('the reply files', () => readdirSync(join(home, 'outbox')).filter((f) => !f.startsWith('.')).length > 0);
       // The connector was given the password all the same: bob's target quoted it back, masked in the reply.

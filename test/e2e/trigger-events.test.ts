@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, spawnDaemon, waitFor } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { batchStates } from '../helpers/store-read.js';
 
 /** A batch with the context groups a workflow manager sends, and a password to keep out of payloads. */
 const BATCH = `"" "" = {
@@ -67,7 +68,7 @@ describe('triggers as the change-management seed has them (issue 11)', () => {
       dropIntoInbox(join(home, 'inbox'), 'pw-again.kvg', BATCH);
       expect(await waitFor('batch.resubmitted', () => events().find((e) => e.event === 'batch.resubmitted'))).toMatchObject({ batch: 'PW-1', source: 'pw-again.kvg' });
       // The failed GRUD, retried by an operator.
-      await waitFor('the failure', () => JSON.parse(tmon(['--home', home, 'status', 'PW-1', '--json']).stdout).state === 'failed');
+      await waitFor('the failure', async () => (await batchStates(home, 'PW-1'))?.state === 'failed');
       expect(tmon(['--home', home, 'retry', 'PW-1_1', '--note', 'group fixed']).status).toBe(0);
       expect(await waitFor('action.retried', () => events().find((e) => e.event === 'action.retried'))).toMatchObject({
         batch: 'PW-1',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/home.js';
+import { actionState } from '../helpers/store-read.js';
 
 /* The home the operator-view tests share (test/e2e/views.test.ts, test/cli/views.test.ts). */
 
@@ -17,10 +18,8 @@ export function setup(hr: { exit: number; retryMs?: number }) {
   const retry = hr.retryMs ? { retry: { firstDelayMs: hr.retryMs, maxDelayMs: hr.retryMs } } : {};
   writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ targets: { HR: { connector: 'script', script, ...retry } } }));
   const t = (...args: string[]) => tmon(['--home', home, ...args]);
-  const stateOf = (batch: string, action: string): string | undefined => {
-    const r = t('status', batch, '--json');
-    return r.status === 0 ? (JSON.parse(r.stdout) as { actions: Array<{ id: string; state: string }> }).actions.find((a) => a.id === action)?.state : undefined;
-  };
+  // Read from the store, not through `tmon status`: the tests poll it (the CLI's own output is checked elsewhere).
+  const stateOf = (batch: string, action: string) => actionState(home, batch, action);
   const drop = (name: string, text: string) => dropIntoInbox(join(home, 'inbox'), name, text);
   return { dir, home, t, stateOf, drop };
 }

@@ -13,6 +13,7 @@ import { setup, stop } from './views-home.js';
  */
 
 describe('operator views on the running daemon', () => {
+  // Some twenty tmon commands one after another and a restart: past jest's 30 s on a loaded 2-core machine.
   test('pause keeps a target from starting anything, across a restart; resume starts its work; status, stuck and the board say so', async () => {
     const { dir, home, t, stateOf, drop } = setup({ exit: 0 });
     let daemon = spawnDaemon(['--home', home]);
@@ -31,8 +32,8 @@ describe('operator views on the running daemon', () => {
         { id: 'P-1_0', op: 'NOOP', host: 'HR', replyid: 'p0' },
         { id: 'P-1_1', op: 'NOOP', host: 'AD', replyid: 'p1' },
       ]));
-      await waitFor('the AD action', () => stateOf('P-1', 'P-1_1') === 'succeeded');
-      expect(stateOf('P-1', 'P-1_0')).toBe('ready');
+      await waitFor('the AD action', async () => (await stateOf('P-1', 'P-1_1')) === 'succeeded');
+      expect(await stateOf('P-1', 'P-1_0')).toBe('ready');
       expect(JSON.parse(t('stuck', '--json').stdout)).toEqual([
         expect.objectContaining({ batch: 'P-1', action: 'P-1_0', state: 'ready', hostid: 'HR', reason: 'paused', paused: true, text: expect.stringMatching(/^target HR is paused \(since /) }),
       ]);
@@ -44,13 +45,13 @@ describe('operator views on the running daemon', () => {
       daemon = spawnDaemon(['--home', home]);
       await daemon.started();
       drop('p2.kvg', batchText('P-2', [{ id: 'P-2_0', op: 'NOOP', host: 'AD', replyid: 'p2' }]));
-      await waitFor('P-2 after the restart', () => stateOf('P-2', 'P-2_0') === 'succeeded');
-      expect(stateOf('P-1', 'P-1_0')).toBe('ready');
+      await waitFor('P-2 after the restart', async () => (await stateOf('P-2', 'P-2_0')) === 'succeeded');
+      expect(await stateOf('P-1', 'P-1_0')).toBe('ready');
 
       const resumed = t('resume', 'HR', '--json');
       expect(resumed.status).toBe(0);
       expect(JSON.parse(resumed.stdout)).toEqual({ resumed: ['HR'] });
-      await waitFor('the HR action', () => stateOf('P-1', 'P-1_0') === 'succeeded');
+      await waitFor('the HR action', async () => (await stateOf('P-1', 'P-1_0')) === 'succeeded');
       await waitFor('its reply file', () => outboxReplies(join(home, 'outbox')).some((r) => r.replyid === 'p0' && r.status === 'success'));
       expect(t('status').stdout).not.toContain('paused targets');
       expect(t('resume', 'HR').stderr).toBe('tmon: target HR is not paused\n');
@@ -80,7 +81,7 @@ describe('operator views on the running daemon', () => {
       await stop(daemon);
       dir.cleanup();
     }
-  });
+  }, 90_000);
 
   test('cancel one action skips what waits on it and answers their replyids; stuck names the unmet dependency and the retry; replies --limit and --follow', async () => {
     const { dir, home, t, stateOf, drop } = setup({ exit: 75, retryMs: 3_600_000 });
@@ -93,9 +94,9 @@ describe('operator views on the running daemon', () => {
         { id: 'C-1_2', op: 'NOOP', host: 'AD', replyid: 'rc2', depends: ['C-1_1'] },
         { id: 'C-1_3', op: 'NOOP', host: 'AD', replyid: 'rc3' },
       ]));
-      await waitFor('the retry', () => stateOf('C-1', 'C-1_0') === 'retrying' && stateOf('C-1', 'C-1_3') === 'succeeded');
+      await waitFor('the retry', async () => (await stateOf('C-1', 'C-1_0')) === 'retrying' && (await stateOf('C-1', 'C-1_3')) === 'succeeded');
       drop('c2.kvg', batchText('C-2', [{ id: 'C-2_0', op: 'NOOP', host: 'AD', replyid: 'rx', depends: [{ batch: 'C-1', action: 'C-1_2' }] }]));
-      await waitFor('C-2', () => stateOf('C-2', 'C-2_0') === 'waiting');
+      await waitFor('C-2', async () => (await stateOf('C-2', 'C-2_0')) === 'waiting');
 
       const stuck = JSON.parse(t('stuck', '--json').stdout) as Array<Record<string, unknown>>;
       const by = Object.fromEntries(stuck.map((s) => [s.action, s]));
@@ -109,7 +110,7 @@ describe('operator views on the running daemon', () => {
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual({ canceled: ['C-1_0'], skipped: ['C-1_1', 'C-1_2', 'C-2_0 of batch C-2'] });
       expect(readFileSync(join(home, 'logs', 'tmon.log'), 'utf8')).toContain('operator cancel-action: C-1_0, C-1_1, C-1_2, C-2_0 of batch C-2');
-      expect(['C-1_0', 'C-1_1', 'C-1_2', 'C-1_3'].map((a) => stateOf('C-1', a))).toEqual(['canceled', 'skipped', 'skipped', 'succeeded']);
+      expect(await Promise.all(['C-1_0', 'C-1_1', 'C-1_2', 'C-1_3'].map((a) => stateOf('C-1', a)))).toEqual(['canceled', 'skipped', 'skipped', 'succeeded']);
       const replies = JSON.parse(t('replies', '--after', '0', '--json').stdout) as Array<{ seq: number; replyid: string; status: string; message: string }>;
       expect(replies.map((x) => [x.replyid, x.status, x.message])).toEqual([
         ['rc3', 'success', expect.any(String)],
@@ -169,9 +170,9 @@ describe('operator views on the running daemon', () => {
         { id: 'F-1_0', op: 'NOOP', host: 'AD', user: 'ann', replyid: 'f0' },
         { id: 'F-1_1', op: 'NOOP', host: 'HR', user: 'bob', replyid: 'f1' },
       ]));
-      await waitFor('F-1', () => stateOf('F-1', 'F-1_0') === 'succeeded' && stateOf('F-1', 'F-1_1') === 'succeeded');
+      await waitFor('F-1', async () => (await stateOf('F-1', 'F-1_0')) === 'succeeded' && (await stateOf('F-1', 'F-1_1')) === 'succeeded');
       drop('f2.kvg', withRequest('F-2', 'REQ-421', [{ id: 'F-2_0', op: 'NOOP', host: 'AD', user: 'ann', replyid: 'f2' }]));
-      await waitFor('F-2', () => stateOf('F-2', 'F-2_0') === 'succeeded');
+      await waitFor('F-2', async () => (await stateOf('F-2', 'F-2_0')) === 'succeeded');
 
       const find = (...args: string[]) => JSON.parse(t('find', ...args, '--json').stdout) as Array<Record<string, unknown>>;
       const ids = (xs: Array<Record<string, unknown>>) => xs.map((x) => `${String(x.batch)}/${String(x.action)}`);

@@ -4,7 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { TmonError } from '../../errors.js';
 import { homeLayout } from '../../home.js';
 import { SqliteStore } from '../../store/index.js';
-import { lenientConfig, resolveHome, type GlobalOptions } from '../context.js';
+import { lenientConfig } from '../cli-config.js';
+import { resolveHome, type GlobalOptions } from '../context.js';
 import { writeOut } from '../output.js';
 
 export function registerBackup(program: Command): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
-import { lenientConfig, withReadStore, writeStore, type GlobalOptions } from '../context.js';
+import { lenientConfig, writeStore } from '../cli-config.js';
+import { withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 import { parseSince } from './status.js';

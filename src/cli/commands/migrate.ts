@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { homeLayout } from '../../home.js';
 import { migrateStore } from '../../store/index.js';
-import { cliConfig, resolveHome, type GlobalOptions } from '../context.js';
+import { cliConfig } from '../cli-config.js';
+import { resolveHome, type GlobalOptions } from '../context.js';
 import { json } from '../format.js';
 import { writeOut } from '../output.js';
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
 import { applyCommand, SqliteStore, type AnyStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
-import { cliConfig, lenientConfig, withReadStore, writeStore, type GlobalOptions } from '../context.js';
+import { cliConfig, lenientConfig, writeStore } from '../cli-config.js';
+import { withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 

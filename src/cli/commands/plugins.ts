@@ -3,7 +3,8 @@ import { listPlugins, PluginHost, type PluginListing } from '../../plugins/index
 import { homeLayout } from '../../home.js';
 import { lockHolder } from '../../lock.js';
 import { silentLogger } from '../../log.js';
-import { cliConfig, resolveHome, type GlobalOptions } from '../context.js';
+import { cliConfig } from '../cli-config.js';
+import { resolveHome, type GlobalOptions } from '../context.js';
 import { writeOut } from '../output.js';
 import { table } from '../table.js';
 

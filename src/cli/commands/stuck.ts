@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { targetFor } from '../../config/index.js';
-import { cliConfig, withReadStore, type GlobalOptions } from '../context.js';
+import { cliConfig } from '../cli-config.js';
+import { withReadStore, type GlobalOptions } from '../context.js';
 import { json, printable } from '../format.js';
 import { writeOut } from '../output.js';
 import { table } from '../table.js';

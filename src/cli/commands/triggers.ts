@@ -4,7 +4,8 @@ import { TRIGGER_TIMEOUT_MS, type PayloadFormat, type TriggerConfig } from '../.
 import { TmonError } from '../../errors.js';
 import { EVENT_TYPES, type EventType, type TriggerPayload } from '../../store/index.js';
 import { runTriggerScript, sampleEvent, renderPayload } from '../../triggers/index.js';
-import { cliConfig, withReadStore, type GlobalOptions } from '../context.js';
+import { cliConfig } from '../cli-config.js';
+import { withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json } from '../format.js';
 import { QuietExit } from '../exit-codes.js';
 import { writeOut } from '../output.js';
