@@ -1,4 +1,4 @@
-import { createSyntaxDiagramsCode } from 'chevrotain';
+import { createSyntaxDiagramsCode } from './chevrotain.js';
 import { grammarProductions } from './parser.js';
 
 /** Folder beside the diagram that holds Chevrotain's renderer, so the page works offline. */

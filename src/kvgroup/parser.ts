@@ -5,7 +5,7 @@ import {
   type IParserErrorMessageProvider,
   type IToken,
   type TokenType,
-} from 'chevrotain';
+} from './chevrotain.js';
 import type { KvDocument, KvGroup, KvMember } from './document.js';
 import { KvgSyntaxError, positionAt, type KvgSyntaxCode, type SourcePosition } from './syntax-error.js';
 import { allTokens, decodeString, Equals, LCurly, RCurly, Str, UnterminatedStr } from './tokens.js';

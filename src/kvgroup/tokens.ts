@@ -1,4 +1,4 @@
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.js';
 
 /*
  * KVGroup tokens. A quoted string and a bare word are one token type, so the parser never
