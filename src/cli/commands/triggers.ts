@@ -31,7 +31,8 @@ export function registerTriggers(program: Command): void {
           ? table(['RUN', 'TRIGGER', 'EVENT', 'STATE', 'TRIES', 'CREATED', 'LAST ERROR'], runs.map((r) => [String(r.id), r.trigger, r.event, r.state, String(r.attempts), formatTime(r.createdAt), r.lastError ?? '']))
           : 'no runs\n';
         return writeOut(`${head}\n${body}`);
-      });
+        // With --config a trigger list can be checked before any home exists.
+      }, { optional: globals.config !== undefined });
     });
 
   triggers
