@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { migrate, MIGRATIONS, SqliteStore, type SqliteStoreOptions } from '../../src/store/index.js';
+import { newBatch } from '../helpers/batches.js';
 import { tempDir } from '../helpers/home.js';
 import { storeConformance } from './conformance.js';
 import { storeOpsConformance } from './conformance-ops.js';
@@ -72,6 +73,29 @@ describe('SQLite specifics', () => {
       await reader.close();
       await store.close();
       expect(() => new SqliteStore(join(dir.path, 'missing.db'), { readonly: true })).toThrow(/has not run on this home yet/);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("the directory's writes are on disk for another connection with the store's next transaction (an action's result), or at close", async () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, 'tmon.db');
+      const store = new SqliteStore(path);
+      await store.insertBatch(newBatch('B', [{ id: 'a', replyid: 'ra' }]));
+      const other = new Database(path, { readonly: true });
+      const groups = () => other.prepare('SELECT count(*) AS n FROM directory_groups').get() as { n: number };
+      await store.claimRunnable(Date.now(), () => 10, 10);
+      await store.withDirectory('H', (d) => d.putGroup('g'));
+      expect(groups()).toEqual({ n: 0 });
+      expect(await store.withDirectory('H', (d) => d.hasGroup('g'))).toBe(true);
+      await store.completeAction('B', 'a', { state: 'succeeded', retval: '0', message: 'ok' });
+      expect(groups()).toEqual({ n: 1 });
+      await store.withDirectory('H', (d) => d.putGroup('h'));
+      await store.close();
+      expect(groups()).toEqual({ n: 2 });
+      other.close();
     } finally {
       dir.cleanup();
     }

@@ -47,13 +47,11 @@ export interface Stmt<P extends unknown[], R> {
 
 /**
  * Every statement the store runs, prepared once and typed by its parameters and row, so that
- * no caller casts what SQLite returns. `main` is the store's connection; `dir` is the simulated
- * directory's own (see SqliteStore).
+ * no caller casts what SQLite returns. `main` is the store's connection.
  */
-export function prepareStatements(main: Database, dir: Database) {
+export function prepareStatements(main: Database) {
   // The one place a statement gets its types: each is declared with its parameters and row.
   const p = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> => main.prepare(sql) as unknown as Stmt<P, R>;
-  const d = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> => dir.prepare(sql) as unknown as Stmt<P, R>;
   return {
     // ---- batches
     batchDigest: p<[string], { digest: string }>('SELECT digest FROM batches WHERE id = ?'),
@@ -231,16 +229,16 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     ackMessages: p<[now: number, upTo: number]>('UPDATE messages SET read_at = ? WHERE read_at IS NULL AND seq <= ?'),
     latestReplies: p<[limit: number], ReplyRow>('SELECT * FROM replies ORDER BY seq DESC LIMIT ?'),
-    // ---- the simulated directory (its own connection, but for the dumps)
-    dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
-    dirPut: d<[host: string, user: string, data: string]>(
+    // ---- the simulated directory (its writes commit with the action's result: DeferredCommit)
+    dirAccount: p<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+    dirPut: p<[host: string, user: string, data: string]>(
       'INSERT INTO directory_accounts (hostid, userid, data) VALUES (?, ?, ?) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data',
     ),
-    dirDelete: d<[host: string, user: string]>('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
-    dirHasGroup: d<[host: string, group: string], { one: number }>('SELECT 1 AS one FROM directory_groups WHERE hostid = ? AND groupid = ?'),
-    dirPutGroup: d<[host: string, group: string]>('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
-    dirDeleteGroup: d<[host: string, group: string]>('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
-    dirAccounts: d<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
+    dirDelete: p<[host: string, user: string]>('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+    dirHasGroup: p<[host: string, group: string], { one: number }>('SELECT 1 AS one FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+    dirPutGroup: p<[host: string, group: string]>('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
+    dirDeleteGroup: p<[host: string, group: string]>('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+    dirAccounts: p<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
     dirAll: p<[], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts ORDER BY hostid, userid'),
     dirHost: p<[string], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
   };
