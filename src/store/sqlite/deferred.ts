@@ -5,7 +5,8 @@ const DEFER_MAX_MS = 50;
 
 /**
  * Writes that may wait for the next commit: the simulated directory's (they commit with the
- * result of the action that made them, one transaction and one disk flush for both). They are made inside one outer
+ * result of the action that made them, one transaction and one disk flush for both) and, when the
+ * engine asks for it, a whole turn's (`TickInput.defer`). They are made inside one outer
  * transaction (BEGIN IMMEDIATE: the write lock is taken at once, so no write in it can fail for a
  * snapshot another process moved) that the next ordinary transaction of the connection commits
  * with its own, or `commit()`, or at the latest a timer.

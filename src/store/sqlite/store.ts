@@ -195,6 +195,12 @@ export class SqliteStore implements Store {
     return applyRewrites(this.ctx, decisions, holdMs);
   }
   async tick(input: TickInput): Promise<TickOutput> {
+    return input.defer ? this.deferred.hold(() => this.turn(input)) : this.turn(input);
+  }
+  async commitDeferred(): Promise<void> {
+    this.deferred.commit();
+  }
+  private turn(input: TickInput): TickOutput {
     return this.db.transaction((): TickOutput => {
       const done = input.results.length > 0 ? completeActions(this.ctx, input.results) : { replies: [], events: [] };
       const applied = input.decisions.length > 0 ? applyRewrites(this.ctx, input.decisions, input.holdMs) : { effects: { replies: [], events: [] } };
