@@ -35,6 +35,8 @@ export interface NewActionParams {
   replyid: string;
   interactive: number;
   document: string;
+  /** 1: ready at once (it waits for nothing); 0: waiting until `settleWaiting` counts it. */
+  ready: number;
   now: number;
 }
 
@@ -65,8 +67,9 @@ export function prepareStatements(main: Database) {
     batchTally: p<[string], { open: number; bad: number }>(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
         coalesce(sum(state IN ('failed', 'skipped', 'canceled')), 0) AS bad FROM actions WHERE batch_id = ?`),
     // ---- actions
-    insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
-        VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, 'waiting', @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
+    insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, runnable_at, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
+        VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, CASE WHEN @ready = 1 THEN 'ready' ELSE 'waiting' END, CASE WHEN @ready = 1 THEN 0 END,
+        @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
     action: p<Id, ActionRow>('SELECT * FROM actions WHERE batch_id = ? AND id = ?'),
     actionExists: p<Id, { one: number }>('SELECT 1 AS one FROM actions WHERE batch_id = ? AND id = ?'),
     deleteAction: p<Id>('DELETE FROM actions WHERE batch_id = ? AND id = ?'),
@@ -153,7 +156,8 @@ export function prepareStatements(main: Database) {
     ),
     replied: p<[string], { one: number }>('SELECT 1 AS one FROM replies WHERE replyid = ?'),
     unmirrored: p<[], ReplyRow>('SELECT * FROM replies WHERE mirrored = 0 ORDER BY seq'),
-    markMirrored: p<[number]>('UPDATE replies SET mirrored = 1 WHERE seq = ?'),
+    // Every seq of a JSON array in one statement (a round marks thousands).
+    markMirrored: p<[seqs: string]>('UPDATE replies SET mirrored = 1 WHERE seq IN (SELECT value FROM json_each(?))'),
     replies: p<[after: number, limit: number], ReplyRow>('SELECT * FROM replies WHERE seq > ? ORDER BY seq LIMIT ?'),
     postMessage: p<[at: number, level: string, source: string, batch: string | null, action: string | null, text: string]>(
       'INSERT INTO messages (at, level, source, batch_id, action_id, text) VALUES (?, ?, ?, ?, ?, ?)',

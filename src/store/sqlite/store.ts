@@ -235,9 +235,7 @@ export class SqliteStore implements Store {
     return this.s.unmirrored.all().map(toReply);
   }
   async markMirrored(seqs: readonly number[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const s of seqs) this.s.markMirrored.run(s);
-    })();
+    if (seqs.length > 0) this.db.transaction(() => this.s.markMirrored.run(JSON.stringify(seqs)))();
   }
   async replies(after = 0, limit = 1000): Promise<Reply[]> {
     return this.s.replies.all(after, limit).map(toReply);
