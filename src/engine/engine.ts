@@ -82,6 +82,8 @@ export class Engine {
   private uncommitted: Effects[] = [];
   private uncommittedCount = 0;
   private uncommittedSince = 0;
+  /** An interactive action's result waits: its turn commits at once, not with later ones. */
+  private urgent = false;
   private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EngineOptions) {
@@ -128,6 +130,8 @@ export class Engine {
     const decided = this.decided;
     this.results = [];
     this.decided = [];
+    const urgent = this.urgent;
+    this.urgent = false;
     // What finishes in this turn frees its slot for the claims of the same turn.
     const free = this.config.maxRunning - this.inflight.count + results.length;
     // Back-pressure: while the outbox is far behind, finish what runs and start nothing.
@@ -150,6 +154,7 @@ export class Engine {
       // The store could not commit (another process holds its lock, say): nothing of the turn
       // is lost or answered as a failure. It goes back, and the turn is tried again later.
       this.results = [...results, ...this.results];
+      this.urgent ||= urgent;
       this.decided = [...decided, ...this.decided];
       this.commitFailures++;
       const wait = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_FIRST_MS * 2 ** Math.min(this.commitFailures - 1, 10));
@@ -165,7 +170,7 @@ export class Engine {
     // A claim for a target outside the store is on disk before it runs (a restart then knows
     // it may have run); otherwise the turn waits for the next commit, shared with later turns.
     const durable = out.claims.some((c) => !c.rewrite && !this.options.connectorFor(c.hostid).inStore);
-    await this.commit(durable || (out.claims.length === 0 && this.inflight.count === 0));
+    await this.commit(durable || urgent || (out.claims.length === 0 && this.inflight.count === 0));
     const toRewrite: ClaimedAction[] = [];
     for (const c of out.claims) {
       if (!c.rewrite) this.launch(c);
@@ -250,6 +255,7 @@ export class Engine {
       // Recorded with the others that finish meanwhile, in one transaction (group commit).
       await new Promise<void>((done) => {
         this.results.push({ batchId: claim.batchId, actionId: claim.id, result, done });
+        if (claim.interactive) this.urgent = true;
         this.loop.wake();
       });
     } catch (err) {
