@@ -11,9 +11,11 @@ const DEFER_MAX_MS = 50;
  * snapshot another process moved) that the next ordinary transaction of the connection commits
  * with its own, or `commit()`, or at the latest a timer.
  *
- * Every `db.transaction(...)` of the store goes through `wrap`: at the top level, it commits what
- * was deferred together with its own writes, so that every Store method still returns durable;
- * inside `deferring`, it stays a savepoint of the outer transaction.
+ * Every `db.transaction(...)` of the store goes through the wrapper the constructor installs: at
+ * the top level, it commits what was deferred together with its own writes, so that every Store
+ * method still returns durable; inside `hold`, it stays a savepoint of the outer transaction. A
+ * single statement run outside any transaction while writes are deferred (the heartbeat, say)
+ * joins them and commits with them.
  */
 export class DeferredCommit {
   private open = false;
