@@ -14,6 +14,8 @@ export interface Logger {
   info(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
   error(message: string, meta?: Record<string, unknown>): void;
+  /** Whether a debug line would be written (winston's): a per-action line is not even built otherwise. */
+  isDebugEnabled?(): boolean;
 }
 
 export const REDACTED = '[redacted]';

@@ -12,6 +12,8 @@ import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorRe
  */
 export class DirectoryConnector implements Connector {
   readonly kind = 'directory';
+  /** Its writes are the store's (`Store.withDirectory`): they commit with the action's result. */
+  readonly inStore = true;
 
   constructor(private readonly store: Store) {}
 

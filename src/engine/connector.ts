@@ -25,6 +25,12 @@ export interface ConnectorResult {
  */
 export interface Connector {
   readonly kind: string;
+  /**
+   * Its target lives in the store (the simulated directory): what it changes is written in the
+   * store's open transaction and commits or is lost with the action's result, so its claim need
+   * not be on disk before it runs (a target outside the store needs that, for the recovery flag).
+   */
+  readonly inStore?: boolean;
   execute(request: ConnectorRequest): Promise<ConnectorResult>;
   close?(): Promise<void>;
 }

@@ -37,6 +37,14 @@ export interface EngineOptions {
 const COMMIT_RETRY_FIRST_MS = 100;
 const COMMIT_RETRY_MAX_MS = 5000;
 
+/**
+ * Turns share a commit while work keeps coming: the first uncommitted turn waits at most this
+ * long for its disk flush (and its replies for their files), or until this many replies and
+ * events wait. Idle, or before a claim for a target outside the store runs, it commits at once.
+ */
+const COMMIT_EVERY_MS = 10;
+const COMMIT_EFFECTS_MAX = 4096;
+
 /** How long an action waits before its plugin is tried again, when the plugin cannot be used. */
 export const PLUGIN_HOLD_MS = 5000;
 
@@ -70,6 +78,13 @@ export class Engine {
   private commitFailures = 0;
   private commitRetry: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** What deferred turns set off, taken on once they are committed; since when they wait. */
+  private uncommitted: Effects[] = [];
+  private uncommittedCount = 0;
+  private uncommittedSince = 0;
+  /** An interactive action's result waits: its turn commits at once, not with later ones. */
+  private urgent = false;
+  private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.store = options.store;
@@ -115,11 +130,16 @@ export class Engine {
     const decided = this.decided;
     this.results = [];
     this.decided = [];
+    const urgent = this.urgent;
+    this.urgent = false;
     // What finishes in this turn frees its slot for the claims of the same turn.
     const free = this.config.maxRunning - this.inflight.count + results.length;
     // Back-pressure: while the outbox is far behind, finish what runs and start nothing.
     const claiming = free > 0 && !this.stopping && !this.options.replies.full;
-    if (results.length === 0 && decided.length === 0 && !claiming) return;
+    if (results.length === 0 && decided.length === 0 && !claiming) {
+      await this.commit(true);
+      return;
+    }
     const rewrite = this.config.rewritePlugin.length > 0;
     let out: TickOutput;
     try {
@@ -127,12 +147,14 @@ export class Engine {
         results,
         decisions: decided.flatMap((d) => d.decisions),
         holdMs: PLUGIN_HOLD_MS,
+        defer: true,
         ...(claiming ? { claim: { now: this.now(), capacity: (host: string, busy: number) => targetFor(this.config, host).concurrency - busy, max: free, rewrite } } : {}),
       });
     } catch (err) {
       // The store could not commit (another process holds its lock, say): nothing of the turn
       // is lost or answered as a failure. It goes back, and the turn is tried again later.
       this.results = [...results, ...this.results];
+      this.urgent ||= urgent;
       this.decided = [...decided, ...this.decided];
       this.commitFailures++;
       const wait = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_FIRST_MS * 2 ** Math.min(this.commitFailures - 1, 10));
@@ -144,7 +166,11 @@ export class Engine {
     this.commitFailures = 0;
     for (const r of results) r.done();
     for (const d of decided) d.done();
-    await this.absorb(out.effects);
+    this.defer(out.effects);
+    // A claim for a target outside the store is on disk before it runs (a restart then knows
+    // it may have run); otherwise the turn waits for the next commit, shared with later turns.
+    const durable = out.claims.some((c) => !c.rewrite && !this.options.connectorFor(c.hostid).inStore);
+    await this.commit(durable || urgent || (out.claims.length === 0 && this.inflight.count === 0));
     const toRewrite: ClaimedAction[] = [];
     for (const c of out.claims) {
       if (!c.rewrite) this.launch(c);
@@ -152,6 +178,50 @@ export class Engine {
     }
     // One plugin task for every primary claimed in this turn, whatever its batch.
     if (toRewrite.length > 0) this.track(this.rewrite(toRewrite), toRewrite.length);
+  }
+
+  /** Keeps what a deferred turn set off until it is committed. */
+  private defer(effects: Effects): void {
+    if (this.uncommittedSince === 0) this.uncommittedSince = performance.now();
+    const n = effects.replies.length + effects.events.length;
+    if (n === 0) return;
+    this.uncommitted.push(effects);
+    this.uncommittedCount += n;
+  }
+
+  /**
+   * Commits the deferred turns when it is time (`now`, or they waited long enough, or much
+   * waits), then takes on what they set off; otherwise makes sure a turn comes to do it.
+   */
+  private async commit(now: boolean): Promise<void> {
+    if (this.uncommittedSince === 0) return;
+    const waited = performance.now() - this.uncommittedSince;
+    if (!now && waited < COMMIT_EVERY_MS && this.uncommittedCount < COMMIT_EFFECTS_MAX) {
+      this.commitTimer ??= setTimeout(() => {
+        this.commitTimer = undefined;
+        this.loop.wake();
+      }, COMMIT_EVERY_MS - waited);
+      return;
+    }
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    try {
+      await this.store.commitDeferred();
+    } catch (err) {
+      // Kept uncommitted (the store holds the writes): tried again at the next turn.
+      this.logger.warn(`engine: the store could not commit (${(err as Error).message}); trying again`);
+      this.commitTimer = setTimeout(() => {
+        this.commitTimer = undefined;
+        this.loop.wake();
+      }, COMMIT_RETRY_FIRST_MS);
+      return;
+    }
+    const effects = this.uncommitted;
+    this.uncommitted = [];
+    this.uncommittedCount = 0;
+    this.uncommittedSince = 0;
+    if (effects.length === 1) await this.absorb(effects[0]!);
+    else if (effects.length > 1) await this.absorb({ replies: effects.flatMap((e) => e.replies), events: effects.flatMap((e) => e.events) });
   }
 
   /** Holds `slots` until `work` is done, so that `stop` and `idle` wait for it. */
@@ -185,6 +255,7 @@ export class Engine {
       // Recorded with the others that finish meanwhile, in one transaction (group commit).
       await new Promise<void>((done) => {
         this.results.push({ batchId: claim.batchId, actionId: claim.id, result, done });
+        if (claim.interactive) this.urgent = true;
         this.loop.wake();
       });
     } catch (err) {
@@ -221,7 +292,7 @@ export class Engine {
   }
 
   private notifyIfIdle(): void {
-    if (this.inflight.count > 0 || this.loop.busy) return;
+    if (this.inflight.count > 0 || this.loop.busy || this.uncommittedSince !== 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
@@ -229,7 +300,7 @@ export class Engine {
 
   /** Resolves when nothing is running or being looked at (tests, benchmarks). */
   idle(): Promise<void> {
-    if (this.inflight.count === 0 && !this.loop.busy) return Promise.resolve();
+    if (this.inflight.count === 0 && !this.loop.busy && this.uncommittedSince === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -245,6 +316,8 @@ export class Engine {
     const drained = await this.inflight.drain(graceMs);
     // What finished last is recorded before the store closes.
     await this.turn();
+    await this.commit(true);
+    if (this.commitTimer) clearTimeout(this.commitTimer);
     this.loop.stop();
     await this.options.replies.drain();
     return drained;

@@ -8,6 +8,7 @@ import { actionKey, type Effects, type NewBatch, type Store } from '../store/ind
 import { prepareBatch } from './ingest.js';
 import { InboxListing } from './inbox-listing.js';
 import { PoisonBreaker } from './poison.js';
+import { WorkLoop } from '../work-loop.js';
 
 export interface InboxOptions {
   dir: string;
@@ -69,7 +70,12 @@ export class Inbox {
   readonly rejectedDir: string;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  /** Runs sweeps one at a time (src/work-loop.ts); `sweep()` callers wait for the run's end. */
+  private readonly loop: WorkLoop;
+  private waiters: Array<() => void> = [];
+  /** A listing of the folder is wanted (start, the timer, a watcher event without a name). */
+  private listWanted = false;
+  /** A listing was asked for while a backlog is read: its read stops at the next yield. */
   private again = false;
   private stopped = false;
   /** Files read while the budget was full and found to hold no interactive work: skipped unlooked-at while it stays full. */
@@ -90,6 +96,11 @@ export class Inbox {
       void options.store.postMessage({ level: 'warn', source: 'ingest', batch: null, action: null, text }).catch(() => undefined);
     });
     if (this.breaker.diedOn) options.logger.error(`inbox: the daemon died while reading ${shown(this.breaker.diedOn)} (${this.breaker.crashesOn(this.breaker.diedOn)} time(s)); a file it dies on twice is refused`);
+    this.loop = new WorkLoop(
+      () => this.work(),
+      (err) => options.logger.error(`inbox: ${err.message}`),
+      () => this.settled(),
+    );
     this.budget = options.maxPendingActions ?? Number.POSITIVE_INFINITY;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
   }
@@ -100,7 +111,9 @@ export class Inbox {
         // Our own removals, and writers' dot-files, are not arrivals: only a new name is.
         const name = typeof file === 'string' ? file : undefined;
         if (name && (name.startsWith('.') || this.removed.delete(name))) return;
-        void this.sweep();
+        // A named arrival is taken as it is, without a new listing of the folder.
+        if (name?.endsWith('.kvg')) this.arrive(name);
+        else void this.sweep();
       });
       this.watcher.on('error', (err) => this.options.logger.warn(`inbox watcher: ${err.message}; sweeping only`));
     } catch (err) {
@@ -113,19 +126,40 @@ export class Inbox {
   /** Looks at the folder now (or right after the group under way). Resolves when done. */
   sweep(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.sweeping) {
-      this.again = true;
-      return this.sweeping;
-    }
-    this.sweeping = (async () => {
-      do {
-        this.again = false;
-        await this.sweepOnce().catch((err: Error) => this.options.logger.error(`inbox: ${err.message}`));
-      } while (this.again && !this.stopped);
-      this.sweeping = undefined;
-    })();
-    return this.sweeping;
+    // A listing asked for while one is read: the backlog's read stops there, and lists again.
+    if (this.loop.busy) this.again = true;
+    this.listWanted = true;
+    this.loop.wake();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
+
+  /**
+   * A file the watcher named: taken before the next file of a backlog under way (the group read
+   * so far is stored with it), or on its own; no listing of the folder either way.
+   */
+  private arrive(name: string): void {
+    this.arrived.add(name);
+    this.loop.wake();
+  }
+
+  /** One run of the loop: a listing when one was asked for, otherwise what the watcher named. */
+  private async work(): Promise<void> {
+    this.again = false;
+    const listed = this.listWanted;
+    this.listWanted = false;
+    await (listed ? this.sweepOnce() : this.sweepNames([])).catch((err: Error) => this.options.logger.error(`inbox: ${err.message}`));
+    if (this.listWanted || this.arrived.size > 0) this.loop.wake();
+  }
+
+  private settled(): void {
+    if (this.loop.busy) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Names the watcher reported that are not yet taken. */
+  private arrived = new Set<string>();
 
   /** Names this inbox removed (stored or refused), whose watcher events are not arrivals. */
   private removed = new Set<string>();
@@ -145,6 +179,16 @@ export class Inbox {
       this.options.logger.error(`inbox: ${(err as Error).message}`);
       return;
     }
+    // What the watcher named before this listing is in it.
+    this.arrived.clear();
+    await this.sweepNames(names, this.listing.fresh);
+  }
+
+  /**
+   * Takes `names` (a listing, its `fresh` new ones first) in groups, and before each of them
+   * whatever the watcher names meanwhile.
+   */
+  private async sweepNames(names: readonly string[], fresh = 0): Promise<void> {
     const open = this.budget === Number.POSITIVE_INFINITY ? 0 : await this.openActions();
     let room = this.budget - open;
     // Interactive work gets in past the budget, but only so far: a sender that marks everything
@@ -153,44 +197,55 @@ export class Inbox {
     let group: Prepared[] = [];
     let actions = 0;
     let looked = 0;
-    const fresh = this.listing.fresh;
-    for (const [i, name] of names.entries()) {
-      if (this.stopped) return;
-      // What just arrived is stored before the backlog is looked at: interactive work waits for
-      // no group to fill (a backlog is read from the second listing on).
-      if (i === fresh && i > 0 && group.length > 0 && names.length > fresh) {
-        await this.store(group);
-        group = [];
-        actions = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      // Reading a backlog settles in microtasks: every few files, let the engine take its turn
-      // (and the watcher report a new file), so that interactive work waits for no long stretch.
-      if (++looked % YIELD_FILES === 0) {
-        await new Promise((resolve) => setImmediate(resolve));
-        // Something arrived meanwhile: store what is read, then list again, new files first.
-        if (this.again) break;
-      }
+    const take = async (name: string): Promise<void> => {
       // While full, a file already looked at costs nothing: a backlog of 100,000 files is not
       // looked at again on every sweep.
-      if (room <= 0 && (reserve <= 0 || this.notInteractive.has(name))) continue;
+      if (room <= 0 && (reserve <= 0 || this.notInteractive.has(name))) return;
       const p = await this.prepare(name, room <= 0, group);
-      if (!p) continue;
+      if (!p) return;
       group.push(p);
-      // Past the budget only interactive work gets in: it is stored at once.
-      const urgent = room <= 0;
       actions += p.batch.actions.length;
       reserve -= p.batch.actions.length;
       room -= p.batch.actions.length;
       this.open.n += p.batch.actions.length;
-      if (urgent || group.length >= GROUP_FILES || actions >= GROUP_ACTIONS) {
-        await this.store(group);
-        group = [];
-        actions = 0;
-        // Let the engine take a turn (everything above settles in microtasks, which would keep
-        // it waiting until the whole backlog is read), and the watcher report what arrived.
+    };
+    /** Stores the group, and lets the engine take a turn (everything above settles in microtasks). */
+    const flush = async (): Promise<void> => {
+      await this.store(group);
+      group = [];
+      actions = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    /** What the watcher named goes in with the group read so far, which is stored at once. */
+    const arrivals = async (): Promise<void> => {
+      while (this.arrived.size > 0 && !this.stopped) {
+        const named = [...this.arrived];
+        this.arrived.clear();
+        for (const n of named) await take(n);
+        await flush();
+      }
+    };
+    await arrivals();
+    for (const [i, name] of names.entries()) {
+      if (this.stopped) return;
+      if (this.arrived.size > 0) await arrivals();
+      // What just arrived is stored before the backlog is looked at: interactive work waits for
+      // no group to fill (a backlog is read from the second listing on).
+      if (i === fresh && i > 0 && group.length > 0 && names.length > fresh) await flush();
+      // Reading a backlog settles in microtasks: every few files, let the engine take its turn
+      // (and the watcher report a new file), so that interactive work waits for no long stretch.
+      if (++looked % YIELD_FILES === 0) {
         await new Promise((resolve) => setImmediate(resolve));
-        // Something arrived meanwhile: list again, so that it goes before the rest of the backlog.
+        // A listing was asked for meanwhile: store what is read, then list again, new files first.
+        if (this.again) break;
+      }
+      const full = room <= 0;
+      const before = group.length;
+      await take(name);
+      // Past the budget only interactive work gets in: it is stored at once.
+      if (group.length > before && (full || group.length >= GROUP_FILES || actions >= GROUP_ACTIONS)) {
+        await flush();
+        // A listing was asked for meanwhile: list again, so that what is new goes before the rest of the backlog.
         if (this.again) return;
       }
     }
@@ -393,6 +448,8 @@ export class Inbox {
     this.stopped = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
-    await this.sweeping;
+    this.loop.stop();
+    if (this.loop.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.settled();
   }
 }

@@ -90,6 +90,13 @@ export interface TickInput {
   holdMs: number;
   /** Claim what is runnable after the above, if given. */
   claim?: { now: number; capacity: (hostid: string, running: number) => number; max: number; rewrite: boolean };
+  /**
+   * The store may leave the turn uncommitted until `Store.commitDeferred` (or its next ordinary
+   * transaction): several turns then share one commit, one disk flush. A hint: a store that
+   * commits at once is correct. The caller acts on nothing that must be durable (a reply file, a
+   * claim for a target outside the store) before that commit.
+   */
+  defer?: boolean;
 }
 
 export interface TickOutput {

@@ -45,6 +45,11 @@ export interface Store {
   applyRewrites(decisions: readonly RewriteDecision[], holdMs?: number): Promise<RewriteApplied>;
   /** Results, rewrite decisions and new claims of one engine turn, in one transaction. */
   tick(input: TickInput): Promise<TickOutput>;
+  /**
+   * Commits the turns `tick` was allowed to defer (`TickInput.defer`), with the writes
+   * `withDirectory` made since; resolves once they are durable. Nothing to do when nothing waits.
+   */
+  commitDeferred(): Promise<void>;
   /** Puts primaries claimed for a rewrite that could not be carried out back in the queue. */
   releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void>;
   completeAction(batchId: string, actionId: string, result: ActionResult): Promise<Effects>;

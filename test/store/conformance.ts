@@ -418,4 +418,38 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       }
     });
   });
+
+  describe(`Store conformance: ${name}, turns that share a commit`, () => {
+    let store: Store;
+    let close: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, close } = await open());
+    });
+    afterEach(() => close());
+    const ok = { state: 'succeeded' as const, retval: '0', message: 'done' };
+    const states = async (id: string) => Object.fromEntries((await store.batchDetail(id))!.actions.map((a) => [a.id, a.state]));
+
+    test('deferred turns (tick with defer) and directory writes: the store reads them at once, commitDeferred keeps them, an ordinary transaction after them keeps both', async () => {
+      await store.insertBatch(newBatch('B', [{ id: 'a', replyid: 'ra' }, { id: 'b', depends: ['a'] }]));
+      const first = await store.tick({ results: [], decisions: [], holdMs: 1000, defer: true, claim: { now: Date.now(), capacity: () => 10, max: 10, rewrite: false } });
+      expect(first.claims.map((c) => c.id)).toEqual(['a']);
+      await store.withDirectory('H', (d) => d.putGroup('g'));
+      const second = await store.tick({ results: [{ batchId: 'B', actionId: 'a', result: ok }], decisions: [], holdMs: 1000, defer: true, claim: { now: Date.now(), capacity: () => 10, max: 10, rewrite: false } });
+      expect(second.effects.replies.map((r) => r.replyid)).toEqual(['ra']);
+      expect(second.claims.map((c) => c.id)).toEqual(['b']);
+      expect(await states('B')).toEqual({ a: 'succeeded', b: 'running' });
+      await store.commitDeferred();
+      await store.commitDeferred();
+      await store.tick({ results: [{ batchId: 'B', actionId: 'b', result: ok }], decisions: [], holdMs: 1000, defer: true });
+      await store.insertBatch(newBatch('C', [{ id: 'c' }]));
+      await store.commitDeferred();
+      expect(await states('B')).toEqual({ a: 'succeeded', b: 'succeeded' });
+      expect((await store.listBatches()).map((b) => [b.id, b.state]).sort()).toEqual([
+        ['B', 'succeeded'],
+        ['C', 'received'],
+      ]);
+      expect((await store.replies()).map((r) => r.replyid)).toEqual(['ra']);
+      expect(await store.withDirectory('H', (d) => d.hasGroup('g'))).toBe(true);
+    });
+  });
 }

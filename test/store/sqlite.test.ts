@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { migrate, MIGRATIONS, SqliteStore, type SqliteStoreOptions } from '../../src/store/index.js';
+import { newBatch } from '../helpers/batches.js';
 import { tempDir } from '../helpers/home.js';
 import { storeConformance } from './conformance.js';
 import { storeOpsConformance } from './conformance-ops.js';
@@ -76,4 +77,54 @@ describe('SQLite specifics', () => {
       dir.cleanup();
     }
   });
+
+  /** A store holding batch B (one action, a), and a second connection that sees only what is committed. */
+  const withObserver = async (check: (store: SqliteStore, seen: { state: () => string; groups: () => number }) => Promise<void>) => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, 'tmon.db');
+      const store = new SqliteStore(path);
+      await store.insertBatch(newBatch('B', [{ id: 'a', replyid: 'ra' }]));
+      const other = new Database(path, { readonly: true });
+      try {
+        await check(store, {
+          state: () => (other.prepare("SELECT state FROM actions WHERE batch_id = 'B' AND id = 'a'").get() as { state: string }).state,
+          groups: () => (other.prepare('SELECT count(*) AS n FROM directory_groups').get() as { n: number }).n,
+        });
+      } finally {
+        other.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  };
+  const ok = { state: 'succeeded' as const, retval: '0', message: 'ok' };
+
+  test("the directory's writes are on disk for another connection with the store's next transaction (an action's result), or at close", () =>
+    withObserver(async (store, seen) => {
+      await store.claimRunnable(Date.now(), () => 10, 10);
+      await store.withDirectory('H', (d) => d.putGroup('g'));
+      expect(seen.groups()).toBe(0);
+      expect(await store.withDirectory('H', (d) => d.hasGroup('g'))).toBe(true);
+      await store.completeAction('B', 'a', ok);
+      expect(seen.groups()).toBe(1);
+      await store.withDirectory('H', (d) => d.putGroup('h'));
+      await store.close();
+      expect(seen.groups()).toBe(2);
+    }));
+
+  test('a deferred turn and the directory writes are on disk for another connection only once committed, with the next ordinary transaction or commitDeferred', () =>
+    withObserver(async (store, seen) => {
+      await store.tick({ results: [], decisions: [], holdMs: 1000, defer: true, claim: { now: Date.now(), capacity: () => 10, max: 10, rewrite: false } });
+      await store.withDirectory('H', (d) => d.putGroup('g'));
+      expect([seen.state(), seen.groups()]).toEqual(['ready', 0]);
+      await store.commitDeferred();
+      expect([seen.state(), seen.groups()]).toEqual(['running', 1]);
+      await store.withDirectory('H', (d) => d.putGroup('h'));
+      await store.tick({ results: [{ batchId: 'B', actionId: 'a', result: ok }], decisions: [], holdMs: 1000 });
+      expect([seen.state(), seen.groups()]).toEqual(['succeeded', 2]);
+      await store.withDirectory('H', (d) => d.putGroup('i'));
+      await store.close();
+      expect(seen.groups()).toBe(3);
+    }));
 });

@@ -6,7 +6,7 @@ import type { ApiMetrics } from './metrics.js';
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
 /** Store methods that change state, each one transaction: their time is the commit's. */
-const COMMITS = new Set(['insertBatch', 'applyRewrite', 'claimRunnable', 'completeActions', 'completeAction', 'markMirrored', 'postMessage', 'retryAction', 'cancelBatch', 'finishTriggerRun', 'claimTriggerRuns']);
+const COMMITS = new Set(['tick', 'commitDeferred', 'insertBatch', 'applyRewrite', 'claimRunnable', 'completeActions', 'completeAction', 'markMirrored', 'postMessage', 'retryAction', 'cancelBatch', 'finishTriggerRun', 'claimTriggerRuns']);
 
 /**
  * The store as the daemon's parts see it when metrics are on: the same object, with its
@@ -41,6 +41,7 @@ export function observeConnectors(connectorFor: (hostid: string) => Connector, m
     if (!c || (c as { inner?: Connector }).inner !== inner) {
       c = {
         kind: inner.kind,
+        ...(inner.inStore ? { inStore: true } : {}),
         inner,
         async execute(request) {
           const start = process.hrtime.bigint();

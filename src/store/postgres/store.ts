@@ -372,6 +372,9 @@ export class PostgresStore implements T.Store {
   setTriggersFor(fn: (event: T.StoreEvent) => string[]): void {
     this.settings.triggersFor = fn;
   }
+  /** Every transaction commits as it ends here (`TickInput.defer` is a hint this store does not take): nothing waits. */
+  async commitDeferred(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -81,12 +81,17 @@ export function claimRunnable(
     const contexts = new Map<string, KvGroup>();
     const claimed: ClaimedAction[] = [];
     const affected = new Set<string>();
+    const started = new Set<string>();
     for (const r of candidates) {
       if (claimed.length >= max) break;
       const forRewrite = rewrite && r.rewritten === 0;
       // A rewrite holds no slot of the target; a run does, within the target's room.
       if (!forRewrite && (room.get(r.hostid) ?? 0) <= 0) continue;
-      ctx.s.startBatch.run(now, r.batch_id);
+      // A batch starts once (several of its actions are often claimed together).
+      if (!started.has(r.batch_id)) {
+        started.add(r.batch_id);
+        ctx.s.startBatch.run(now, r.batch_id);
+      }
       let claim: ClaimedAction;
       try {
         let context = forRewrite ? contexts.get(r.batch_id) : undefined;
@@ -135,7 +140,7 @@ export function completeActions(ctx: StoreCtx, results: ReadonlyArray<{ batchId:
         continue;
       }
       affected.add(batchId);
-      finalize(ctx, batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
+      finalize(ctx, batchId, actionId, result.state, result.retval, result.message, now, effects, affected, true, row);
     }
     return conclude(ctx, affected, now, effects);
   })();

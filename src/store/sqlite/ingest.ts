@@ -5,10 +5,11 @@ import { conclude, settleWaiting } from './progress.js';
 import { batchHoldsPasswords, sealDocument, storedDigest, storedText } from './sealing.js';
 
 /**
- * Inserts an action's row and its dependency edges, `waiting` until `settleWaiting` says more.
+ * Inserts an action's row and its dependency edges, `waiting` until `settleWaiting` says more
+ * (or `ready` at once, for a submitted action that waits for nothing: what settling would make it).
  * Its passwords are sealed before the row is written (the store's every action goes through here).
  */
-export function insertActionRow(ctx: StoreCtx, batchId: string, a: ActionRecord, rewritten: boolean, now: number): void {
+export function insertActionRow(ctx: StoreCtx, batchId: string, a: ActionRecord, rewritten: boolean, now: number, ready = false): void {
   ctx.s.insertAction.run({
     batch_id: batchId,
     id: a.id,
@@ -22,6 +23,7 @@ export function insertActionRow(ctx: StoreCtx, batchId: string, a: ActionRecord,
     replyid: a.replyid,
     interactive: a.interactive ? 1 : 0,
     document: sealDocument(ctx, a.document),
+    ready: ready ? 1 : 0,
     now,
   });
   for (const d of a.depends) ctx.s.insertDep.run(batchId, a.id, d.batch, d.action);
@@ -58,10 +60,11 @@ export function insertBatch(ctx: StoreCtx, batch: NewBatch): InsertOutcome {
     const taken = replyidProblems(ctx, batch);
     if (taken.length > 0) throw new BatchInvalidError(taken, batch.source);
     ctx.s.insertBatch.run(batch.id, storedText(ctx, batch, holds), digest, batch.source, sealDocument(ctx, batch.context), now, now);
-    for (const a of batch.actions) insertActionRow(ctx, batch.id, a, false, now);
+    for (const a of batch.actions) insertActionRow(ctx, batch.id, a, false, now, a.depends.length === 0);
     effects.events.push({ type: 'batch.received', batch: batch.id, state: 'received', source: batch.source, message: `${batch.actions.length} action(s)`, at: now });
     const affected = new Set<string>();
-    for (const a of batch.actions) settleWaiting(ctx, batch.id, a.id, now, effects, affected);
+    // What waits for nothing is ready as inserted; the rest counts what it waits for.
+    for (const a of batch.actions) if (a.depends.length > 0) settleWaiting(ctx, batch.id, a.id, now, effects, affected);
     return { result: 'inserted', effects: conclude(ctx, affected, now, effects) };
   })();
 }

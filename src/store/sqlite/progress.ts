@@ -69,12 +69,15 @@ function finishPlaceholder(ctx: StoreCtx, row: ActionRow, now: number, effects: 
  * reply, what now becomes ready, and the skipping of what can now never run.
  * `cancelCascades: false` (canceling one action, not its batch) skips what waits on it, with the reason.
  */
-export function finalize(ctx: StoreCtx, batchId: string, actionId: string, state: FinalState, retval: string, message: string, now: number, effects: Effects, affected: Set<string>, cancelCascades = true): void {
+export function finalize(ctx: StoreCtx, batchId: string, actionId: string, state: FinalState, retval: string, message: string, now: number, effects: Effects, affected: Set<string>, cancelCascades = true, read?: ActionRow): void {
   const queue: Array<{ batch: string; id: string; state: FinalState | 'verdict'; retval: string; message: string }> = [{ batch: batchId, id: actionId, state, retval, message }];
   const treeCandidates: ActionRow[] = [];
+  // The first row may come read already (`read`, in this transaction): it is not read twice.
+  let first = read;
   while (queue.length > 0) {
     const f = queue.shift()!;
-    const row = ctx.s.action.get(f.batch, f.id);
+    const row = first ?? ctx.s.action.get(f.batch, f.id);
+    first = undefined;
     if (!row || FINAL.has(row.state)) continue;
     const v = f.state === 'verdict' ? placeholderVerdict(ctx, row) : { state: f.state, retval: f.retval, message: f.message };
     affected.add(f.batch);

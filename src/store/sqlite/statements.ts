@@ -35,6 +35,8 @@ export interface NewActionParams {
   replyid: string;
   interactive: number;
   document: string;
+  /** 1: ready at once (it waits for nothing); 0: waiting until `settleWaiting` counts it. */
+  ready: number;
   now: number;
 }
 
@@ -47,13 +49,11 @@ export interface Stmt<P extends unknown[], R> {
 
 /**
  * Every statement the store runs, prepared once and typed by its parameters and row, so that
- * no caller casts what SQLite returns. `main` is the store's connection; `dir` is the simulated
- * directory's own (see SqliteStore).
+ * no caller casts what SQLite returns. `main` is the store's connection.
  */
-export function prepareStatements(main: Database, dir: Database) {
+export function prepareStatements(main: Database) {
   // The one place a statement gets its types: each is declared with its parameters and row.
   const p = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> => main.prepare(sql) as unknown as Stmt<P, R>;
-  const d = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> => dir.prepare(sql) as unknown as Stmt<P, R>;
   return {
     // ---- batches
     batchDigest: p<[string], { digest: string }>('SELECT digest FROM batches WHERE id = ?'),
@@ -67,8 +67,9 @@ export function prepareStatements(main: Database, dir: Database) {
     batchTally: p<[string], { open: number; bad: number }>(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
         coalesce(sum(state IN ('failed', 'skipped', 'canceled')), 0) AS bad FROM actions WHERE batch_id = ?`),
     // ---- actions
-    insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
-        VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, 'waiting', @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
+    insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, runnable_at, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
+        VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, CASE WHEN @ready = 1 THEN 'ready' ELSE 'waiting' END, CASE WHEN @ready = 1 THEN 0 END,
+        @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
     action: p<Id, ActionRow>('SELECT * FROM actions WHERE batch_id = ? AND id = ?'),
     actionExists: p<Id, { one: number }>('SELECT 1 AS one FROM actions WHERE batch_id = ? AND id = ?'),
     deleteAction: p<Id>('DELETE FROM actions WHERE batch_id = ? AND id = ?'),
@@ -155,7 +156,8 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     replied: p<[string], { one: number }>('SELECT 1 AS one FROM replies WHERE replyid = ?'),
     unmirrored: p<[], ReplyRow>('SELECT * FROM replies WHERE mirrored = 0 ORDER BY seq'),
-    markMirrored: p<[number]>('UPDATE replies SET mirrored = 1 WHERE seq = ?'),
+    // Every seq of a JSON array in one statement (a round marks thousands).
+    markMirrored: p<[seqs: string]>('UPDATE replies SET mirrored = 1 WHERE seq IN (SELECT value FROM json_each(?))'),
     replies: p<[after: number, limit: number], ReplyRow>('SELECT * FROM replies WHERE seq > ? ORDER BY seq LIMIT ?'),
     postMessage: p<[at: number, level: string, source: string, batch: string | null, action: string | null, text: string]>(
       'INSERT INTO messages (at, level, source, batch_id, action_id, text) VALUES (?, ?, ?, ?, ?, ?)',
@@ -231,16 +233,16 @@ export function prepareStatements(main: Database, dir: Database) {
     ),
     ackMessages: p<[now: number, upTo: number]>('UPDATE messages SET read_at = ? WHERE read_at IS NULL AND seq <= ?'),
     latestReplies: p<[limit: number], ReplyRow>('SELECT * FROM replies ORDER BY seq DESC LIMIT ?'),
-    // ---- the simulated directory (its own connection, but for the dumps)
-    dirAccount: d<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
-    dirPut: d<[host: string, user: string, data: string]>(
+    // ---- the simulated directory (its writes commit with the action's result: DeferredCommit)
+    dirAccount: p<[host: string, user: string], { data: string }>('SELECT data FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+    dirPut: p<[host: string, user: string, data: string]>(
       'INSERT INTO directory_accounts (hostid, userid, data) VALUES (?, ?, ?) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data',
     ),
-    dirDelete: d<[host: string, user: string]>('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
-    dirHasGroup: d<[host: string, group: string], { one: number }>('SELECT 1 AS one FROM directory_groups WHERE hostid = ? AND groupid = ?'),
-    dirPutGroup: d<[host: string, group: string]>('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
-    dirDeleteGroup: d<[host: string, group: string]>('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
-    dirAccounts: d<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
+    dirDelete: p<[host: string, user: string]>('DELETE FROM directory_accounts WHERE hostid = ? AND userid = ?'),
+    dirHasGroup: p<[host: string, group: string], { one: number }>('SELECT 1 AS one FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+    dirPutGroup: p<[host: string, group: string]>('INSERT OR IGNORE INTO directory_groups (hostid, groupid) VALUES (?, ?)'),
+    dirDeleteGroup: p<[host: string, group: string]>('DELETE FROM directory_groups WHERE hostid = ? AND groupid = ?'),
+    dirAccounts: p<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
     dirAll: p<[], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts ORDER BY hostid, userid'),
     dirHost: p<[string], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts WHERE hostid = ? ORDER BY userid'),
   };

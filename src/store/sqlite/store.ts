@@ -44,6 +44,7 @@ import type {
   TriggerRun,
 } from '../types.js';
 import { noEffects, type RepliesMode, type StoreCtx } from './context.js';
+import { DeferredCommit } from './deferred.js';
 import { directoryDump, directoryTx } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, insertBatches, knownActions, replyidHolders } from './ingest.js';
@@ -109,12 +110,10 @@ function assertCurrentSchema(db: Db, path: string): void {
 export class SqliteStore implements Store {
   readonly db: Db;
   /**
-   * The simulated directory's own connection to the same file, with `synchronous = NORMAL`:
-   * it stands in for an external system, so its writes need not each wait for the disk. They
-   * are on disk no later than the next FULL commit of an action's result (the WAL is one
-   * sequence), and a recovery re-checks the directory anyway.
+   * Writes left for the next commit: the simulated directory's, which commit with the result of
+   * the action that made them (no transaction of their own), and deferred turns.
    */
-  private readonly dirDb: Db;
+  private readonly deferred: DeferredCommit;
   private readonly s: Statements;
   private readonly ctx: StoreCtx;
   /** What opening with `secrets` did with the key (see `KeyAdoption`); undefined without one. */
@@ -153,13 +152,8 @@ export class SqliteStore implements Store {
         }
       }
     }
-    if (options.readonly || path === ':memory:') this.dirDb = this.db;
-    else {
-      this.dirDb = new Database(path);
-      this.dirDb.pragma('busy_timeout = 5000');
-      this.dirDb.pragma('synchronous = NORMAL');
-    }
-    this.s = prepareStatements(this.db, this.dirDb);
+    this.deferred = new DeferredCommit(this.db);
+    this.s = prepareStatements(this.db);
     let queueSeq = options.readonly ? 0 : (this.s.maxQueueSeq.get()?.m ?? 0);
     this.ctx = {
       db: this.db,
@@ -202,6 +196,12 @@ export class SqliteStore implements Store {
     return applyRewrites(this.ctx, decisions, holdMs);
   }
   async tick(input: TickInput): Promise<TickOutput> {
+    return input.defer ? this.deferred.hold(() => this.turn(input)) : this.turn(input);
+  }
+  async commitDeferred(): Promise<void> {
+    this.deferred.commit();
+  }
+  private turn(input: TickInput): TickOutput {
     return this.db.transaction((): TickOutput => {
       const done = input.results.length > 0 ? completeActions(this.ctx, input.results) : { replies: [], events: [] };
       const applied = input.decisions.length > 0 ? applyRewrites(this.ctx, input.decisions, input.holdMs) : { effects: { replies: [], events: [] } };
@@ -236,9 +236,7 @@ export class SqliteStore implements Store {
     return this.s.unmirrored.all().map(toReply);
   }
   async markMirrored(seqs: readonly number[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const s of seqs) this.s.markMirrored.run(s);
-    })();
+    if (seqs.length > 0) this.db.transaction(() => this.s.markMirrored.run(JSON.stringify(seqs)))();
   }
   async replies(after = 0, limit = 1000): Promise<Reply[]> {
     return this.s.replies.all(after, limit).map(toReply);
@@ -295,7 +293,8 @@ export class SqliteStore implements Store {
   // ---- the simulated directory
   // The scope is for stores that fetch rows over a connection; SQLite reads them as asked.
   async withDirectory<T>(hostid: string, fn: (dir: DirectoryTx) => T, _scope?: DirectoryScope): Promise<T> {
-    return this.dirDb.transaction(() => fn(directoryTx(this.s, hostid)))();
+    // In the connection's open transaction: committed with the action's result (see DeferredCommit).
+    return this.deferred.hold(() => this.db.transaction(() => fn(directoryTx(this.s, hostid)))());
   }
   async directory(hostid?: string): Promise<DirectoryDump> {
     return directoryDump(this.s, hostid);
@@ -379,7 +378,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.dirDb !== this.db) this.dirDb.close();
+    if (this.db.open) this.deferred.commit();
     this.db.close();
   }
 }
