@@ -106,9 +106,12 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   };
   const onHangup = (): void => void reload().catch(() => undefined);
   const commands = new CommandRunner(store, engine, logger, { retention, reload });
-  await http.listen({ config, store, engine, plugins, replies: outbox, inboxDir: layout.inbox, logger, onEvents, commands });
+  // The home's inbox, or a folder the config names (several daemons may share it).
+  const inboxDir = config.inbox ?? layout.inbox;
+  await http.listen({ config, store, engine, plugins, replies: outbox, inboxDir, logger, onEvents, commands });
   const inbox = new Inbox({
-    dir: layout.inbox,
+    dir: inboxDir,
+    home: layout.root,
     store,
     logger,
     sweepMs: config.inboxSweepMs,

@@ -19,6 +19,7 @@ export const LIMIT_DEFAULTS = Object.freeze({
 
 export const DEFAULTS: Omit<Config, 'file'> = Object.freeze({
   pluginsDir: './plugins',
+  inbox: null,
   rewritePlugin: [],
   pluginOptions: {},
   pluginTimeoutMs: 5 * SECOND,

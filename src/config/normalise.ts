@@ -56,6 +56,7 @@ function build(raw: unknown, baseDir: string, file: string | undefined, cwd: str
     ...merged,
     // A path written in the file is relative to the file; the default, to where tmon runs.
     pluginsDir: data.pluginsDir === undefined ? resolve(cwd, DEFAULTS.pluginsDir) : resolve(baseDir, merged.pluginsDir),
+    inbox: typeof data.inbox === 'string' ? resolve(baseDir, data.inbox) : null,
     rewritePlugin: list == null ? [] : typeof list === 'string' ? [list] : [...(list as string[])],
     interpreters: { ...DEFAULTS.interpreters, ...(data.interpreters as Record<string, string> | undefined) },
     retry: { ...DEFAULTS.retry, ...(data.retry as Partial<RetryPolicy> | undefined) },

@@ -13,6 +13,7 @@ export const RESTART_KEYS: ReadonlySet<keyof Config> = new Set<keyof Config>([
   'pluginThreads',
   'pluginHostMemoryMb',
   'replies',
+  'inbox',
   'inboxSweepMs',
   'maxPendingActions',
   'storeSync',

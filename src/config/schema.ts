@@ -44,6 +44,7 @@ export const SCHEMA = {
   additionalProperties: false,
   properties: {
     pluginsDir: { type: 'string', minLength: 1 },
+    inbox: { type: ['string', 'null'], minLength: 1 },
     rewritePlugin: {
       anyOf: [{ type: 'null' }, { type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }],
     },

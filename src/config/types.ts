@@ -104,6 +104,11 @@ export interface Limits {
 export interface Config {
   /** Absolute path of the plugins folder. */
   pluginsDir: string;
+  /**
+   * Absolute path of the inbox folder; null: the home's `inbox/`. Several daemons may share one:
+   * each file is claimed by an atomic rename before it is read.
+   */
+  inbox: string | null;
   /** The plugins applied to every action, in order; empty: actions run as submitted. */
   rewritePlugin: string[];
   /** `pluginOptions.<name>` reaches plugin `<name>` as `context.options`. */

@@ -1,17 +1,21 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, type FSWatcher, type Stats } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { isInteractive, problemLine, readBatch, type Problem } from '../batch/index.js';
+import { problemLine, type Problem } from '../batch/index.js';
 import { hasCode } from '../errors.js';
-import { parseKvg } from '../kvgroup/index.js';
 import type { Logger } from '../log.js';
-import { actionKey, type Effects, type NewBatch, type Store } from '../store/index.js';
+import type { Effects, Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
 import { InboxListing } from './inbox-listing.js';
+import { InboxClaims } from './inbox-claims.js';
+import { hasInteractiveWork, pendingLookups, type Prepared } from './inbox-reading.js';
+import { refuse } from './inbox-refusal.js';
 import { PoisonBreaker } from './poison.js';
 import { WorkLoop } from '../work-loop.js';
 
 export interface InboxOptions {
   dir: string;
+  /** The daemon's home: it names this daemon's claim folder in the inbox (inbox-claims.ts). */
+  home: string;
   store: Store;
   logger: Logger;
   sweepMs: number;
@@ -47,15 +51,11 @@ const isDataError = (err: unknown): boolean => hasCode(err) && (err.code.startsW
 /** A file name safe to print: control characters escaped, very long names cut. */
 const shown = (name: string): string => (name.length > 120 ? `${name.slice(0, 100)}…(${name.length} characters)` : name).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
-interface Prepared {
-  name: string;
-  batch: NewBatch;
-}
-
 /**
  * The inbox folder. A writer puts `NAME.kvg` there atomically (a dot-file renamed into place).
- * Files are parsed, validated and stored in groups, one transaction per group, and only then
- * removed; a bad one moves to `rejected/` with `NAME.kvg.error` beside it. The folder is watched
+ * Each file is first taken by a rename into this daemon's claim folder (inbox-claims.ts: several
+ * daemons may share one inbox), then parsed, validated and stored in groups, one transaction per
+ * group, and only then removed; a bad one moves to `rejected/` with `NAME.kvg.error` beside it. The folder is watched
  * and also swept at start and every `sweepMs`, since a watcher can miss events.
  *
  * Back-pressure: while `maxPendingActions` actions are unfinished, only batches with interactive
@@ -83,13 +83,18 @@ export class Inbox {
   private readonly budget: number;
   private readonly maxBytes: number;
   private readonly breaker: PoisonBreaker;
+  private readonly claims: InboxClaims;
   /** The store's count of unfinished actions and when it was read: asked at most every `COUNT_MS`. */
   private open = { n: 0, at: 0 };
 
   constructor(private readonly options: InboxOptions) {
     this.rejectedDir = join(options.dir, 'rejected');
     mkdirSync(this.rejectedDir, { recursive: true });
-    this.breaker = new PoisonBreaker(options.dir);
+    this.claims = new InboxClaims(options.dir, options.home);
+    // The breaker's marks are this daemon's own (an inbox may be shared): in its claim folder.
+    this.breaker = new PoisonBreaker(this.claims.dir);
+    const back = this.claims.recover();
+    if (back.length > 0) options.logger.info(`inbox: ${back.length} file(s) taken by the previous run and not finished are back in the inbox`);
     this.listing = new InboxListing(options.dir, (n) => {
       const text = `inbox: ${shown(n)} is not taken: only files named *.kvg are batches (a writer renames a finished file to NAME.kvg)`;
       options.logger.warn(text, { file: n });
@@ -264,7 +269,34 @@ export class Inbox {
   /** Reads and validates one file; undefined when it is not to be stored now (refused, waiting, gone). */
   private async prepare(name: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
     const { logger } = this.options;
-    const path = join(this.options.dir, name);
+    // Taken by an atomic rename first: in a shared inbox another daemon may be taking it too.
+    this.noteRemoval(name);
+    try {
+      if (!this.claims.claim(name)) return undefined;
+    } catch (err) {
+      logger.error(`inbox: cannot take ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      return undefined;
+    }
+    const taken = await this.look(name, full, pending);
+    // Not stored now and not refused (no room yet, a passing error): back for later.
+    if (!taken && existsSync(this.claims.pathOf(name))) this.putBack(name);
+    return taken;
+  }
+
+  /** Puts a taken file back into the inbox (its watcher event is no arrival). */
+  private putBack(name: string): void {
+    this.noteRemoval(name);
+    try {
+      this.claims.release(name);
+    } catch (err) {
+      this.options.logger.error(`inbox: cannot put ${shown(name)} back into the inbox: ${(err as Error).message}`, { file: name });
+    }
+  }
+
+  /** Looks at a taken file: refused, left for later (undefined), or read. */
+  private async look(name: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
+    const { logger } = this.options;
+    const path = this.claims.pathOf(name);
     let st: Stats;
     try {
       st = lstatSync(path);
@@ -307,13 +339,13 @@ export class Inbox {
       if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot read ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
       return undefined;
     }
-    if (full && !this.hasInteractiveWork(text)) {
+    if (full && !hasInteractiveWork(text)) {
       this.notInteractive.add(name);
       return undefined;
     }
     this.notInteractive.delete(name);
     try {
-      return { name, batch: await prepareBatch(text, name, this.lookups(pending), { maxActions: this.options.maxActions }) };
+      return { name, batch: await prepareBatch(text, name, pendingLookups(this.options.store, pending), { maxActions: this.options.maxActions }) };
     } catch (err) {
       if (isDataError(err)) {
         await this.reject(name, this.problems(name, err), null);
@@ -322,36 +354,6 @@ export class Inbox {
       logger.error(`inbox: ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
       return undefined;
     }
-  }
-
-  /** Whether a batch text holds an interactive action (a file that fails to parse says no: it waits). */
-  private hasInteractiveWork(text: string): boolean {
-    try {
-      const batch = readBatch(parseKvg(text, { source: 'peek' })[0]!);
-      return batch?.actions.some(isInteractive) ?? false;
-    } catch {
-      return false;
-    }
-  }
-
-  /** The store's look-ups, with the batches of the group not yet stored counted as held. */
-  private lookups(pending: readonly Prepared[]): Pick<Store, 'knownActions' | 'replyidHolders'> {
-    const { store } = this.options;
-    return {
-      knownActions: async (refs) => {
-        const known = await store.knownActions(refs);
-        for (const p of pending) for (const a of p.batch.actions) if (refs.some((r) => r.batch === p.batch.id && r.action === a.id)) known.add(actionKey(p.batch.id, a.id));
-        return known;
-      },
-      replyidHolders: async (batchId, replyids) => {
-        const holders = await store.replyidHolders(batchId, replyids);
-        for (const p of pending) {
-          if (p.batch.id === batchId) continue;
-          for (const a of p.batch.actions) if (a.replyid !== '' && replyids.includes(a.replyid) && !holders.has(a.replyid)) holders.set(a.replyid, p.batch.id);
-        }
-        return holders;
-      },
-    };
   }
 
   private problems(name: string, err: unknown): string {
@@ -376,6 +378,7 @@ export class Inbox {
     } catch (err) {
       // Not the files' fault (a busy or full disk, say): they stay, and are tried again.
       logger.error(`inbox: storing ${group.length} batch(es): ${(err as Error).message}; will try again`);
+      for (const p of group) this.putBack(p.name);
       return;
     }
     const effects: Effects = { replies: [], events: [] };
@@ -384,7 +387,10 @@ export class Inbox {
       const meta = { batch: p.batch.id, file: p.name };
       if (!r.ok) {
         if (isDataError(r.error)) await this.reject(p.name, this.problems(p.name, r.error), p.batch.id);
-        else logger.error(`inbox: ${shown(p.name)}: ${(r.error as Error).message}; will try again`, meta);
+        else {
+          logger.error(`inbox: ${shown(p.name)}: ${(r.error as Error).message}; will try again`, meta);
+          this.putBack(p.name);
+        }
         continue;
       }
       const { result } = r.outcome;
@@ -404,7 +410,7 @@ export class Inbox {
       this.breaker.forget(p.name);
       this.noteRemoval(p.name);
       try {
-        unlinkSync(join(this.options.dir, p.name));
+        unlinkSync(this.claims.pathOf(p.name));
       } catch (err) {
         // Stored: a second look finds it a duplicate, which is harmless.
         if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot remove ${shown(p.name)} after storing it: ${(err as Error).message}`, meta);
@@ -413,35 +419,11 @@ export class Inbox {
     this.options.onAccepted(effects);
   }
 
-  /**
-   * Moves a refused file to `rejected/` with its reason beside it (mode 0600: it may hold
-   * passwords), a log line, a board entry and a `batch.rejected` event. A name too long for the
-   * `.error` suffix gets a shorter one; a failure to move is logged and tried again next sweep.
-   */
+  /** Moves a refused file from this daemon's claim folder to `rejected/` (inbox-refusal.ts). */
   private async reject(name: string, reason: string, batch: string | null): Promise<void> {
-    const { logger } = this.options;
-    const base = name.length > 200 ? `${name.slice(0, 150).replace(/\.kvg$/, '')}-${Date.now()}.kvg` : name;
-    let target = base;
-    for (let n = 1; existsSync(join(this.rejectedDir, target)); n++) target = `${base.slice(0, -4)}.${n}.kvg`;
-    try {
-      // The .error file first: a rejected file is never without its reason.
-      writeFileSync(join(this.rejectedDir, `${target}.error`), `${reason}\n`, { mode: 0o600 });
-      this.noteRemoval(name);
-      renameSync(join(this.options.dir, name), join(this.rejectedDir, target));
-      this.breaker.forget(name);
-      // Kept as submitted, passwords and all: for its owner's eyes only.
-      if (lstatSync(join(this.rejectedDir, target)).isFile()) chmodSync(join(this.rejectedDir, target), 0o600);
-    } catch (err) {
-      logger.error(`inbox: cannot move ${shown(name)} to rejected/: ${(err as Error).message}; will try again`, { file: name });
-      return;
-    }
-    logger.error(`rejected ${shown(name)}: ${reason.replace(/\n/g, '; ')}`, { file: name, ...(batch ? { batch } : {}) });
-    const lines = reason.split('\n');
-    const more = lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; see inbox/rejected/${target}.error)` : '';
-    const text = `rejected ${shown(name)} (moved to inbox/rejected/${target}): ${lines[0]}${more}`;
-    await this.options.store
-      .postMessage({ level: 'error', source: 'ingest', batch, action: null, text }, [{ type: 'batch.rejected', batch, source: name, message: reason, at: Date.now() }])
-      .catch((err: Error) => logger.error(`inbox: board: ${err.message}`));
+    this.noteRemoval(name);
+    if (await refuse({ from: this.claims.pathOf(name), rejectedDir: this.rejectedDir, name, shown: shown(name), reason, batch }, this.options)) this.breaker.forget(name);
+    else this.putBack(name);
   }
 
   async stop(): Promise<void> {

@@ -16,6 +16,32 @@ describe('the inbox (issues 12 and 13)', () => {
   const folders = daemonTestFolders();
   const spawnTracked = (...a: Parameters<typeof spawnDaemon>): DaemonProcess => folders.track(spawnDaemon(...a));
 
+  test('two daemons sharing one inbox folder (config inbox): each file is taken by exactly one of them, none twice, none lost', async () => {
+    const shared = join(folders.dir(), 'shared-inbox');
+    mkdirSync(shared);
+    const homes = ['A', 'B'].map((n) => join(folders.dir(), n));
+    for (const home of homes) {
+      mkdirSync(home);
+      // Relative to the config file, like every path in it.
+      writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inbox: '../shared-inbox', inboxSweepMs: 50 }));
+    }
+    const daemons = homes.map((home) => spawnTracked(['--home', home]));
+    await Promise.all(daemons.map((d) => d.started()));
+    const ids = Array.from({ length: 200 }, (_, i) => `S${String(i).padStart(3, '0')}`);
+    for (const id of ids) dropIntoInbox(shared, `${id}.kvg`, batchText(id, [{ id: `${id}_0`, op: 'NOOP', host: 'AD' }]));
+    const both = async () => [...(await held(homes[0]!)), ...(await held(homes[1]!))];
+    await waitFor('every batch taken', async () => (await both()).length >= ids.length, 60_000);
+    // Once each: the two stores hold every batch between them and none twice; nothing refused or left behind.
+    expect((await both()).sort()).toEqual(ids);
+    expect(readdirSync(join(shared, 'rejected'))).toEqual([]);
+    expect(readdirSync(shared).filter((f) => f.endsWith('.kvg'))).toEqual([]);
+    for (const taken of readdirSync(shared).filter((f) => f.startsWith('.taken-'))) expect(readdirSync(join(shared, taken)).filter((f) => f.endsWith('.kvg'))).toEqual([]);
+    // Each daemon has its own claim folder (its machine and home), and both took part.
+    expect(readdirSync(shared).filter((f) => f.startsWith('.taken-'))).toHaveLength(2);
+    expect((await held(homes[0]!)).length).toBeGreaterThan(0);
+    expect((await held(homes[1]!)).length).toBeGreaterThan(0);
+  });
+
   test('a budget of unfinished actions holds the backlog on disk; interactive work is taken all the same', async () => {
     const home = join(folders.dir(), 'home');
     mkdirSync(home);

@@ -7,6 +7,7 @@ import { prepareBatch } from '../../engine/index.js';
 import { homeLayout } from '../../home.js';
 import { isKeyedDigest } from '../../secrets/index.js';
 import { TmonError } from '../../errors.js';
+import { lenientConfig } from '../cli-config.js';
 import { existingHome, withReadStore, type GlobalOptions } from '../context.js';
 import { EXIT, exitCodeFor, QuietExit } from '../exit-codes.js';
 import { readInput, type InputText } from '../input.js';
@@ -33,7 +34,9 @@ export function registerSubmit(program: Command): void {
     )
     .action(async (files: string[], opts: { json?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const layout = homeLayout(existingHome(globals, true));
+      const home = homeLayout(existingHome(globals, true));
+      // The inbox the config names (shared by several daemons, say), else the home's.
+      const layout = { inbox: lenientConfig(globals).inbox ?? home.inbox };
       mkdirSync(layout.inbox, { recursive: true });
       const taken: Array<{ file: string; batch: string; inbox: string | null }> = [];
       let worst: number = EXIT.OK;

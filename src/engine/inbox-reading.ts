@@ -1,0 +1,38 @@
+import { isInteractive, readBatch } from '../batch/index.js';
+import { parseKvg } from '../kvgroup/index.js';
+import { actionKey, type NewBatch, type Store } from '../store/index.js';
+
+/** A file of the inbox read and validated, waiting to be stored with its group. */
+export interface Prepared {
+  name: string;
+  batch: NewBatch;
+}
+
+/** Whether a batch text holds an interactive action (a file that fails to parse says no: it waits). */
+export function hasInteractiveWork(text: string): boolean {
+  try {
+    const batch = readBatch(parseKvg(text, { source: 'peek' })[0]!);
+    return batch?.actions.some(isInteractive) ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** The store's look-ups, with the batches of the group not yet stored counted as held. */
+export function pendingLookups(store: Store, pending: readonly Prepared[]): Pick<Store, 'knownActions' | 'replyidHolders'> {
+  return {
+    knownActions: async (refs) => {
+      const known = await store.knownActions(refs);
+      for (const p of pending) for (const a of p.batch.actions) if (refs.some((r) => r.batch === p.batch.id && r.action === a.id)) known.add(actionKey(p.batch.id, a.id));
+      return known;
+    },
+    replyidHolders: async (batchId, replyids) => {
+      const holders = await store.replyidHolders(batchId, replyids);
+      for (const p of pending) {
+        if (p.batch.id === batchId) continue;
+        for (const a of p.batch.actions) if (a.replyid !== '' && replyids.includes(a.replyid) && !holders.has(a.replyid)) holders.set(a.replyid, p.batch.id);
+      }
+      return holders;
+    },
+  };
+}
