@@ -7,11 +7,23 @@ import type { Statements } from './statements.js';
  * works on them in memory, and what it changed is written back in the same transaction.
  */
 export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: DirectoryTx) => T, scope?: DirectoryScope): Promise<T> {
-  await s.dirLock.run(hostid);
-  // With a scope, only the rows the action looks at: reading a target's whole directory for
-  // each action would cost more with every account it holds.
-  const accountRows = scope ? await s.dirAccountsIn.all(hostid, JSON.stringify(scope.users)) : await s.dirAccounts.all(hostid);
-  const groupRows = scope ? await s.dirGroupsIn.all(hostid, JSON.stringify(scope.groups)) : await s.dirGroups.all(hostid);
+  let accountRows: Array<{ userid: string; data: string }>;
+  let groupRows: Array<{ groupid: string }>;
+  if (scope) {
+    // Only the rows the action looks at, under their own locks: reading a target's whole
+    // directory for each action would cost more with every account it holds, and one lock per
+    // target would make every action on it wait for the one before (its commit included).
+    const keys = [...scope.users.map((u) => `u/${u}`), ...scope.groups.map((g) => `g/${g}`)];
+    if (keys.length > 0) await s.dirLockScope.run(hostid, keys);
+    else await s.dirLockShared.run(hostid);
+    const rows = await s.dirScoped.all(hostid, [...scope.users], [...scope.groups]);
+    accountRows = rows.filter((r) => r.kind === 'a').map((r) => ({ userid: r.id, data: r.data! }));
+    groupRows = rows.filter((r) => r.kind === 'g').map((r) => ({ groupid: r.id }));
+  } else {
+    await s.dirLock.run(hostid);
+    accountRows = await s.dirAccounts.all(hostid);
+    groupRows = await s.dirGroups.all(hostid);
+  }
   const accounts = new Map(accountRows.map((r) => [r.userid, r.data]));
   const groups = new Set(groupRows.map((r) => r.groupid));
   const seen = (what: string, key: string, list: readonly string[] | undefined): void => {
@@ -55,10 +67,9 @@ export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: 
     },
   };
   const out = fn(tx);
-  for (const u of gone) await s.dirDelete.run(hostid, u);
-  for (const [u, d] of put) await s.dirPut.run(hostid, u, d);
-  for (const g of groupsGone) await s.dirDeleteGroup.run(hostid, g);
-  for (const g of groupsPut) await s.dirPutGroup.run(hostid, g);
+  if (gone.size + put.size + groupsGone.size + groupsPut.size > 0) {
+    await s.dirWrite.run(hostid, [...gone], [...put.keys()], [...put.values()], [...groupsGone], [...groupsPut]);
+  }
   return out;
 }
 
