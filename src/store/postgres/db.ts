@@ -71,20 +71,29 @@ const GRAPH_LOCK = `SELECT pg_advisory_xact_lock(7411, hashtext(current_schema()
  * Runs `fn` in one transaction on one pooled client: BEGIN … COMMIT, ROLLBACK on a throw. With
  * `graph`, it first takes the graph lock above.
  */
-export async function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    if (graph) await client.query(GRAPH_LOCK);
+export function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return session(pool, async (client) => {
+    // BEGIN and the lock in one round trip (a simple query of two statements).
+    await client.query(graph ? `BEGIN; ${GRAPH_LOCK}` : 'BEGIN');
     const out = await fn(client);
     await client.query('COMMIT');
     return out;
+  });
+}
+
+/**
+ * `fn` on one pooled client, opening and committing its own transaction in the same round trips
+ * as its statements (simple queries of several statements); ROLLBACK if it throws.
+ */
+export async function session<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await fn(client);
   } catch (err) {
     try {
       await client.query('ROLLBACK');
     } catch (rollbackErr) {
-      // The session is unusable: the pool must not hand it out again.
       broken = rollbackErr as Error;
     }
     throw err;

@@ -92,35 +92,7 @@ export const OPS_STATEMENTS = {
   purgeTriggerRuns: q<[cut: number]>(`DELETE FROM trigger_runs WHERE state IN ('succeeded', 'failed') AND finished_at < $1`),
   oldCommands: q<[cut: number], { n: number }>(`SELECT count(*) AS n FROM commands WHERE state = 'done' AND done_at < $1`),
   purgeCommands: q<[cut: number]>(`DELETE FROM commands WHERE state = 'done' AND done_at < $1`),
-  // ---- the simulated directory: a target's rows an action looks at, read under locks, changed in memory, written back
-  // The whole target (no scope: DELG, accounts()): its lock, exclusive.
-  dirLock: q<[host: string]>(`SELECT pg_advisory_xact_lock(7412, hashtext(current_schema() || '/' || $1))`),
-  // Only some rows (a DirectoryScope): the target's lock shared, then each account's and group's
-  // own lock in the order of their keys (no two transactions wait for each other in a circle), so
-  // actions on different accounts of one target run side by side. The shared locks are taken as
-  // the keys are read, before the sort hands any row to the exclusive ones.
-  dirLockScope: q<[host: string, keys: string[]]>(
-    `SELECT count(pg_advisory_xact_lock(7413, h)) FROM (
-      SELECT DISTINCT hashtext(current_schema() || '/' || $1 || '/' || k) AS h FROM unnest($2::text[]) AS k
-      WHERE pg_advisory_xact_lock_shared(7412, hashtext(current_schema() || '/' || $1))::text = '' ORDER BY h) s`,
-  ),
-  dirLockShared: q<[host: string]>(`SELECT pg_advisory_xact_lock_shared(7412, hashtext(current_schema() || '/' || $1))`),
-  dirAccounts: q<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = $1 ORDER BY userid'),
-  dirGroups: q<[host: string], { groupid: string }>('SELECT groupid FROM directory_groups WHERE hostid = $1'),
-  // Only the rows an action looks at (DirectoryScope): accounts ('a') and groups ('g') in one statement.
-  dirScoped: q<[host: string, userids: string[], groupids: string[]], { kind: 'a' | 'g'; id: string; data: string | null }>(
-    `SELECT 'a' AS kind, userid AS id, data FROM directory_accounts WHERE hostid = $1 AND userid = ANY($2::text[])
-      UNION ALL SELECT 'g', groupid, NULL FROM directory_groups WHERE hostid = $1 AND groupid = ANY($3::text[])`,
-  ),
-  // What an action changed, in one statement (the sets deleted and written are disjoint).
-  dirWrite: q<[host: string, gone: string[], putUsers: string[], putData: string[], groupsGone: string[], groupsPut: string[]]>(
-    `WITH da AS (DELETE FROM directory_accounts WHERE hostid = $1 AND userid = ANY($2::text[])),
-      pa AS (INSERT INTO directory_accounts (hostid, userid, data) SELECT $1, u, d FROM unnest($3::text[], $4::text[]) AS x(u, d)
-        ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data),
-      dg AS (DELETE FROM directory_groups WHERE hostid = $1 AND groupid = ANY($5::text[])),
-      ig AS (INSERT INTO directory_groups (hostid, groupid) SELECT $1, unnest($6::text[]) ON CONFLICT DO NOTHING)
-    SELECT 1`,
-  ),
+  // ---- the simulated directory (directory.ts writes its own statements: locks, read and write in two round trips)
   dirAll: q<[], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts ORDER BY hostid, userid'),
   dirHost: q<[string], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts WHERE hostid = $1 ORDER BY userid'),
   // ---- the key check (sealing.ts)

@@ -10,7 +10,7 @@ import { toCommand, toMessage, toReply, toTriggerRun } from '../sqlite/rows.js';
 import type { KeyAdoption } from '../sqlite/sealing.js';
 import type * as T from '../types.js';
 import { noEffects, type PgCtx, type PgSettings } from './context.js';
-import { createPool, transaction } from './db.js';
+import { createPool, session, transaction } from './db.js';
 import { directoryDump, withDirectory } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, knownActions, replyidHolders } from './ingest.js';
@@ -272,7 +272,7 @@ export class PostgresStore implements T.Store {
     return (await this.read((c) => c.s.findAction.all(actionId))).map((r) => r.batch_id);
   }
   withDirectory<R>(hostid: string, fn: (dir: T.DirectoryTx) => R, scope?: T.DirectoryScope): Promise<R> {
-    return this.tx(false, (c) => withDirectory(c.s, hostid, fn, scope));
+    return session(this.pool, (client) => withDirectory(client, hostid, fn, scope));
   }
   directory(hostid?: string): Promise<T.DirectoryDump> {
     return this.read((c) => directoryDump(c.s, hostid));
