@@ -1,6 +1,6 @@
 import { actionKey, type Effects } from '../types.js';
 import { FINAL, how, treeVerdict, verdictOf } from '../sqlite/progress.js';
-import type { ActionRow } from '../sqlite/rows.js';
+import type { ActionRow, ReplyRow } from '../sqlite/rows.js';
 import type { PgCtx } from './context.js';
 import { wipeAction, wipeBatch } from './sealing.js';
 import { queueRuns } from './trigger-runs.js';
@@ -63,6 +63,27 @@ export async function finalize(
       if (!row || FINAL.has(row.state)) continue;
       v = verdictOf(row, await ctx.s.primaryRows.all(row.batch_id, row.id));
       await ctx.s.finalize.run(v.state, v.retval, v.state === 'succeeded' ? null : v.message, now, f.batch, f.id);
+    } else if (f.state === 'succeeded') {
+      // The common case in one round trip: final, its dependents counted down, its reply.
+      v = { state: f.state, retval: f.retval, message: f.message };
+      const out = await ctx.s.succeed.all(v.retval, now, f.batch, f.id, ctx.repliesMode === 'action', v.message, ctx.owner);
+      const done = out.find((o) => o.kind === 'f');
+      if (!done) continue;
+      const r = done.row as unknown as ActionRow;
+      affected.add(f.batch);
+      await wipeAction(ctx, r);
+      effects.events.push({ type: 'action.succeeded', batch: f.batch, action: f.id, operation: r.operation, hostid: r.hostid, state: v.state, message: v.message, at: now });
+      for (const o of out) {
+        if (o.kind === 'r') {
+          const p = o.row as unknown as ReplyRow;
+          effects.replies.push({ seq: p.seq, replyid: p.replyid, batch: p.batch_id, action: p.action_id, operation: p.operation, status: p.status, retval: p.retval, message: p.message, at: p.at });
+        } else if (o.kind === 'd') {
+          const left = o.row as { batch_id: string; id: string; waiting_on: number; placeholder: number };
+          if (left.waiting_on <= 0 && left.placeholder === 1) queue.push({ batch: left.batch_id, id: left.id, state: 'verdict', retval: '', message: '' });
+        }
+      }
+      if (ctx.repliesMode !== 'action') treeCandidates.push(r);
+      continue;
     } else {
       // Its state is known: made final in one statement, which returns the row (its document,
       // replyid and the rest are what they were) or nothing when it was final already.

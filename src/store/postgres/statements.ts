@@ -82,6 +82,25 @@ const GRAPH_STATEMENTS = {
     `UPDATE actions SET state = $1, retval = $2, last_error = $3, runnable_at = NULL, recovery = 0, owner = NULL, finished_at = $4, updated_at = $4
       WHERE batch_id = $5 AND id = $6 AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled') RETURNING *`,
   ),
+  // An action succeeded, in one round trip: made final (if it was not), its waiting dependents
+  // counted down (`dependencySucceeded`), its reply recorded when replies are per action
+  // (`insertReply`). Rows come back as JSON: 'f' the action, 'd' each dependent, 'r' the reply if new.
+  succeed: q<[retval: string, now: number, batch: string, id: string, withReply: boolean, message: string, owner: string], { kind: 'f' | 'd' | 'r'; row: Record<string, unknown> }>(
+    `WITH f AS (
+        UPDATE actions SET state = 'succeeded', retval = $1, last_error = NULL, runnable_at = NULL, recovery = 0, owner = NULL, finished_at = $2, updated_at = $2
+        WHERE batch_id = $3 AND id = $4 AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled') RETURNING *),
+      d AS (
+        UPDATE actions a SET waiting_on = a.waiting_on - 1,
+          state = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 'ready' ELSE a.state END,
+          runnable_at = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 0 ELSE a.runnable_at END, updated_at = $2
+        FROM dependencies dd, f WHERE dd.dep_batch_id = f.batch_id AND dd.dep_action_id = f.id AND a.batch_id = dd.batch_id AND a.id = dd.action_id AND a.state = 'waiting'
+        RETURNING a.batch_id, a.id, a.waiting_on, a.placeholder),
+      r AS (
+        INSERT INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at, owner)
+        SELECT f.replyid, f.batch_id, f.id, f.operation, 'success', $1, $6, $2, $7 FROM f WHERE $5 AND f.replyid <> ''
+        ON CONFLICT (replyid) DO NOTHING RETURNING *)
+    SELECT 'f' AS kind, to_jsonb(f) AS row FROM f UNION ALL SELECT 'd', to_jsonb(d) FROM d UNION ALL SELECT 'r', to_jsonb(r) FROM r`,
+  ),
   // A dependency succeeded: every waiting dependent counts one fewer, and one with none left is
   // ready (a placeholder's verdict is the caller's): `decrementWaiting` and `makeReady` for all of them at once.
   dependencySucceeded: q<[now: number, batch: string, id: string], { batch_id: string; id: string; waiting_on: number; placeholder: number }>(
