@@ -96,6 +96,9 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     replies: http.observe.replies(outbox),
     onEvents,
   });
+  // Several daemons on PostgreSQL: another daemon's results or batches wake this one's engine
+  // at once (a target slot it freed, say), not at the next poll.
+  if (!(opened instanceof SqliteStore)) await opened.onWork(() => engine.wake());
   const retention = new Retention(store, config, logger);
   let reloading: Promise<unknown> = Promise.resolve();
   const reload = () => {

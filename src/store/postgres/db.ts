@@ -69,22 +69,40 @@ const GRAPH_LOCK = `SELECT pg_advisory_xact_lock(7411, hashtext(current_schema()
 
 /**
  * Runs `fn` in one transaction on one pooled client: BEGIN … COMMIT, ROLLBACK on a throw. With
- * `graph`, it first takes the graph lock above.
+ * `graph`, it first takes the graph lock above; with `notify`, it notifies WORK_CHANNEL.
  */
-export async function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient) => Promise<T>, notify?: string): Promise<T> {
+  return session(pool, async (client) => {
+    // BEGIN and the lock in one round trip (a simple query of two statements).
+    await client.query(graph ? `BEGIN; ${GRAPH_LOCK}` : 'BEGIN');
+    const out = await fn(client);
+    // With `notify` (the committing daemon's owner id), the other daemons hear of it at COMMIT.
+    await client.query(notify === undefined ? 'COMMIT' : `SELECT pg_notify('${WORK_CHANNEL}', current_schema() || ' ' || ${client.escapeLiteral(notify)}); COMMIT`);
+    return out;
+  });
+}
+
+/**
+ * The channel on which a transaction that may let another daemon start something (results: slots
+ * freed, dependents ready; batches taken in; leases let go) says so at COMMIT, its payload the
+ * schema and the owner id: the other daemons of the schema take a turn at once instead of at
+ * their next poll (`PostgresStore.onWork`).
+ */
+export const WORK_CHANNEL = 'tmon_work';
+
+/**
+ * `fn` on one pooled client, opening and committing its own transaction in the same round trips
+ * as its statements (simple queries of several statements); ROLLBACK if it throws.
+ */
+export async function session<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
-    if (graph) await client.query(GRAPH_LOCK);
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
+    return await fn(client);
   } catch (err) {
     try {
       await client.query('ROLLBACK');
     } catch (rollbackErr) {
-      // The session is unusable: the pool must not hand it out again.
       broken = rollbackErr as Error;
     }
     throw err;

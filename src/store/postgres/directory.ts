@@ -1,17 +1,44 @@
 import type { DirectoryAccount, DirectoryDump, DirectoryScope, DirectoryTx } from '../types.js';
+import type { PoolClient, QueryResult } from 'pg';
 import type { Statements } from './statements.js';
 
+/** A text array as SQL text: a simple query (several statements, one round trip) takes no parameters. */
+const textArray = (c: PoolClient, xs: readonly string[]): string => (xs.length === 0 ? `'{}'::text[]` : `ARRAY[${xs.map((x) => c.escapeLiteral(x)).join(', ')}]::text[]`);
+
 /**
- * One target's simulated directory for a synchronous `fn`: its accounts and groups are read
- * whole (under a per-target advisory lock, so daemons working on one target take turns), `fn`
- * works on them in memory, and what it changed is written back in the same transaction.
+ * One target's simulated directory for a synchronous `fn`: the rows it looks at are read under
+ * locks, `fn` works on them in memory, and what it changed is written back in the same
+ * transaction. With a scope (the accounts and groups `fn` looks at), the target's lock is taken
+ * shared and each account's and group's own lock exclusive, in the order of their keys (no two
+ * transactions wait for each other in a circle): actions on different accounts of one target run
+ * side by side. Without one (DELG, accounts()), the whole target is read under its lock taken
+ * exclusive. Two round trips: BEGIN, the locks and the read in one (each statement of a simple
+ * query reads what was committed before it, so the read sees every change made under the locks),
+ * the writes and COMMIT in the other.
  */
-export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: DirectoryTx) => T, scope?: DirectoryScope): Promise<T> {
-  await s.dirLock.run(hostid);
-  // With a scope, only the rows the action looks at: reading a target's whole directory for
-  // each action would cost more with every account it holds.
-  const accountRows = scope ? await s.dirAccountsIn.all(hostid, JSON.stringify(scope.users)) : await s.dirAccounts.all(hostid);
-  const groupRows = scope ? await s.dirGroupsIn.all(hostid, JSON.stringify(scope.groups)) : await s.dirGroups.all(hostid);
+export async function withDirectory<T>(client: PoolClient, hostid: string, fn: (dir: DirectoryTx) => T, scope?: DirectoryScope): Promise<T> {
+  const host = client.escapeLiteral(hostid);
+  const target = `hashtext(current_schema() || '/' || ${host})`;
+  let lock: string;
+  let read: string;
+  if (scope) {
+    const keys = [...scope.users.map((u) => `u/${u}`), ...scope.groups.map((g) => `g/${g}`)];
+    // The shared lock is taken as the keys are read, before the sort hands any to the exclusive ones.
+    lock =
+      keys.length === 0
+        ? `SELECT pg_advisory_xact_lock_shared(7412, ${target})`
+        : `SELECT count(pg_advisory_xact_lock(7413, h)) FROM (SELECT DISTINCT hashtext(current_schema() || '/' || ${host} || '/' || k) AS h
+            FROM unnest(${textArray(client, keys)}) AS k WHERE pg_advisory_xact_lock_shared(7412, ${target})::text = '' ORDER BY h) s`;
+    read = `SELECT 'a' AS kind, userid AS id, data FROM directory_accounts WHERE hostid = ${host} AND userid = ANY(${textArray(client, scope.users)})
+      UNION ALL SELECT 'g', groupid, NULL FROM directory_groups WHERE hostid = ${host} AND groupid = ANY(${textArray(client, scope.groups)})`;
+  } else {
+    lock = `SELECT pg_advisory_xact_lock(7412, ${target})`;
+    read = `SELECT 'a' AS kind, userid AS id, data FROM directory_accounts WHERE hostid = ${host} UNION ALL SELECT 'g', groupid, NULL FROM directory_groups WHERE hostid = ${host}`;
+  }
+  const results = (await client.query(`BEGIN; ${lock}; ${read}`)) as unknown as QueryResult[];
+  const rows = results[2]!.rows as Array<{ kind: 'a' | 'g'; id: string; data: string | null }>;
+  const accountRows = rows.filter((r) => r.kind === 'a').map((r) => ({ userid: r.id, data: r.data! }));
+  const groupRows = rows.filter((r) => r.kind === 'g').map((r) => ({ groupid: r.id }));
   const accounts = new Map(accountRows.map((r) => [r.userid, r.data]));
   const groups = new Set(groupRows.map((r) => r.groupid));
   const seen = (what: string, key: string, list: readonly string[] | undefined): void => {
@@ -55,10 +82,17 @@ export async function withDirectory<T>(s: Statements, hostid: string, fn: (dir: 
     },
   };
   const out = fn(tx);
-  for (const u of gone) await s.dirDelete.run(hostid, u);
-  for (const [u, d] of put) await s.dirPut.run(hostid, u, d);
-  for (const g of groupsGone) await s.dirDeleteGroup.run(hostid, g);
-  for (const g of groupsPut) await s.dirPutGroup.run(hostid, g);
+  // What it changed, in one statement (the sets deleted and written are disjoint), with the COMMIT.
+  const write =
+    gone.size + put.size + groupsGone.size + groupsPut.size === 0
+      ? ''
+      : `WITH da AS (DELETE FROM directory_accounts WHERE hostid = ${host} AND userid = ANY(${textArray(client, [...gone])})),
+          pa AS (INSERT INTO directory_accounts (hostid, userid, data) SELECT ${host}, u, d FROM unnest(${textArray(client, [...put.keys()])}, ${textArray(client, [...put.values()])}) AS x(u, d)
+            ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data),
+          dg AS (DELETE FROM directory_groups WHERE hostid = ${host} AND groupid = ANY(${textArray(client, [...groupsGone])})),
+          ig AS (INSERT INTO directory_groups (hostid, groupid) SELECT ${host}, unnest(${textArray(client, [...groupsPut])}) ON CONFLICT DO NOTHING)
+        SELECT 1; `;
+  await client.query(`${write}COMMIT`);
   return out;
 }
 

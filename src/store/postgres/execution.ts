@@ -28,30 +28,51 @@ export async function claimRunnable(
 ): Promise<ClaimedAction[]> {
   await refreshLeases(ctx, now);
   const running = new Map<string, number>();
-  for (const r of await ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
   const interactive = new Map<string, number>();
-  for (const r of await ctx.s.interactiveWaiting.all(now, rewrite)) interactive.set(r.hostid, r.n);
-  const paused = new Set((await ctx.s.pausedHosts.all()).map((p) => p.hostid));
+  const leased: string[] = [];
+  for (const r of await ctx.s.claimHosts.all(ctx.owner, now, rewrite)) {
+    if (r.kind === 'r') running.set(r.hostid, r.n);
+    else if (r.kind === 'i') interactive.set(r.hostid, r.n);
+    else leased.push(r.hostid);
+  }
   const room = new Map<string, number>();
-  const candidates: ActionRow[] = [];
-  for (const { hostid: host } of await ctx.s.leasedHosts.all(ctx.owner, now)) {
-    if (paused.has(host)) continue;
+  const hosts: string[] = [];
+  const limits: number[] = [];
+  for (const host of leased) {
     const free = capacity(host, running.get(host) ?? 0);
     room.set(host, free);
     const limit = rewrite ? max : Math.min(max, free);
-    if (limit > 0) candidates.push(...(await ctx.s.runnable.all(ctx.owner, host, now, limit)));
+    if (limit > 0) {
+      hosts.push(host);
+      limits.push(limit);
+    }
   }
+  const candidates = hosts.length > 0 ? await ctx.s.runnable.all(ctx.owner, hosts, limits, now) : [];
   candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
   const contexts = new Map<string, KvGroup>();
   const claimed: ClaimedAction[] = [];
   const affected = new Set<string>();
+  // The turn's claims are written together, in one statement per kind, before anything else reads them.
+  const started = new Set<string>();
+  const runs = { batches: [] as string[], ids: [] as string[] };
+  const rewrites = { batches: [] as string[], ids: [] as string[] };
+  const flush = async (): Promise<void> => {
+    if (started.size > 0) await ctx.s.startBatches.run(now, [...started]);
+    if (runs.ids.length > 0) await ctx.s.claimRuns.run(ctx.owner, now, runs.batches, runs.ids);
+    if (rewrites.ids.length > 0) await ctx.s.claimRewrites.run(ctx.owner, now, rewrites.batches, rewrites.ids);
+    started.clear();
+    runs.batches = [];
+    runs.ids = [];
+    rewrites.batches = [];
+    rewrites.ids = [];
+  };
   for (const r of candidates) {
     if (claimed.length >= max) break;
     const forRewrite = rewrite && r.rewritten === 0;
     if (!forRewrite && (room.get(r.hostid) ?? 0) <= 0) continue;
     // Another daemon's interactive action waits for this target: a batch action leaves it the slot.
     if (!forRewrite && r.interactive === 0 && (interactive.get(r.hostid) ?? 0) > 0) continue;
-    await ctx.s.startBatch.run(now, r.batch_id);
+    started.add(r.batch_id);
     let claim: ClaimedAction;
     try {
       let context = forRewrite ? contexts.get(r.batch_id) : undefined;
@@ -59,17 +80,22 @@ export async function claimRunnable(
       claim = claimOf(ctx, r, forRewrite, context);
     } catch (err) {
       if (!(err instanceof SecretError)) throw err;
+      await flush();
       await unopened(ctx, r.batch_id, r.id, err, now, effects, affected);
       continue;
     }
-    if (forRewrite) await ctx.s.claimRewrite.run(ctx.owner, now, r.batch_id, r.id);
-    else {
+    if (forRewrite) {
+      rewrites.batches.push(r.batch_id);
+      rewrites.ids.push(r.id);
+    } else {
       room.set(r.hostid, (room.get(r.hostid) ?? 0) - 1);
       if (r.interactive === 1) interactive.set(r.hostid, (interactive.get(r.hostid) ?? 1) - 1);
-      await ctx.s.claimRun.run(ctx.owner, now, r.batch_id, r.id);
+      runs.batches.push(r.batch_id);
+      runs.ids.push(r.id);
     }
     claimed.push(claim);
   }
+  await flush();
   if (affected.size > 0) await conclude(ctx, affected, now, effects);
   return claimed;
 }
@@ -88,14 +114,14 @@ export async function completeActions(ctx: PgCtx, results: ReadonlyArray<{ batch
   const now = Date.now();
   const affected = new Set<string>();
   for (const { batchId, actionId, result } of results) {
-    const row = await ctx.s.action.get(batchId, actionId);
-    if (!row || FINAL.has(row.state)) continue;
     if (result.state === 'retrying') {
+      const row = await ctx.s.action.get(batchId, actionId);
+      if (!row || FINAL.has(row.state)) continue;
       await ctx.s.retrying.run(result.retval, result.message, result.nextAttemptAt, now, batchId, actionId);
       effects.events.push({ type: 'action.retrying', batch: batchId, action: actionId, operation: row.operation, hostid: row.hostid, state: 'retrying', message: result.message, at: now });
       continue;
     }
-    affected.add(batchId);
+    // An action already final (canceled meanwhile, say) is left as it is: finalize checks.
     await finalize(ctx, batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
   }
   return conclude(ctx, affected, now, effects);

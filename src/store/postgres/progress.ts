@@ -1,6 +1,6 @@
 import { actionKey, type Effects } from '../types.js';
 import { FINAL, how, treeVerdict, verdictOf } from '../sqlite/progress.js';
-import type { ActionRow } from '../sqlite/rows.js';
+import type { ActionRow, ReplyRow } from '../sqlite/rows.js';
 import type { PgCtx } from './context.js';
 import { wipeAction, wipeBatch } from './sealing.js';
 import { queueRuns } from './trigger-runs.js';
@@ -56,25 +56,55 @@ export async function finalize(
   const treeCandidates: ActionRow[] = [];
   while (queue.length > 0) {
     const f = queue.shift()!;
-    const row = await ctx.s.action.get(f.batch, f.id);
-    if (!row || FINAL.has(row.state)) continue;
-    const v = f.state === 'verdict' ? verdictOf(row, await ctx.s.primaryRows.all(row.batch_id, row.id)) : { state: f.state, retval: f.retval, message: f.message };
+    let row: ActionRow | undefined;
+    let v: { state: FinalState; retval: string; message: string };
+    if (f.state === 'verdict') {
+      row = await ctx.s.action.get(f.batch, f.id);
+      if (!row || FINAL.has(row.state)) continue;
+      v = verdictOf(row, await ctx.s.primaryRows.all(row.batch_id, row.id));
+      await ctx.s.finalize.run(v.state, v.retval, v.state === 'succeeded' ? null : v.message, now, f.batch, f.id);
+    } else if (f.state === 'succeeded') {
+      // The common case in one round trip: final, its dependents counted down, its reply.
+      v = { state: f.state, retval: f.retval, message: f.message };
+      const out = await ctx.s.succeed.all(v.retval, now, f.batch, f.id, ctx.repliesMode === 'action', v.message, ctx.owner);
+      const done = out.find((o) => o.kind === 'f');
+      if (!done) continue;
+      const r = done.row as unknown as ActionRow;
+      affected.add(f.batch);
+      await wipeAction(ctx, r);
+      effects.events.push({ type: 'action.succeeded', batch: f.batch, action: f.id, operation: r.operation, hostid: r.hostid, state: v.state, message: v.message, at: now });
+      for (const o of out) {
+        if (o.kind === 'r') {
+          const p = o.row as unknown as ReplyRow;
+          effects.replies.push({ seq: p.seq, replyid: p.replyid, batch: p.batch_id, action: p.action_id, operation: p.operation, status: p.status, retval: p.retval, message: p.message, at: p.at });
+        } else if (o.kind === 'd') {
+          const left = o.row as { batch_id: string; id: string; waiting_on: number; placeholder: number };
+          if (left.waiting_on <= 0 && left.placeholder === 1) queue.push({ batch: left.batch_id, id: left.id, state: 'verdict', retval: '', message: '' });
+        }
+      }
+      if (ctx.repliesMode !== 'action') treeCandidates.push(r);
+      continue;
+    } else {
+      // Its state is known: made final in one statement, which returns the row (its document,
+      // replyid and the rest are what they were) or nothing when it was final already.
+      v = { state: f.state, retval: f.retval, message: f.message };
+      row = await ctx.s.finalizeOpen.get(v.state, v.retval, v.state === 'succeeded' ? null : v.message, now, f.batch, f.id);
+      if (!row) continue;
+    }
     affected.add(f.batch);
-    await ctx.s.finalize.run(v.state, v.retval, v.state === 'succeeded' ? null : v.message, now, f.batch, f.id);
     await wipeAction(ctx, row);
     effects.events.push({ type: `action.${v.state}`, batch: f.batch, action: f.id, operation: row.operation, hostid: row.hostid, state: v.state, message: v.message, at: now });
     if (ctx.repliesMode === 'action') {
       if (row.replyid !== '') await reply(ctx, row.replyid, f.batch, f.id, row.operation, v.state === 'succeeded', v.retval, v.message, now, effects);
     } else treeCandidates.push(row);
+    if (v.state === 'succeeded') {
+      for (const left of await ctx.s.dependencySucceeded.all(now, f.batch, f.id)) {
+        if (left.waiting_on <= 0 && left.placeholder === 1) queue.push({ batch: left.batch_id, id: left.id, state: 'verdict', retval: '', message: '' });
+      }
+      continue;
+    }
     for (const d of await ctx.s.dependents.all(f.batch, f.id)) {
       const verdict = { batch: d.batch_id, id: d.action_id, state: 'verdict' as const, retval: '', message: '' };
-      if (v.state === 'succeeded') {
-        const left = await ctx.s.decrementWaiting.get(now, d.batch_id, d.action_id);
-        if (!left || left.waiting_on > 0) continue;
-        if (left.placeholder === 1) queue.push(verdict);
-        else await ctx.s.makeReady.run(now, d.batch_id, d.action_id);
-        continue;
-      }
       const dep = await ctx.s.action.get(d.batch_id, d.action_id);
       if (!dep || FINAL.has(dep.state)) continue;
       if (dep.placeholder === 1) {
@@ -138,10 +168,11 @@ async function treeOf(ctx: PgCtx, batch: string, primaryId: string): Promise<Act
 }
 
 async function completeBatches(ctx: PgCtx, batches: Set<string>, now: number, effects: Effects): Promise<void> {
+  if (batches.size === 0) return;
+  // Every affected batch's state and tally in one statement.
+  const tallies = new Map((await ctx.s.openBatchTallies.all([...batches])).map((t) => [t.id, t]));
   for (const b of batches) {
-    const state = (await ctx.s.batchState.get(b))?.state;
-    if (state !== 'running' && state !== 'received') continue;
-    const tally = await ctx.s.batchTally.get(b);
+    const tally = tallies.get(b);
     if (!tally || tally.open > 0) continue;
     const final = tally.bad > 0 ? 'failed' : 'succeeded';
     await ctx.s.setBatchState.run(final, now, now, b);

@@ -92,19 +92,7 @@ export const OPS_STATEMENTS = {
   purgeTriggerRuns: q<[cut: number]>(`DELETE FROM trigger_runs WHERE state IN ('succeeded', 'failed') AND finished_at < $1`),
   oldCommands: q<[cut: number], { n: number }>(`SELECT count(*) AS n FROM commands WHERE state = 'done' AND done_at < $1`),
   purgeCommands: q<[cut: number]>(`DELETE FROM commands WHERE state = 'done' AND done_at < $1`),
-  // ---- the simulated directory: one target loaded whole, changed in memory, written back
-  dirLock: q<[host: string]>(`SELECT pg_advisory_xact_lock(7412, hashtext(current_schema() || '/' || $1))`),
-  dirAccounts: q<[host: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = $1 ORDER BY userid'),
-  dirGroups: q<[host: string], { groupid: string }>('SELECT groupid FROM directory_groups WHERE hostid = $1'),
-  // Only the rows an action looks at (DirectoryScope), as JSON arrays: one statement each.
-  dirAccountsIn: q<[host: string, userids: string], { userid: string; data: string }>('SELECT userid, data FROM directory_accounts WHERE hostid = $1 AND userid IN (SELECT jsonb_array_elements_text($2::jsonb))'),
-  dirGroupsIn: q<[host: string, groupids: string], { groupid: string }>('SELECT groupid FROM directory_groups WHERE hostid = $1 AND groupid IN (SELECT jsonb_array_elements_text($2::jsonb))'),
-  dirPut: q<[host: string, user: string, data: string]>(
-    'INSERT INTO directory_accounts (hostid, userid, data) VALUES ($1, $2, $3) ON CONFLICT (hostid, userid) DO UPDATE SET data = excluded.data',
-  ),
-  dirDelete: q<[host: string, user: string]>('DELETE FROM directory_accounts WHERE hostid = $1 AND userid = $2'),
-  dirPutGroup: q<[host: string, group: string]>('INSERT INTO directory_groups (hostid, groupid) VALUES ($1, $2) ON CONFLICT DO NOTHING'),
-  dirDeleteGroup: q<[host: string, group: string]>('DELETE FROM directory_groups WHERE hostid = $1 AND groupid = $2'),
+  // ---- the simulated directory (directory.ts writes its own statements: locks, read and write in two round trips)
   dirAll: q<[], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts ORDER BY hostid, userid'),
   dirHost: q<[string], { hostid: string; userid: string; data: string }>('SELECT hostid, userid, data FROM directory_accounts WHERE hostid = $1 ORDER BY userid'),
   // ---- the key check (sealing.ts)

@@ -22,9 +22,6 @@ const GRAPH_STATEMENTS = {
   ),
   batchState: q<[string], { state: BatchRow['state'] }>('SELECT state FROM batches WHERE id = $1'),
   setBatchState: q<[state: string, now: number, finished: number | null, id: string]>('UPDATE batches SET state = $1, updated_at = $2, finished_at = $3 WHERE id = $4'),
-  startBatch: q<[now: number, id: string]>(`UPDATE batches SET state = 'running', updated_at = $1 WHERE id = $2 AND state = 'received'`),
-  batchTally: q<[string], { open: number; bad: number }>(`SELECT count(*) FILTER (WHERE state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')) AS open,
-      count(*) FILTER (WHERE state IN ('failed', 'skipped', 'canceled')) AS bad FROM actions WHERE batch_id = $1`),
   // ---- actions
   insertAction: q<NewActionParams>(`INSERT INTO actions (batch_id, id, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
       VALUES ($1, $2, $3, $4, $5, 'waiting', $6, $7, $8, $9, $10, $11, $12, $12)`),
@@ -33,7 +30,30 @@ const GRAPH_STATEMENTS = {
   deleteAction: q<Id>('DELETE FROM actions WHERE batch_id = $1 AND id = $2'),
   primaryRows: q<[batch: string, primary: string], ActionRow>('SELECT * FROM actions WHERE batch_id = $1 AND primary_id = $2 ORDER BY queue_seq'),
   batchActions: q<[string], ActionRow>('SELECT * FROM actions WHERE batch_id = $1 ORDER BY queue_seq, id'),
-  replyidHolder: q<[replyid: string, batch: string], { batch_id: string }>(`SELECT batch_id FROM actions WHERE replyid = $1 AND replyid <> '' AND batch_id <> $2 LIMIT 1`),
+  // Ingest in a few statements per batch, whatever its size (ingest.ts): the rows in array order
+  // (so `queue_seq` follows the batch), the edges, and who already holds the batch's replyids.
+  insertActions: q<[batch: string, ids: string[], primaries: string[], plugins: Array<string | null>, rewritten: number[], operations: string[], hostids: string[], userids: string[], replyids: string[], interactive: number[], documents: string[], now: number]>(
+    `INSERT INTO actions (batch_id, id, primary_id, plugin, rewritten, state, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
+      SELECT $1, id, primary_id, plugin, rewritten, 'waiting', operation, hostid, userid, replyid, interactive, document, $12, $12
+      FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[]) WITH ORDINALITY
+        AS u(id, primary_id, plugin, rewritten, operation, hostid, userid, replyid, interactive, document, n) ORDER BY n`,
+  ),
+  insertDeps: q<[batch: string, actions: string[], depBatches: string[], depActions: string[]]>(
+    `INSERT INTO dependencies (batch_id, action_id, dep_batch_id, dep_action_id) SELECT $1, a, db, da FROM unnest($2::text[], $3::text[], $4::text[]) AS u(a, db, da)
+      ON CONFLICT DO NOTHING`,
+  ),
+  replyidHolders: q<[replyids: string[], batch: string], { replyid: string; batch_id: string }>(
+    `SELECT DISTINCT ON (replyid) replyid, batch_id FROM actions WHERE replyid = ANY($1::text[]) AND replyid <> '' AND batch_id <> $2 ORDER BY replyid, batch_id`,
+  ),
+  // Each dependency of a batch's actions with its state (NULL: not in the store).
+  batchDepStates: q<[batch: string], { action_id: string; state: ActionRow['state'] | null }>(
+    `SELECT d.action_id, a.state FROM dependencies d LEFT JOIN actions a ON a.batch_id = d.dep_batch_id AND a.id = d.dep_action_id WHERE d.batch_id = $1`,
+  ),
+  // `setWaiting` for many actions of one batch.
+  setWaitingMany: q<[now: number, batch: string, ids: string[], waiting: number[]]>(
+    `UPDATE actions a SET waiting_on = u.w, state = CASE WHEN u.w = 0 THEN 'ready' ELSE 'waiting' END, runnable_at = CASE WHEN u.w = 0 THEN 0 ELSE NULL END, updated_at = $1
+      FROM unnest($3::text[], $4::int[]) AS u(id, w) WHERE a.batch_id = $2 AND a.id = u.id`,
+  ),
   // ---- dependencies
   insertDep: q<[batch: string, action: string, depBatch: string, depAction: string]>(
     'INSERT INTO dependencies (batch_id, action_id, dep_batch_id, dep_action_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
@@ -54,32 +74,80 @@ const GRAPH_STATEMENTS = {
   makeReadyFromRunning: q<[now: number, batch: string, id: string]>(
     `UPDATE actions SET state = 'ready', runnable_at = 0, owner = NULL, updated_at = $1 WHERE batch_id = $2 AND id = $3 AND state = 'running'`,
   ),
-  makeReady: q<[now: number, batch: string, id: string]>(`UPDATE actions SET state = 'ready', runnable_at = 0, updated_at = $1 WHERE batch_id = $2 AND id = $3 AND state = 'waiting'`),
   finalize: q<[state: string, retval: string, error: string | null, now: number, batch: string, id: string]>(
     `UPDATE actions SET state = $1, retval = $2, last_error = $3, runnable_at = NULL, recovery = 0, owner = NULL, finished_at = $4, updated_at = $4 WHERE batch_id = $5 AND id = $6`,
+  ),
+  // `finalize` for a row not yet final, returning it (one round trip instead of a read and a write).
+  finalizeOpen: q<[state: string, retval: string, error: string | null, now: number, batch: string, id: string], ActionRow>(
+    `UPDATE actions SET state = $1, retval = $2, last_error = $3, runnable_at = NULL, recovery = 0, owner = NULL, finished_at = $4, updated_at = $4
+      WHERE batch_id = $5 AND id = $6 AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled') RETURNING *`,
+  ),
+  // An action succeeded, in one round trip: made final (if it was not), its waiting dependents
+  // counted down (`dependencySucceeded`), its reply recorded when replies are per action
+  // (`insertReply`). Rows come back as JSON: 'f' the action, 'd' each dependent, 'r' the reply if new.
+  succeed: q<[retval: string, now: number, batch: string, id: string, withReply: boolean, message: string, owner: string], { kind: 'f' | 'd' | 'r'; row: Record<string, unknown> }>(
+    `WITH f AS (
+        UPDATE actions SET state = 'succeeded', retval = $1, last_error = NULL, runnable_at = NULL, recovery = 0, owner = NULL, finished_at = $2, updated_at = $2
+        WHERE batch_id = $3 AND id = $4 AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled') RETURNING *),
+      d AS (
+        UPDATE actions a SET waiting_on = a.waiting_on - 1,
+          state = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 'ready' ELSE a.state END,
+          runnable_at = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 0 ELSE a.runnable_at END, updated_at = $2
+        FROM dependencies dd, f WHERE dd.dep_batch_id = f.batch_id AND dd.dep_action_id = f.id AND a.batch_id = dd.batch_id AND a.id = dd.action_id AND a.state = 'waiting'
+        RETURNING a.batch_id, a.id, a.waiting_on, a.placeholder),
+      r AS (
+        INSERT INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at, owner)
+        SELECT f.replyid, f.batch_id, f.id, f.operation, 'success', $1, $6, $2, $7 FROM f WHERE $5 AND f.replyid <> ''
+        ON CONFLICT (replyid) DO NOTHING RETURNING *)
+    SELECT 'f' AS kind, to_jsonb(f) AS row FROM f UNION ALL SELECT 'd', to_jsonb(d) FROM d UNION ALL SELECT 'r', to_jsonb(r) FROM r`,
+  ),
+  // A dependency succeeded: every waiting dependent counts one fewer, and one with none left is
+  // ready (a placeholder's verdict is the caller's): `decrementWaiting` and `makeReady` for all of them at once.
+  dependencySucceeded: q<[now: number, batch: string, id: string], { batch_id: string; id: string; waiting_on: number; placeholder: number }>(
+    `UPDATE actions a SET waiting_on = a.waiting_on - 1,
+        state = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 'ready' ELSE a.state END,
+        runnable_at = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 0 ELSE a.runnable_at END, updated_at = $1
+      FROM dependencies d WHERE d.dep_batch_id = $2 AND d.dep_action_id = $3 AND a.batch_id = d.batch_id AND a.id = d.action_id AND a.state = 'waiting'
+      RETURNING a.batch_id, a.id, a.waiting_on, a.placeholder`,
+  ),
+  // The affected batches still open, with how many of their actions are open and how many ended badly.
+  openBatchTallies: q<[ids: string[]], { id: string; open: number; bad: number }>(
+    `SELECT b.id, (SELECT count(*) FROM actions a WHERE a.batch_id = b.id AND a.state IN ('waiting', 'ready', 'running', 'retrying')) AS open,
+        (SELECT count(*) FROM actions a WHERE a.batch_id = b.id AND a.state IN ('failed', 'skipped', 'canceled')) AS bad
+      FROM batches b WHERE b.id = ANY($1::text[]) AND b.state IN ('running', 'received')`,
   ),
   retrying: q<[retval: string, error: string, at: number, now: number, batch: string, id: string]>(
     `UPDATE actions SET state = 'retrying', retval = $1, last_error = $2, runnable_at = $3, recovery = 0, owner = NULL, updated_at = $4 WHERE batch_id = $5 AND id = $6`,
   ),
   // ---- claiming and running: slots are counted across every daemon
-  runningByHost: q<[], { hostid: string; n: number }>(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' AND rewritten = 1 GROUP BY hostid`),
-  // Interactive actions any daemon could run now, per target: a batch action may not take their slot.
-  interactiveWaiting: q<[now: number, rewrite: boolean], { hostid: string; n: number }>(
-    `SELECT hostid, count(*) AS n FROM actions WHERE runnable_at IS NOT NULL AND runnable_at <= $1 AND interactive = 1 AND (rewritten = 1 OR NOT $2)
-      AND hostid NOT IN (SELECT hostid FROM paused_hosts) GROUP BY hostid`,
+  // What a claim needs to know per target, in one round trip: running actions across every
+  // daemon ('r'), interactive actions any daemon could run now ('i': a batch action may not take
+  // their slot), and the targets with work due in this daemon's leased batches ('l', paused ones left out).
+  claimHosts: q<[owner: string, now: number, rewrite: boolean], { kind: 'r' | 'i' | 'l'; hostid: string; n: number }>(
+    `WITH paused AS (SELECT hostid FROM paused_hosts)
+      SELECT 'r' AS kind, hostid, count(*) AS n FROM actions WHERE state = 'running' AND rewritten = 1 GROUP BY hostid
+      UNION ALL
+      SELECT 'i', hostid, count(*) FROM actions WHERE runnable_at IS NOT NULL AND runnable_at <= $2 AND interactive = 1 AND (rewritten = 1 OR NOT $3)
+        AND hostid NOT IN (SELECT hostid FROM paused) GROUP BY hostid
+      UNION ALL
+      SELECT DISTINCT 'l', a.hostid, 0 FROM actions a JOIN leases l ON l.batch_id = a.batch_id AND l.owner = $1
+        WHERE a.runnable_at IS NOT NULL AND a.runnable_at <= $2 AND a.hostid NOT IN (SELECT hostid FROM paused)`,
   ),
-  leasedHosts: q<[owner: string, now: number], { hostid: string }>(
-    `SELECT DISTINCT a.hostid FROM actions a JOIN leases l ON l.batch_id = a.batch_id AND l.owner = $1 WHERE a.runnable_at IS NOT NULL AND a.runnable_at <= $2`,
+  // The runnable actions of this daemon's leased batches, up to a limit per target: one statement for every target.
+  runnable: q<[owner: string, hosts: string[], limits: number[], now: number], ActionRow>(
+    `SELECT a.* FROM unnest($2::text[], $3::int[]) AS h(hostid, lim), LATERAL (
+      SELECT a.* FROM actions a JOIN leases l ON l.batch_id = a.batch_id AND l.owner = $1
+      WHERE a.hostid = h.hostid AND a.runnable_at IS NOT NULL AND a.runnable_at <= $4 ORDER BY a.interactive DESC, a.queue_seq LIMIT h.lim) a`,
   ),
-  runnable: q<[owner: string, host: string, now: number, limit: number], ActionRow>(
-    `SELECT a.* FROM actions a JOIN leases l ON l.batch_id = a.batch_id AND l.owner = $1
-      WHERE a.hostid = $2 AND a.runnable_at IS NOT NULL AND a.runnable_at <= $3 ORDER BY a.interactive DESC, a.queue_seq LIMIT $4`,
+  startBatches: q<[now: number, ids: string[]]>(`UPDATE batches SET state = 'running', updated_at = $1 WHERE id = ANY($2::text[]) AND state = 'received'`),
+  // Claims of one turn in one statement each (batch ids and action ids as parallel arrays).
+  claimRuns: q<[owner: string, now: number, batches: string[], ids: string[]]>(
+    `UPDATE actions a SET state = 'running', owner = $1, attempts = attempts + 1, rewritten = 1, runnable_at = NULL, started_at = $2, updated_at = $2
+      FROM unnest($3::text[], $4::text[]) AS u(batch_id, id) WHERE a.batch_id = u.batch_id AND a.id = u.id`,
   ),
-  claimRun: q<[owner: string, now: number, batch: string, id: string]>(
-    `UPDATE actions SET state = 'running', owner = $1, attempts = attempts + 1, rewritten = 1, runnable_at = NULL, started_at = $2, updated_at = $2 WHERE batch_id = $3 AND id = $4`,
-  ),
-  claimRewrite: q<[owner: string, now: number, batch: string, id: string]>(
-    `UPDATE actions SET state = 'running', owner = $1, runnable_at = NULL, started_at = $2, updated_at = $2 WHERE batch_id = $3 AND id = $4`,
+  claimRewrites: q<[owner: string, now: number, batches: string[], ids: string[]]>(
+    `UPDATE actions a SET state = 'running', owner = $1, runnable_at = NULL, started_at = $2, updated_at = $2
+      FROM unnest($3::text[], $4::text[]) AS u(batch_id, id) WHERE a.batch_id = u.batch_id AND a.id = u.id`,
   ),
   runAfterRewrite: q<[now: number, batch: string, id: string]>(
     `UPDATE actions SET rewritten = 1, state = 'ready', runnable_at = 0, owner = NULL, updated_at = $1 WHERE batch_id = $2 AND id = $3 AND state = 'running'`,
@@ -102,7 +170,9 @@ const GRAPH_STATEMENTS = {
   openActions: q<[], { n: number }>(`SELECT count(*) AS n FROM actions WHERE state IN ('waiting', 'ready', 'running', 'retrying')`),
   // ---- recovery: what a daemon left running
   ownRunning: q<[owner: string], ActionRow>(`SELECT * FROM actions WHERE state = 'running' AND (owner = $1 OR owner IS NULL) ORDER BY queue_seq`),
-  strayRunning: q<[batch: string, owner: string], ActionRow>(`SELECT * FROM actions WHERE batch_id = $1 AND state = 'running' AND owner IS DISTINCT FROM $2 ORDER BY queue_seq`),
+  strayRunning: q<[batches: string[], owner: string], ActionRow>(
+    `SELECT * FROM actions WHERE batch_id = ANY($1::text[]) AND state = 'running' AND owner IS DISTINCT FROM $2 ORDER BY queue_seq`,
+  ),
   countCrash: q<[now: number, batch: string, id: string], { crashes: number }>(
     `UPDATE actions SET crashes = crashes + 1, updated_at = $1 WHERE batch_id = $2 AND id = $3 RETURNING crashes`,
   ),
@@ -114,27 +184,29 @@ const GRAPH_STATEMENTS = {
       placeholder = 0, rewritten = 0, state = 'waiting', runnable_at = NULL, recovery = 1, owner = NULL, updated_at = $5 WHERE batch_id = $6 AND id = $7`,
   ),
   // ---- leases (leases.ts)
-  dropFinishedLeases: q<[owner: string]>(
-    `DELETE FROM leases l WHERE l.owner = $1 AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = l.batch_id AND a.state IN ('waiting', 'ready', 'running', 'retrying'))`,
+  // A claim's lease upkeep in one statement (leases.ts): this daemon's batches with nothing open
+  // are let go; what it may take is returned: expired leases of other daemons, then batches with
+  // work due and nobody leasing them (interactive work first, then by arrival).
+  leaseUpkeep: q<[owner: string, clock: number, now: number, limit: number], { batch_id: string }>(
+    `WITH dropped AS (
+        DELETE FROM leases l WHERE l.owner = $1
+          AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = l.batch_id AND a.state IN ('waiting', 'ready', 'running', 'retrying'))),
+      expired AS (SELECT batch_id FROM leases WHERE owner <> $1 AND expires_at < $2 ORDER BY expires_at LIMIT $4 FOR UPDATE SKIP LOCKED),
+      free AS (SELECT b.id FROM batches b WHERE b.state IN ('received', 'running')
+        AND EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.runnable_at IS NOT NULL AND a.runnable_at <= $3)
+        AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.batch_id = b.id)
+        ORDER BY EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.runnable_at IS NOT NULL AND a.runnable_at <= $3 AND a.interactive = 1) DESC, b.received_at, b.seq
+        LIMIT $4 FOR UPDATE OF b SKIP LOCKED)
+    SELECT batch_id FROM expired UNION ALL SELECT id FROM free`,
   ),
-  expiredLeases: q<[owner: string, now: number, limit: number], { batch_id: string }>(
-    `SELECT batch_id FROM leases WHERE owner <> $1 AND expires_at < $2 ORDER BY expires_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
-  ),
-  // Batches with work due and nobody leasing them; interactive work first, then by arrival.
-  leasable: q<[now: number, limit: number], { id: string }>(
-    `SELECT b.id FROM batches b WHERE b.state IN ('received', 'running')
-      AND EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.runnable_at IS NOT NULL AND a.runnable_at <= $1)
-      AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.batch_id = b.id)
-      ORDER BY EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.runnable_at IS NOT NULL AND a.runnable_at <= $1 AND a.interactive = 1) DESC, b.received_at, b.seq
-      LIMIT $2 FOR UPDATE OF b SKIP LOCKED`,
-  ),
-  takeLease: q<[batch: string, owner: string, expires: number]>(
-    `INSERT INTO leases (batch_id, owner, expires_at) VALUES ($1, $2, $3) ON CONFLICT (batch_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
+  takeLeases: q<[batches: string[], owner: string, expires: number]>(
+    `INSERT INTO leases (batch_id, owner, expires_at) SELECT unnest($1::text[]), $2, $3
+      ON CONFLICT (batch_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
   ),
   renewLeases: q<[expires: number, owner: string]>('UPDATE leases SET expires_at = $1 WHERE owner = $2'),
   dropLeases: q<[owner: string]>('DELETE FROM leases WHERE owner = $1'),
   // A batch's unmirrored replies go with its lease: the new owner writes them to its outbox.
-  adoptBatchReplies: q<[owner: string, batch: string]>('UPDATE replies SET owner = $1 WHERE batch_id = $2 AND mirrored = 0 AND owner <> $1'),
+  adoptBatchReplies: q<[owner: string, batches: string[]]>('UPDATE replies SET owner = $1 WHERE batch_id = ANY($2::text[]) AND mirrored = 0 AND owner <> $1'),
   // ---- replies
   insertReply: q<[replyid: string, batch: string, action: string, operation: string, status: string, retval: string, message: string, at: number, owner: string], ReplyRow>(
     'INSERT INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (replyid) DO NOTHING RETURNING *',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type pg from 'pg';
+import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { Dependency } from '../../batch/index.js';
 import { TmonError } from '../../errors.js';
@@ -10,7 +10,7 @@ import { toCommand, toMessage, toReply, toTriggerRun } from '../sqlite/rows.js';
 import type { KeyAdoption } from '../sqlite/sealing.js';
 import type * as T from '../types.js';
 import { noEffects, type PgCtx, type PgSettings } from './context.js';
-import { createPool, transaction } from './db.js';
+import { createPool, session, transaction, WORK_CHANNEL } from './db.js';
 import { directoryDump, withDirectory } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, knownActions, replyidHolders } from './ingest.js';
@@ -68,10 +68,14 @@ export class PostgresStore implements T.Store {
   readonly owner: string;
   keyAdoption: KeyAdoption | undefined;
 
+  /** The connection that hears other daemons' work (onWork), if listening. */
+  private listener: pg.Client | undefined;
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly settings: PgSettings,
     readonly where: string,
+    private readonly conn: { url: string; schema: string },
   ) {
     this.owner = settings.owner;
   }
@@ -92,7 +96,7 @@ export class PostgresStore implements T.Store {
       leaseMs: options.leaseMs ?? 15_000,
       leaseBatches: options.leaseBatches ?? 32,
     };
-    const store = new PostgresStore(pool, settings, where);
+    const store = new PostgresStore(pool, settings, where, { url: options.url, schema });
     try {
       if (options.migrate === false) await store.assertCurrentSchema();
       else await migratePg(pool, schema);
@@ -116,9 +120,36 @@ export class PostgresStore implements T.Store {
   private ctx(client: PoolClient): PgCtx {
     return { ...this.settings, s: bindStatements(client), query: async <R>(sql: string, args: unknown[] = []) => (await client.query(sql, args)).rows as R[] };
   }
-  /** One transaction; `graph`: it changes the batch graph, so it takes the graph lock. */
-  private tx<R>(graph: boolean, fn: (ctx: PgCtx) => Promise<R>): Promise<R> {
-    return transaction(this.pool, graph, (client) => fn(this.ctx(client)));
+  /**
+   * One transaction; `graph`: it changes the batch graph, so it takes the graph lock; `notify`:
+   * it may let another daemon start something, which hears of it at COMMIT (onWork).
+   */
+  private tx<R>(graph: boolean, fn: (ctx: PgCtx) => Promise<R>, notify = false): Promise<R> {
+    return transaction(this.pool, graph, (client) => fn(this.ctx(client)), notify ? this.owner : undefined);
+  }
+  /**
+   * Calls `fn` when another daemon of this schema commits what may let this one start something
+   * (results, batches taken in, leases let go): it takes a turn then, not at its next poll, so a
+   * target slot freed on one daemon is taken by another at once. A wake-up only: a notification
+   * lost with its connection delays a turn until the poll, never loses work.
+   */
+  async onWork(fn: () => void): Promise<void> {
+    const client = new pg.Client({ connectionString: this.conn.url });
+    const mine = `${this.conn.schema} ${this.owner}`;
+    client.on('notification', (n) => {
+      if (n.payload !== mine && n.payload?.startsWith(`${this.conn.schema} `)) fn();
+    });
+    client.on('error', () => {
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${WORK_CHANNEL}`);
+      this.listener = client;
+    } catch {
+      await client.end().catch(() => undefined);
+    }
   }
   /** A read: one client, no transaction (each statement sees committed data). */
   private async read<R>(fn: (ctx: PgCtx) => Promise<R>): Promise<R> {
@@ -135,7 +166,7 @@ export class PostgresStore implements T.Store {
 
   // ---- batches in
   insertBatch(batch: T.NewBatch): Promise<T.InsertOutcome> {
-    return this.tx(true, (c) => insertBatch(c, batch));
+    return this.tx(true, (c) => insertBatch(c, batch), true);
   }
   /** Several batches in one transaction, each in a savepoint, so one refused leaves the others. */
   insertBatches(batches: readonly T.NewBatch[]): Promise<Array<{ ok: true; outcome: T.InsertOutcome } | { ok: false; error: unknown }>> {
@@ -152,7 +183,7 @@ export class PostgresStore implements T.Store {
         }
       }
       return out;
-    });
+    }, true);
   }
   async batchDigest(id: string): Promise<string | undefined> {
     return (await this.read((c) => c.s.batchDigest.get(id)))?.digest;
@@ -185,7 +216,7 @@ export class PostgresStore implements T.Store {
         effects: { replies: [...done.replies, ...applied.replies, ...failed.replies], events: [...done.events, ...applied.events, ...failed.events] },
         claims,
       };
-    });
+    }, input.results.length > 0);
   }
   releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void> {
     return this.tx(true, (c) => releaseRewrites(c, refs));
@@ -194,7 +225,7 @@ export class PostgresStore implements T.Store {
     return this.completeActions([{ batchId, actionId, result }]);
   }
   completeActions(results: ReadonlyArray<{ batchId: string; actionId: string; result: T.ActionResult }>): Promise<T.Effects> {
-    return this.tx(true, (c) => completeActions(c, results));
+    return this.tx(true, (c) => completeActions(c, results), true);
   }
   async nextRetryAt(): Promise<number | null> {
     return (await this.read((c) => c.s.nextRetry.get()))?.t ?? null;
@@ -272,7 +303,7 @@ export class PostgresStore implements T.Store {
     return (await this.read((c) => c.s.findAction.all(actionId))).map((r) => r.batch_id);
   }
   withDirectory<R>(hostid: string, fn: (dir: T.DirectoryTx) => R, scope?: T.DirectoryScope): Promise<R> {
-    return this.tx(false, (c) => withDirectory(c.s, hostid, fn, scope));
+    return session(this.pool, (client) => withDirectory(client, hostid, fn, scope));
   }
   directory(hostid?: string): Promise<T.DirectoryDump> {
     return this.read((c) => directoryDump(c.s, hostid));
@@ -354,7 +385,7 @@ export class PostgresStore implements T.Store {
   async leave(pid: number): Promise<void> {
     await this.tx(false, async (c) => {
       if ((await c.s.leave.run(c.owner, pid)) > 0) await c.s.dropLeases.run(c.owner);
-    });
+    }, true);
   }
   /** The daemon that said it was alive last, if any did. */
   async presence(): Promise<T.DaemonPresence | undefined> {
@@ -376,6 +407,9 @@ export class PostgresStore implements T.Store {
   async commitDeferred(): Promise<void> {}
 
   async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
     await this.pool.end();
   }
 }
