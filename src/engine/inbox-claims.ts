@@ -3,6 +3,8 @@ import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hasCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import { shown } from './inbox-refusal.js';
 
 /**
  * Files this daemon has taken from the inbox. Before a file is read it is renamed into a folder
@@ -20,6 +22,7 @@ export class InboxClaims {
   constructor(
     private readonly inbox: string,
     home: string,
+    private readonly logger: Logger,
   ) {
     const tag = createHash('sha256').update(`${hostname()}\0${home}`).digest('hex').slice(0, 12);
     this.dir = join(inbox, `.taken-${tag}`);
@@ -31,20 +34,27 @@ export class InboxClaims {
     return join(this.dir, name);
   }
 
-  /** Takes `name` (true), or finds it gone (false: another daemon took it, or its writer did). */
+  /**
+   * Takes `name` (true), or not (false): gone (another daemon took it, or its writer did), or a
+   * file-system error, logged (the next sweep tries again).
+   */
   claim(name: string): boolean {
     try {
       renameSync(join(this.inbox, name), this.pathOf(name));
       return true;
     } catch (err) {
-      if (hasCode(err, 'ENOENT')) return false;
-      throw err;
+      if (!hasCode(err, 'ENOENT')) this.logger.error(`inbox: cannot take ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      return false;
     }
   }
 
-  /** Puts a taken file back into the inbox, for later or for another daemon. */
+  /** Puts a taken file back into the inbox, for later or for another daemon (a failure is logged). */
   release(name: string): void {
-    renameSync(this.pathOf(name), join(this.inbox, name));
+    try {
+      renameSync(this.pathOf(name), join(this.inbox, name));
+    } catch (err) {
+      this.logger.error(`inbox: cannot put ${shown(name)} back into the inbox: ${(err as Error).message}`, { file: name });
+    }
   }
 
   /** At start: what a previous run held goes back into the inbox. Returns the names. */

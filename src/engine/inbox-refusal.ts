@@ -1,7 +1,33 @@
-import { chmodSync, existsSync, lstatSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, renameSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { problemLine, type Problem } from '../batch/index.js';
+import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
+
+/** Whether an error means "this input is bad" (refuse the file) rather than "tmon failed" (try again). */
+export const isDataError = (err: unknown): boolean => hasCode(err) && (err.code.startsWith('KVG_') || err.code.startsWith('BATCH_'));
+
+/** A file name safe to print: control characters escaped, very long names cut. */
+export const shown = (name: string): string =>
+  (name.length > 120 ? `${name.slice(0, 100)}…(${name.length} characters)` : name).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/** Every problem of a refused file, one a line, so the .error file says all that must be fixed. */
+export function problemsText(name: string, err: unknown): string {
+  const problems = (err as { problems?: Problem[] }).problems;
+  return problems?.length ? problems.map((p) => problemLine(p, shown(name))).join('\n') : (err as Error).message;
+}
+
+/** Why a file is refused before it is read (not a regular file, too large, a poison), if it is. */
+export function unreadRefusal(name: string, st: Stats, maxBytes: number, crashes: number): string | undefined {
+  if (!st.isFile()) {
+    const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
+    return `${shown(name)}: is ${what}, not a regular file; refused unread`;
+  }
+  if (st.size > maxBytes) return `${shown(name)}: is ${st.size} bytes, over the limit of ${maxBytes} bytes for a batch file; refused unread`;
+  if (crashes >= 2) return `${shown(name)}: the daemon died twice while reading this file (its memory, say); refused unread so that it can run`;
+  return undefined;
+}
 
 export interface Refusal {
   /** Where the file is now (this daemon's claim folder). */

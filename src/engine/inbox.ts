@@ -1,6 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { problemLine, type Problem } from '../batch/index.js';
 import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Effects, Store } from '../store/index.js';
@@ -8,7 +7,7 @@ import { prepareBatch } from './ingest.js';
 import { InboxListing } from './inbox-listing.js';
 import { InboxClaims } from './inbox-claims.js';
 import { hasInteractiveWork, pendingLookups, type Prepared } from './inbox-reading.js';
-import { refuse } from './inbox-refusal.js';
+import { isDataError, problemsText, refuse, shown, unreadRefusal } from './inbox-refusal.js';
 import { PoisonBreaker } from './poison.js';
 import { WorkLoop } from '../work-loop.js';
 
@@ -43,13 +42,7 @@ const INTERACTIVE_RESERVE_MIN = 100;
 /** How long a count of unfinished actions is used before the store is asked again. */
 const COUNT_MS = 250;
 /** Refused when nothing else is configured: far more than a hand-written batch. */
-export const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
-
-/** Whether an error means "this input is bad" (refuse the file) rather than "tmon failed" (try again). */
-const isDataError = (err: unknown): boolean => hasCode(err) && (err.code.startsWith('KVG_') || err.code.startsWith('BATCH_'));
-
-/** A file name safe to print: control characters escaped, very long names cut. */
-const shown = (name: string): string => (name.length > 120 ? `${name.slice(0, 100)}…(${name.length} characters)` : name).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
  * The inbox folder. A writer puts `NAME.kvg` there atomically (a dot-file renamed into place).
@@ -59,12 +52,9 @@ const shown = (name: string): string => (name.length > 120 ? `${name.slice(0, 10
  * and also swept at start and every `sweepMs`, since a watcher can miss events.
  *
  * Back-pressure: while `maxPendingActions` actions are unfinished, only batches with interactive
- * work are taken (up to a tenth of the budget more); the rest wait on disk. A file that arrives while a backlog is being read is
- * taken before the backlog's next group, so interactive work never waits behind it.
- *
- * Only regular files are read: a FIFO, a socket, a folder or a symbolic link named `*.kvg` is
- * moved to `rejected/` unopened. No file-system error stops the daemon: it is logged, put on the
- * board, and the file is tried again at the next sweep.
+ * work are taken (up to a tenth of the budget more); the rest wait on disk. A file that arrives
+ * while a backlog is read is taken before the backlog's next group. Only regular files are read
+ * (inbox-refusal.ts); no file-system error stops the daemon: it is logged and tried again.
  */
 export class Inbox {
   readonly rejectedDir: string;
@@ -90,7 +80,7 @@ export class Inbox {
   constructor(private readonly options: InboxOptions) {
     this.rejectedDir = join(options.dir, 'rejected');
     mkdirSync(this.rejectedDir, { recursive: true });
-    this.claims = new InboxClaims(options.dir, options.home);
+    this.claims = new InboxClaims(options.dir, options.home, options.logger);
     // The breaker's marks are this daemon's own (an inbox may be shared): in its claim folder.
     this.breaker = new PoisonBreaker(this.claims.dir);
     const back = this.claims.recover();
@@ -268,15 +258,9 @@ export class Inbox {
 
   /** Reads and validates one file; undefined when it is not to be stored now (refused, waiting, gone). */
   private async prepare(name: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
-    const { logger } = this.options;
     // Taken by an atomic rename first: in a shared inbox another daemon may be taking it too.
     this.noteRemoval(name);
-    try {
-      if (!this.claims.claim(name)) return undefined;
-    } catch (err) {
-      logger.error(`inbox: cannot take ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
-      return undefined;
-    }
+    if (!this.claims.claim(name)) return undefined;
     const taken = await this.look(name, full, pending);
     // Not stored now and not refused (no room yet, a passing error): back for later.
     if (!taken && existsSync(this.claims.pathOf(name))) this.putBack(name);
@@ -286,35 +270,22 @@ export class Inbox {
   /** Puts a taken file back into the inbox (its watcher event is no arrival). */
   private putBack(name: string): void {
     this.noteRemoval(name);
-    try {
-      this.claims.release(name);
-    } catch (err) {
-      this.options.logger.error(`inbox: cannot put ${shown(name)} back into the inbox: ${(err as Error).message}`, { file: name });
-    }
+    this.claims.release(name);
   }
 
   /** Looks at a taken file: refused, left for later (undefined), or read. */
   private async look(name: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
-    const { logger } = this.options;
     const path = this.claims.pathOf(name);
     let st: Stats;
     try {
       st = lstatSync(path);
     } catch (err) {
-      if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot look at ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      if (!hasCode(err, 'ENOENT')) this.options.logger.error(`inbox: cannot look at ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
       return undefined;
     }
-    if (!st.isFile()) {
-      const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
-      await this.reject(name, `${shown(name)}: is ${what}, not a regular file; refused unread`, null);
-      return undefined;
-    }
-    if (st.size > this.maxBytes) {
-      await this.reject(name, `${shown(name)}: is ${st.size} bytes, over the limit of ${this.maxBytes} bytes for a batch file; refused unread`, null);
-      return undefined;
-    }
-    if (this.breaker.crashesOn(name) >= 2) {
-      await this.reject(name, `${shown(name)}: the daemon died twice while reading this file (its memory, say); refused unread so that it can run`, null);
+    const refusal = unreadRefusal(name, st, this.maxBytes, this.breaker.crashesOn(name));
+    if (refusal) {
+      await this.reject(name, refusal, null);
       return undefined;
     }
     if (full && st.size > PEEK_BYTES) {
@@ -331,12 +302,11 @@ export class Inbox {
 
   /** Reads, parses and validates one regular file (see `prepare`). */
   private async read(name: string, path: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
-    const { logger } = this.options;
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      if (!hasCode(err, 'ENOENT')) logger.error(`inbox: cannot read ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      if (!hasCode(err, 'ENOENT')) this.options.logger.error(`inbox: cannot read ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
       return undefined;
     }
     if (full && !hasInteractiveWork(text)) {
@@ -348,18 +318,12 @@ export class Inbox {
       return { name, batch: await prepareBatch(text, name, pendingLookups(this.options.store, pending), { maxActions: this.options.maxActions }) };
     } catch (err) {
       if (isDataError(err)) {
-        await this.reject(name, this.problems(name, err), null);
+        await this.reject(name, problemsText(name, err), null);
         return undefined;
       }
-      logger.error(`inbox: ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
+      this.options.logger.error(`inbox: ${shown(name)}: ${(err as Error).message}; will try again`, { file: name });
       return undefined;
     }
-  }
-
-  private problems(name: string, err: unknown): string {
-    // Every problem, one a line, so the .error file says all that must be fixed.
-    const problems = (err as { problems?: Problem[] }).problems;
-    return problems?.length ? problems.map((p) => problemLine(p, shown(name))).join('\n') : (err as Error).message;
   }
 
   /** The watcher will report this removal: it is no arrival (bounded, in case an event never comes). */
@@ -386,7 +350,7 @@ export class Inbox {
       const r = results[i]!;
       const meta = { batch: p.batch.id, file: p.name };
       if (!r.ok) {
-        if (isDataError(r.error)) await this.reject(p.name, this.problems(p.name, r.error), p.batch.id);
+        if (isDataError(r.error)) await this.reject(p.name, problemsText(p.name, r.error), p.batch.id);
         else {
           logger.error(`inbox: ${shown(p.name)}: ${(r.error as Error).message}; will try again`, meta);
           this.putBack(p.name);

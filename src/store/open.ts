@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
  * The PostgreSQL modules (and pg) load only for a postgres store: a CLI command on a SQLite
  * home does not pay for them.
  */
-const postgres = () => import('./postgres/store.js');
+const postgres = () => import('./postgres/index.js');
 const postgresMigrate = () => Promise.all([import('./postgres/migrate.js'), import('./postgres/db.js')]);
 
 export type AnyStore = SqliteStore | PostgresStore;

@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { Dependency } from '../../batch/index.js';
 import { TmonError } from '../../errors.js';
-import type { SecretBox } from '../../secrets/index.js';
-import type { RepliesMode } from '../sqlite/context.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from '../sqlite/rows.js';
 import type { KeyAdoption } from '../sqlite/sealing.js';
 import type * as T from '../types.js';
 import { noEffects, type PgCtx, type PgSettings } from './context.js';
-import { createPool, session, transaction, WORK_CHANNEL } from './db.js';
+import { createPool, session, transaction } from './db.js';
+import { listenForWork } from './listener.js';
+import { defaultOwner, describeUrl, type PostgresStoreOptions } from './options.js';
 import { directoryDump, withDirectory } from './directory.js';
 import { claimRunnable, completeActions } from './execution.js';
 import { insertBatch, knownActions, replyidHolders } from './ingest.js';
@@ -25,39 +23,6 @@ import { adoptKey, sealedCount } from './sealing.js';
 import { bindStatements, type Statements } from './statements.js';
 import { payloadOf, queueRuns } from './trigger-runs.js';
 import { batchDetail, boardMessages, findActions, latestReplies, listBatches, stuckActions } from './views.js';
-
-export interface PostgresStoreOptions {
-  /** A postgres:// connection URL (its password never appears in tmon's output: src/redact.ts). */
-  url: string;
-  /** The schema holding the store's tables (made by the first migration); default "tmon". */
-  schema?: string;
-  /** Connections in the pool; default 10. */
-  poolSize?: number;
-  /** This store's owner id (the daemon's: `daemonOwner` in ../open.ts); default `hostname:pid:random`. Unique among live daemons. */
-  owner?: string;
-  /** How long a lease lasts without a heartbeat; default 15000 ms. */
-  leaseMs?: number;
-  /** How many unleased batches one claim may lease; default 32. */
-  leaseBatches?: number;
-  repliesMode?: RepliesMode;
-  triggersFor?: (event: T.StoreEvent) => string[];
-  /** The daemon's secret key: every password written is sealed with it (see SqliteStoreOptions). */
-  secrets?: SecretBox;
-  /** `false`: do not migrate (CLI readers): a schema the daemon never made, or an older one, is refused. */
-  migrate?: boolean;
-}
-
-export const defaultOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-
-/** Where a store lives, for messages: the URL without its password. */
-export const describeUrl = (url: string, schema: string): string => {
-  try {
-    const u = new URL(url);
-    return `postgres ${u.host}${u.pathname} (schema ${schema})`;
-  } catch {
-    return `postgres (schema ${schema})`;
-  }
-};
 
 /**
  * The PostgreSQL store: several daemons share one database, each running the batches it leases
@@ -129,27 +94,10 @@ export class PostgresStore implements T.Store {
   }
   /**
    * Calls `fn` when another daemon of this schema commits what may let this one start something
-   * (results, batches taken in, leases let go): it takes a turn then, not at its next poll, so a
-   * target slot freed on one daemon is taken by another at once. A wake-up only: a notification
-   * lost with its connection delays a turn until the poll, never loses work.
+   * (listener.ts): a wake-up only, never the only way work is found.
    */
   async onWork(fn: () => void): Promise<void> {
-    const client = new pg.Client({ connectionString: this.conn.url });
-    const mine = `${this.conn.schema} ${this.owner}`;
-    client.on('notification', (n) => {
-      if (n.payload !== mine && n.payload?.startsWith(`${this.conn.schema} `)) fn();
-    });
-    client.on('error', () => {
-      if (this.listener === client) this.listener = undefined;
-      void client.end().catch(() => undefined);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
-      this.listener = client;
-    } catch {
-      await client.end().catch(() => undefined);
-    }
+    this.listener = await listenForWork(this.conn.url, this.conn.schema, this.owner, fn, () => (this.listener = undefined));
   }
   /** A read: one client, no transaction (each statement sees committed data). */
   private async read<R>(fn: (ctx: PgCtx) => Promise<R>): Promise<R> {
