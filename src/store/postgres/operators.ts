@@ -1,6 +1,7 @@
 import { actionValue, isInteractive, readAction } from '../../batch/index.js';
 import type { KvGroup } from '../../kvgroup/index.js';
 import { FINAL } from '../sqlite/progress.js';
+import { retryRefusal } from '../sqlite/operators.js';
 import type { ActionRow } from '../sqlite/rows.js';
 import { actionKey, type OperatorResult } from '../types.js';
 import { noEffects, type PgCtx } from './context.js';
@@ -27,11 +28,9 @@ async function mustStillHavePasswords(ctx: PgCtx, r: ActionRow, throughPlugin: b
 
 export async function retryAction(ctx: PgCtx, batchId: string, actionId: string, note: string): Promise<OperatorResult> {
   const row = await ctx.s.action.get(batchId, actionId);
-  if (!row) return { ok: false, reason: `no action ${actionId} in batch ${batchId}` };
-  if (row.state !== 'failed') return { ok: false, reason: `action ${actionId} of batch ${batchId} is ${row.state}; only a failed action can be retried` };
-  const unit = await ctx.s.primaryRows.all(batchId, row.primary_id);
-  const busy = unit.find((r) => !FINAL.has(r.state));
-  if (busy) return { ok: false, reason: `action ${busy.id}, from the same submitted action ${row.primary_id}, is ${busy.state}; retry once it is final` };
+  const unit = row && row.state === 'failed' ? await ctx.s.primaryRows.all(batchId, row.primary_id) : [];
+  const refused = retryRefusal(batchId, actionId, row, unit);
+  if (refused !== undefined || !row) return { ok: false, reason: refused ?? '' };
   const primary = unit.find((r) => r.id === row.primary_id)!;
   const now = Date.now();
   const starts: ActionRow[] = [];

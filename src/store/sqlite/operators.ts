@@ -45,14 +45,24 @@ function mustStillHavePasswords(ctx: StoreCtx, r: ActionRow, throughPlugin: bool
   }
 }
 
+/**
+ * Why a retry of `actionId` is refused, if it is (both stores): `unit` is every action of its
+ * submitted action's rewrite, read only when the action failed.
+ */
+export function retryRefusal(batchId: string, actionId: string, row: ActionRow | undefined, unit: readonly ActionRow[]): string | undefined {
+  if (!row) return `no action ${actionId} in batch ${batchId}`;
+  if (row.state !== 'failed') return `action ${actionId} of batch ${batchId} is ${row.state}; only a failed action can be retried`;
+  const busy = unit.find((r) => !FINAL.has(r.state));
+  if (busy) return `action ${busy.id}, from the same submitted action ${row.primary_id}, is ${busy.state}; retry once it is final`;
+  return undefined;
+}
+
 function retryIn(ctx: StoreCtx, batchId: string, actionId: string, note: string): OperatorResult {
   return ctx.db.transaction((): OperatorResult => {
     const row = ctx.s.action.get(batchId, actionId);
-    if (!row) return { ok: false, reason: `no action ${actionId} in batch ${batchId}` };
-    if (row.state !== 'failed') return { ok: false, reason: `action ${actionId} of batch ${batchId} is ${row.state}; only a failed action can be retried` };
-    const unit = ctx.s.primaryRows.all(batchId, row.primary_id);
-    const busy = unit.find((r) => !FINAL.has(r.state));
-    if (busy) return { ok: false, reason: `action ${busy.id}, from the same submitted action ${row.primary_id}, is ${busy.state}; retry once it is final` };
+    const unit = row && row.state === 'failed' ? ctx.s.primaryRows.all(batchId, row.primary_id) : [];
+    const refused = retryRefusal(batchId, actionId, row, unit);
+    if (refused !== undefined || !row) return { ok: false, reason: refused ?? '' };
     const primary = unit.find((r) => r.id === row.primary_id)!;
     const now = Date.now();
     const starts: ActionRow[] = [];
