@@ -1,7 +1,7 @@
 /**
  * Runs `work` soon after `wake()`. A wake during a run asks for one more run after it, never
- * a second one at the same time, so callers may wake as often as they like. After the last
- * run, `settled` is called (to arm a timer, say).
+ * a second one at the same time, so callers may wake as often as they like; between two runs
+ * the event loop has its turn. After the last run, `settled` is called (to arm a timer, say).
  */
 export class WorkLoop {
   private running = false;
@@ -26,10 +26,16 @@ export class WorkLoop {
 
   private async run(): Promise<void> {
     try {
-      do {
+      for (;;) {
         this.again = false;
         await this.work();
-      } while (this.again && !this.stopped);
+        if (!this.again || this.stopped) break;
+        // A run over a synchronous store settles in microtasks: without this, one loop that is
+        // always woken again (an engine draining a backlog) would keep the event loop from file
+        // events, timers and other loops for as long as the backlog lasts.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopped) break;
+      }
     } catch (err) {
       this.onError(err as Error);
     } finally {

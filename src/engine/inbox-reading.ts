@@ -36,3 +36,16 @@ export function pendingLookups(store: Store, pending: readonly Prepared[]): Pick
     },
   };
 }
+
+/**
+ * How files the watcher named while a backlog's group was read are stored: on their own, ahead
+ * of that group (a new file waits for no backlog to be written with it), unless one of them
+ * waits on a batch of the group, which must be held first: then all go in together.
+ */
+export function arrivalGroups(held: readonly Prepared[], arrived: readonly Prepared[]): { now: Prepared[]; held: Prepared[] } {
+  const ids = new Set(held.map((p) => p.batch.id));
+  const joined = arrived.some((p) => p.batch.actions.some((a) => a.depends.some((d) => ids.has(d.batch))));
+  return joined ? { now: [...held, ...arrived], held: [] } : { now: [...arrived], held: [...held] };
+}
+
+export const countActions = (group: readonly Prepared[]): number => group.reduce((n, p) => n + p.batch.actions.length, 0);

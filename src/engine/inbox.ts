@@ -6,7 +6,7 @@ import type { Effects, Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
 import { InboxListing } from './inbox-listing.js';
 import { InboxClaims } from './inbox-claims.js';
-import { hasInteractiveWork, pendingLookups, type Prepared } from './inbox-reading.js';
+import { arrivalGroups, countActions, hasInteractiveWork, pendingLookups, type Prepared } from './inbox-reading.js';
 import { isDataError, problemsText, refuse, shown, unreadRefusal } from './inbox-refusal.js';
 import { PoisonBreaker } from './poison.js';
 import { WorkLoop } from '../work-loop.js';
@@ -33,7 +33,7 @@ const GROUP_FILES = 64;
 /** Files looked at between two yields to the event loop. */
 const YIELD_FILES = 8;
 /** Actions stored per transaction at most. */
-const GROUP_ACTIONS = 5000;
+const GROUP_ACTIONS = 500;
 /** Files up to this size are read to see whether they hold interactive work while the budget is full. */
 const PEEK_BYTES = 256 * 1024;
 /** Past the budget, interactive batches still get in, up to this share of it more (at least the minimum). */
@@ -192,11 +192,13 @@ export class Inbox {
     let group: Prepared[] = [];
     let actions = 0;
     let looked = 0;
+    /** The backlog's group read so far while arrivals are taken (they may depend on it). */
+    let held: Prepared[] = [];
     const take = async (name: string): Promise<void> => {
       // While full, a file already looked at costs nothing: a backlog of 100,000 files is not
       // looked at again on every sweep.
       if (room <= 0 && (reserve <= 0 || this.notInteractive.has(name))) return;
-      const p = await this.prepare(name, room <= 0, group);
+      const p = await this.prepare(name, room <= 0, held.length > 0 ? [...held, ...group] : group);
       if (!p) return;
       group.push(p);
       actions += p.batch.actions.length;
@@ -211,13 +213,20 @@ export class Inbox {
       actions = 0;
       await new Promise((resolve) => setImmediate(resolve));
     };
-    /** What the watcher named goes in with the group read so far, which is stored at once. */
+    /** What the watcher named is stored at once (inbox-reading.ts: `arrivalGroups`). */
     const arrivals = async (): Promise<void> => {
       while (this.arrived.size > 0 && !this.stopped) {
         const named = [...this.arrived];
         this.arrived.clear();
+        held = group;
+        group = [];
         for (const n of named) await take(n);
+        const split = arrivalGroups(held, group);
+        held = [];
+        group = split.now;
         await flush();
+        group = split.held;
+        actions = countActions(group);
       }
     };
     await arrivals();

@@ -37,11 +37,14 @@ export async function prepareBatch(text: string, source: string, store?: Pick<St
   if (limits.maxActions !== undefined && count > limits.maxActions) {
     throw new BatchInvalidError([batchProblem(null, 'BATCH_TOO_LARGE', `the batch holds ${count} actions, over the limit of ${limits.maxActions} (limits.actionsPerBatch); split it`)], source);
   }
-  // Dependencies on other batches are looked up first, so that validation can stay synchronous.
+  // Dependencies on other batches are looked up first, so that validation can stay synchronous;
+  // a batch that names none (most) is validated once.
   const refs: Dependency[] = [];
-  validateDocument(doc, { lookup: (batch, action) => (refs.push({ batch, action }), true) });
-  const known = store ? await store.knownActions(refs) : new Set<string>();
-  const { batch, problems } = validateDocument(doc, { lookup: (b, a) => known.has(actionKey(b, a)) });
+  let { batch, problems } = validateDocument(doc, { lookup: (batch, action) => (refs.push({ batch, action }), true) });
+  if (refs.length > 0) {
+    const known = store ? await store.knownActions(refs) : new Set<string>();
+    ({ batch, problems } = validateDocument(doc, { lookup: (b, a) => known.has(actionKey(b, a)) }));
+  }
   // Refused: where in the file each problem is, when the check can tell (worth a second parse only now).
   if (!batch || problems.length > 0) throw new BatchInvalidError(placedProblems(problems, text, source), source);
   const replyids = batch.actions.map((a) => actionValue(a, 'replyid')).filter((r) => r !== '');
