@@ -126,6 +126,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
       engine.wake();
       triggers.wake();
     },
+    onInteractive: (actions) => engine.expedite(actions),
   });
   await engine.start();
   await triggers.start();

@@ -1,7 +1,7 @@
 import { targetFor, type Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { PluginHost } from '../plugins/index.js';
-import type { ActionResult, ClaimedAction, Effects, Reply, RewriteDecision, StoreEvent, Store, TickOutput } from '../store/index.js';
+import { actionKey, type ActionResult, type ClaimedAction, type Effects, type Reply, type RewriteDecision, type StoreEvent, type Store, type TickOutput } from '../store/index.js';
 import type { Connector } from './connector.js';
 import { Executor } from './executor.js';
 import { Rewriter } from './rewriter.js';
@@ -45,6 +45,9 @@ const COMMIT_RETRY_MAX_MS = 5000;
 const COMMIT_EVERY_MS = 10;
 const COMMIT_EFFECTS_MAX = 4096;
 
+/** How long the inbox holds its backlog for interactive work it just stored (`expedite`), at most. */
+const EXPEDITE_MAX_MS = 50;
+
 /** How long an action waits before its plugin is tried again, when the plugin cannot be used. */
 export const PLUGIN_HOLD_MS = 5000;
 
@@ -85,6 +88,9 @@ export class Engine {
   /** An interactive action's result waits: its turn commits at once, not with later ones. */
   private urgent = false;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Actions someone waits to see committed (`expedite`), and the results recorded but not yet committed. */
+  private expedited: Array<{ keys: Set<string>; done: () => void }> = [];
+  private recordedKeys: string[] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.store = options.store;
@@ -164,6 +170,7 @@ export class Engine {
       return;
     }
     this.commitFailures = 0;
+    if (this.expedited.length > 0) for (const r of results) this.recordedKeys.push(actionKey(r.batchId, r.actionId));
     for (const r of results) r.done();
     for (const d of decided) d.done();
     this.defer(out.effects);
@@ -216,12 +223,40 @@ export class Engine {
       }, COMMIT_RETRY_FIRST_MS);
       return;
     }
+    if (this.recordedKeys.length > 0) this.settleExpedited(this.recordedKeys.splice(0));
     const effects = this.uncommitted;
     this.uncommitted = [];
     this.uncommittedCount = 0;
     this.uncommittedSince = 0;
     if (effects.length === 1) await this.absorb(effects[0]!);
     else if (effects.length > 1) await this.absorb({ replies: effects.flatMap((e) => e.replies), events: effects.flatMap((e) => e.events) });
+  }
+
+  /**
+   * Resolves once these actions' results are committed, or after `maxMs`, whichever is first.
+   * The inbox waits on it after storing interactive work, so that the backlog's next group does
+   * not hold the main thread while that work is claimed, run and answered (interactive first).
+   */
+  expedite(refs: ReadonlyArray<{ batchId: string; actionId: string }>, maxMs = EXPEDITE_MAX_MS): Promise<void> {
+    if (this.stopping || refs.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const entry = { keys: new Set(refs.map((r) => actionKey(r.batchId, r.actionId))), done: () => undefined as void };
+      const timer = setTimeout(() => entry.done(), maxMs);
+      entry.done = () => {
+        clearTimeout(timer);
+        this.expedited = this.expedited.filter((e) => e !== entry);
+        resolve();
+      };
+      this.expedited.push(entry);
+      this.wake();
+    });
+  }
+
+  private settleExpedited(committed: readonly string[]): void {
+    for (const e of [...this.expedited]) {
+      for (const k of committed) e.keys.delete(k);
+      if (e.keys.size === 0) e.done();
+    }
   }
 
   /** Holds `slots` until `work` is done, so that `stop` and `idle` wait for it. */
@@ -310,6 +345,7 @@ export class Engine {
    */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
+    for (const e of [...this.expedited]) e.done();
     this.retryTimer.clear();
     if (this.commitRetry) clearTimeout(this.commitRetry);
     // What finishes while stopping is still committed by the loop as it comes (`loop.wake`).

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync, watch, type
 import { join } from 'node:path';
 import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Effects, Store } from '../store/index.js';
+import type { Effects, NewBatch, Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
 import { InboxListing } from './inbox-listing.js';
 import { InboxClaims } from './inbox-claims.js';
@@ -26,6 +26,11 @@ export interface InboxOptions {
   maxActions?: number;
   /** Called after batches were stored, with what storing them set off, so the engine takes it on. */
   onAccepted: (effects: Effects) => void;
+  /**
+   * Called with the interactive actions of what was just stored; the inbox reads on once it
+   * resolves, so a backlog's next group does not hold the main thread while they are run.
+   */
+  onInteractive?: (actions: ReadonlyArray<{ batchId: string; actionId: string }>) => Promise<void>;
 }
 
 /** Files stored per transaction (one disk flush for all of them). */
@@ -355,6 +360,7 @@ export class Inbox {
       return;
     }
     const effects: Effects = { replies: [], events: [] };
+    const stored: NewBatch[] = [];
     for (const [i, p] of group.entries()) {
       const r = results[i]!;
       const meta = { batch: p.batch.id, file: p.name };
@@ -377,6 +383,7 @@ export class Inbox {
         logger.info(`${shown(p.name)}: batch ${p.batch.id} was already received with the same content; nothing to do`, meta);
         await store.postMessage({ level: 'info', source: 'ingest', batch: p.batch.id, action: null, text: `${shown(p.name)}: duplicate of batch ${p.batch.id}, already received; ignored` });
       } else {
+        stored.push(p.batch);
         const n = p.batch.actions.length;
         logger.info(`received batch ${p.batch.id} (${n} action${n === 1 ? '' : 's'}${p.batch.actions.some((a) => a.interactive) ? ', interactive' : ''}) from ${shown(p.name)}`, meta);
       }
@@ -390,6 +397,8 @@ export class Inbox {
       }
     }
     this.options.onAccepted(effects);
+    const interactive = stored.flatMap((b) => b.actions.filter((a) => a.interactive).map((a) => ({ batchId: b.id, actionId: a.id })));
+    if (interactive.length > 0) await this.options.onInteractive?.(interactive);
   }
 
   /** Moves a refused file from this daemon's claim folder to `rejected/` (inbox-refusal.ts). */

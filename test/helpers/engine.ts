@@ -116,8 +116,13 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const open = (await store.listBatches()).filter((b) => b.state === 'received' || b.state === 'running');
-        // Reply files follow their commit a moment later: wait for them too.
-        if (open.length === 0) return outbox.drain();
+        // Reply files follow their commit a moment later: wait for them too. A commit may also
+        // come from the store's own safety timer before the engine's turn takes on what it set
+        // off (under load): the engine's idle waits for that turn.
+        if (open.length === 0) {
+          await engine.idle();
+          return outbox.drain();
+        }
         if (Date.now() > deadline) throw new Error(`batches still open: ${open.map((b) => `${b.id} ${b.state}`).join(', ')}`);
         await new Promise((r) => setTimeout(r, 10));
       }
