@@ -5,7 +5,7 @@ import { isSealed, SecretError } from '../../secrets/index.js';
 import type { ActionResult, ClaimedAction, Effects } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, finalize, FINAL } from './progress.js';
-import type { ActionRow, BatchRow } from './rows.js';
+import type { BatchRow, RunnableRow } from './rows.js';
 import { openDocument, type Keys } from './sealing.js';
 
 /**
@@ -31,7 +31,7 @@ function openText(ctx: Keys, batch: BatchRow): string {
  * A claimed row (read before its claim) as the engine gets it, its passwords opened (the one
  * place an action's are: it goes to its plugin and its connector).
  */
-export function claimOf(ctx: Keys, r: ActionRow, rewrite: boolean, context?: KvGroup): ClaimedAction {
+export function claimOf(ctx: Keys, r: RunnableRow, rewrite: boolean, context?: KvGroup): ClaimedAction {
   return {
     batchId: r.batch_id,
     id: r.id,
@@ -66,7 +66,7 @@ export function claimRunnable(
     const running = new Map<string, number>();
     for (const r of ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
     const room = new Map<string, number>();
-    const candidates: ActionRow[] = [];
+    const candidates: RunnableRow[] = [];
     // A paused target starts nothing new (tmon pause): its queue is not asked.
     const paused = new Set(ctx.s.pausedHosts.all().map((p) => p.hostid));
     for (const host of ctx.hosts) {

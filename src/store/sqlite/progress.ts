@@ -178,6 +178,7 @@ function treeOf(ctx: StoreCtx, batch: string, primaryId: string): ActionRow[] {
 /** Batches whose last action just became final end `succeeded` or `failed`. */
 export function completeBatches(ctx: StoreCtx, batches: Set<string>, now: number, effects: Effects): void {
   for (const b of batches) {
+    if (ctx.s.batchHasOpen.get(b)) continue;
     // A batch all of whose actions were skipped at arrival never started: it ends all the same.
     const state = ctx.s.batchState.get(b)?.state;
     if (state !== 'running' && state !== 'received') continue;

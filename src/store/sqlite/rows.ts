@@ -32,6 +32,9 @@ export interface ActionRow {
   secrets_wiped: number;
 }
 
+/** What claiming an action reads of its row (statements.ts: `runnable`). */
+export type RunnableRow = Pick<ActionRow, 'batch_id' | 'id' | 'primary_id' | 'operation' | 'hostid' | 'interactive' | 'document' | 'attempts' | 'retry_base' | 'recovery' | 'rewritten' | 'queue_seq'>;
+
 export interface BatchRow {
   id: string;
   state: BatchState;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { ActionRow, BatchRow, CommandRow, DependentRow, DepRow, MessageRow, ReplyRow, TriggerRow } from './rows.js';
+import type { ActionRow, BatchRow, CommandRow, DependentRow, DepRow, MessageRow, ReplyRow, RunnableRow, TriggerRow } from './rows.js';
 
 type Id = [batch: string, id: string];
 
@@ -64,6 +64,8 @@ export function prepareStatements(main: Database) {
     batchState: p<[string], { state: BatchRow['state'] }>('SELECT state FROM batches WHERE id = ?'),
     setBatchState: p<[state: string, now: number, finished: number | null, id: string]>('UPDATE batches SET state = ?, updated_at = ?, finished_at = ? WHERE id = ?'),
     startBatch: p<[now: number, id: string]>(`UPDATE batches SET state = 'running', updated_at = ? WHERE id = ? AND state = 'received'`),
+    // Stops at the batch's first unfinished action: most batches a turn touches are not done yet.
+    batchHasOpen: p<[string], { one: number }>(`SELECT 1 AS one FROM actions WHERE batch_id = ? AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled') LIMIT 1`),
     batchTally: p<[string], { open: number; bad: number }>(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
         coalesce(sum(state IN ('failed', 'skipped', 'canceled')), 0) AS bad FROM actions WHERE batch_id = ?`),
     // ---- actions
@@ -109,8 +111,10 @@ export function prepareStatements(main: Database) {
     // ---- claiming and running
     // What holds a target's slots: actions carried out now, not primaries at their plugin.
     runningByHost: p<[], { hostid: string; n: number }>(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' AND rewritten = 1 GROUP BY hostid`),
-    runnable: p<[host: string, now: number, limit: number], ActionRow>(
-      `SELECT * FROM actions WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`,
+    // Only what a claim needs: a row's other columns (its first document, its last error…) cost
+    // time to read and to build into an object, several times per turn.
+    runnable: p<[host: string, now: number, limit: number], RunnableRow>(
+      `SELECT batch_id, id, primary_id, operation, hostid, interactive, document, attempts, retry_base, recovery, rewritten, queue_seq FROM actions WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`,
     ),
     claimRun: p<[started: number, now: number, batch: string, id: string]>(
       `UPDATE actions SET state = 'running', attempts = attempts + 1, rewritten = 1, runnable_at = NULL, started_at = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
