@@ -15,8 +15,9 @@ import * as ldap from './ldap.js';
 import * as http from './http.js';
 import * as peer from './peer.js';
 import * as cluster from './cluster.js';
+import * as backlogLatency from './backlog-latency.js';
 
-const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap, http, peer, cluster];
+const BENCHES = [parse, validate, pluginCall, pipeline, latency, memory, ldap, http, peer, backlogLatency, cluster];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
