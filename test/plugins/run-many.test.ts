@@ -60,6 +60,17 @@ test('one task may hold primaries of several batches: each is called, and logged
   });
 });
 
+test('calls of one task each start clean: nothing an earlier item left in globals, at once or from a promise chain', async () => {
+  await withHost({ pluginMemoryMb: 32, pluginThreads: 1 }, async ({ host, options }) => {
+    for (const leave of [{}, { chained: true }]) {
+      options['leaves-global'] = leave;
+      const items = ['Pw-a-1', 'Pw-b-2', 'Pw-c-3'].map((pw, i) => ({ actionId: `B_${i}`, input: withPassword('B', pw) }));
+      const runs = await host.runPluginMany('leaves-global', 'B', items);
+      expect(runs.map((r) => (r.ok ? getValue(r.output, 'seen') : r.error.message))).toEqual(['none none none', 'none none none', 'none none none']);
+    }
+  });
+});
+
 test('brief items: an output that left its action unchanged comes back as its verdict, any other output whole', async () => {
   await withHost({ pluginMemoryMb: 32, pluginThreads: 1 }, async ({ host }) => {
     const items = (batch: string) => [0, 1].map((i) => ({ actionId: `${batch}_${i}`, input: input(batch), brief: true as const }));
