@@ -86,7 +86,7 @@ export class Rewriter {
           return { ...base, outcome: 'run', message: outcome.message, board: 'warn' };
         }
         // Routine: a line per action at info would cost more than the plugin call (debug shows it).
-        this.logger.debug(outcome.message, meta);
+        if (this.logger.isDebugEnabled?.() !== false) this.logger.debug(outcome.message, meta);
         return { ...base, outcome: 'run', message: outcome.message };
       case 'rewritten': {
         const plugin = outcome.plugins.join(',');

@@ -7,7 +7,7 @@ import { passwordsOf, redact, redactDeep } from '../redact.js';
 import { minimalEnv } from '../child-process.js';
 import { runExecutable } from './executable.js';
 import { locateSyntaxError } from './load-error.js';
-import type { PluginFailure, PluginLogLine } from './messages.js';
+import type { PluginFailure, PluginLogLine, UnchangedVerdict, WorkerResult } from './messages.js';
 import type { RewriteOutcome } from './outcome.js';
 import { PluginPool } from './pool.js';
 import { PluginRegistry, type PluginEntry } from './registry.js';
@@ -16,7 +16,10 @@ import { PluginSandbox } from './sandbox.js';
 /** Whole-task failures after which each item runs on its own: a crash, not a time-out. */
 const RETRY_EACH = new Set<PluginFailure['code']>(['PLUGIN_CRASHED', 'PLUGIN_OUT_OF_MEMORY']);
 
-export type PluginRun = { ok: true; output: KvGroup } | { ok: false; error: PluginFailure };
+export type PluginRun = { ok: true; output: KvGroup; verdict?: undefined } | { ok: false; error: PluginFailure };
+/** A run asked for briefly: an output that left the action unchanged comes as its verdict (brief.ts). */
+export type BriefRun = PluginRun | { ok: true; output?: undefined; verdict: UnchangedVerdict };
+type Item = { actionId: string; input: KvGroup; batchId?: string };
 
 export interface PluginHostOptions {
   /**
@@ -108,15 +111,19 @@ export class PluginHost {
    * A run's result as the caller gets it, its log lines relayed: the passwords of its input and
    * output are masked in everything the plugin said (it may quote them, by mistake or not).
    */
-  private settle(r: { ok: boolean; output?: KvGroup | null; error?: PluginFailure }, logs: PluginLogLine[], meta: Record<string, unknown>, input: KvGroup): PluginRun {
-    const secrets = passwordsOf(input, r.output ?? undefined);
+  private settle(r: WorkerResult | { ok: false; error: PluginFailure }, logs: PluginLogLine[], meta: Record<string, unknown>, input: KvGroup): BriefRun {
+    // Walked only when something is said: most calls say nothing and succeed.
+    const secrets = logs.length > 0 || !r.ok ? passwordsOf(input, r.ok ? (r.output ?? undefined) : undefined) : new Set<string>();
     for (const l of logs) this.logger[l.level](redact(l.message, secrets), redactDeep({ ...l.meta, ...meta }, secrets));
-    if (r.ok) return { ok: true, output: r.output! };
-    return { ok: false, error: { code: r.error!.code, message: redact(r.error!.message, secrets) } };
+    if (r.ok) return r.verdict ? { ok: true, verdict: r.verdict } : { ok: true, output: r.output! };
+    return { ok: false, error: { code: r.error.code, message: redact(r.error.message, secrets) } };
   }
 
   /** Runs one plugin once on one input document. */
-  async runPlugin(name: string, input: KvGroup, ids: RunIds): Promise<PluginRun> {
+  async runPlugin(name: string, input: KvGroup, ids: RunIds): Promise<PluginRun>;
+  /** `brief`: an output that leaves the action unchanged may come back as its verdict only. */
+  async runPlugin(name: string, input: KvGroup, ids: RunIds, brief: boolean): Promise<BriefRun>;
+  async runPlugin(name: string, input: KvGroup, ids: RunIds, brief = false): Promise<BriefRun> {
     const entry = this.registry.get(name);
     if (!entry) return { ok: false, error: { code: 'PLUGIN_NOT_FOUND', message: `no plugin named ${name} in ${this.registry.dir}` } };
     if (entry.error) return { ok: false, error: { code: 'PLUGIN_LOAD', message: entry.error } };
@@ -131,6 +138,7 @@ export class PluginHost {
         input,
         options: this.optionsFor(name),
         ...ids,
+        ...(brief ? { brief } : {}),
       }));
       return this.settle(r.ok ? r : { ...r, error: await this.located(entry, r.error) }, r.logs, meta, input);
     }
@@ -147,7 +155,7 @@ export class PluginHost {
       timeoutMs: this.config.pluginTimeoutMs,
     }, this.config.limits);
     const said = r.stderr.split('\n').filter((line) => line.trim());
-    return this.settle(r, said.map((line) => ({ level: 'info', message: `plugin stderr: ${line}` })), meta, input);
+    return this.settle(r.ok ? { ok: true, output: r.output, logs: [] } : { ok: false, error: r.error, logs: [] }, said.map((line) => ({ level: 'info', message: `plugin stderr: ${line}` })), meta, input);
   }
 
   /** Loads a plugin without running it, and says why it cannot be used, if it cannot. */
@@ -163,8 +171,14 @@ export class PluginHost {
    * message there and back for the whole batch). If that task crashed (its worker died), each
    * input runs again on its own, so that the one that crashes it is told apart from the rest.
    * A task that timed out is not retried: a hanging plugin costs one time limit, not one each.
+   * Items marked `brief` (the rewrite step's) may get a verdict instead of an output that left
+   * their action unchanged (brief.ts).
    */
-  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<{ actionId: string; input: KvGroup; batchId?: string }>): Promise<PluginRun[]> {
+  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<Item & { brief: true }>): Promise<BriefRun[]>;
+  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<Item>): Promise<PluginRun[]>;
+  async runPluginMany(name: string, batchId: string, items: ReadonlyArray<Item & { brief?: boolean }>): Promise<BriefRun[]> {
+    // Brief when every item asks for it (the proxy of http/metrics passes three arguments only).
+    const brief = items.length > 0 && items.every((it) => it.brief === true);
     const entry = items.length > 1 ? this.registry.get(name) : undefined;
     if (entry && !entry.error && entry.kind === 'js') {
       const r = this.counted(
@@ -176,7 +190,8 @@ export class PluginHost {
           plugin: name,
           options: this.optionsFor(name),
           batchId,
-          items: [...items],
+          items: items.map((it) => ({ actionId: it.actionId, input: it.input, ...(it.batchId === undefined ? {} : { batchId: it.batchId }) })),
+          ...(brief ? { brief } : {}),
         }),
       );
       if (r.ok) {
@@ -187,7 +202,7 @@ export class PluginHost {
         return items.map((it) => this.settle({ ok: false, error }, [], {}, it.input));
       }
     }
-    return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId: it.batchId ?? batchId, actionId: it.actionId })));
+    return Promise.all(items.map((it) => this.runPlugin(name, it.input, { batchId: it.batchId ?? batchId, actionId: it.actionId }, brief)));
   }
 
   /** Rewrites one primary action of a batch through the plugin chain (contract §3). */
@@ -240,16 +255,17 @@ export class PluginHost {
     for (const plugin of chain) {
       const active = states.filter((s) => !s.outcome);
       if (active.length === 0) break;
-      const runs = await this.runPluginMany(plugin, active[0]!.batch.id, active.map((s) => ({ actionId: s.primary.id, input: s.current, batchId: s.batch.id })));
+      const runs = await this.runPluginMany(plugin, active[0]!.batch.id, active.map((s) => ({ actionId: s.primary.id, input: s.current, batchId: s.batch.id, brief: true as const })));
       active.forEach((s, i) => {
         const run = runs[i]!;
-        if (run.ok) for (const p of passwordsOf(run.output)) secrets.add(p);
         if (!run.ok) {
           s.outcome = { kind: 'plugin-error', plugin, code: run.error.code, policy, message: mask(`${s.who}: plugin ${plugin} ${run.error.message}; ${keep}`) };
           return;
         }
-        const retval = getValue(run.output, 'retval');
-        const changed = getValue(run.output, 'changed');
+        // A verdict holds no password its input did not (brief.ts): nothing to add then.
+        if (run.output) for (const p of passwordsOf(run.output)) secrets.add(p);
+        const retval = run.verdict ? (run.verdict.retval ?? undefined) : getValue(run.output, 'retval');
+        const changed = run.verdict ? (run.verdict.changed ?? undefined) : getValue(run.output, 'changed');
         if ((retval !== undefined && retval !== '0') || (changed === 'true' && retval === undefined)) {
           const said = retval === undefined ? 'no retval' : `retval "${retval}"`;
           s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_RETVAL', policy, message: mask(`${s.who}: plugin ${plugin} returned ${said}; ${keep}`) };
@@ -257,10 +273,15 @@ export class PluginHost {
         }
         // Left as it was: routine, so only at debug (a line per action would cost more than the call).
         if (changed !== 'true') {
-          this.logger.debug(mask(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`), { plugin, batch: s.batch.id, action: s.primary.id });
-          // Counting the output's actions is cheap; a count other than one means a rewrite was meant.
-          const n = actionCount(run.output);
+          if (this.logger.isDebugEnabled?.() !== false) this.logger.debug(mask(`plugin ${plugin} left the action unchanged (changed = ${JSON.stringify(changed ?? '')})`), { plugin, batch: s.batch.id, action: s.primary.id });
+          // A count other than one means a rewrite was meant.
+          const n = run.verdict ? run.verdict.actions : actionCount(run.output);
           if (n !== 1) s.ignored = `plugin ${plugin} gave back ${n} actions but changed = ${JSON.stringify(changed ?? '')}, not "true": its output is ignored`;
+          return;
+        }
+        if (run.verdict) {
+          // The pool never cuts an output that changed its action: a broken host, not a plugin's rule.
+          s.outcome = { kind: 'plugin-error', plugin, code: 'PLUGIN_BAD_OUTPUT', policy, message: `${s.who}: plugin ${plugin} answered with a verdict but no output; ${keep}` };
           return;
         }
         const check = checkRewriteOutput({ batch: s.batch, primary: s.primary }, run.output, lookup ? { lookup: (b, a) => lookup(b, a, { batch: s.batch.id, id: s.primary.id }) } : {});

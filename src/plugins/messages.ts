@@ -24,6 +24,8 @@ export interface RewriteTask extends TaskBase {
   options: Record<string, unknown>;
   batchId: string;
   actionId: string;
+  /** An output that leaves the action unchanged may come back as its verdict only (brief.ts). */
+  brief?: boolean;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface RewriteManyTask extends TaskBase {
   batchId: string;
   /** `batchId` per item when the items come from several batches; the task's otherwise. */
   items: Array<{ actionId: string; input: KvGroup; batchId?: string }>;
+  /** An output that leaves its action unchanged may come back as its verdict only (brief.ts). */
+  brief?: boolean;
 }
 
 /** Load the module and say whether it is a plugin, running nothing of it but its top level. */
@@ -74,8 +78,18 @@ export interface PluginFailure {
   retried?: boolean;
 }
 
+/** What the daemon uses of an output with changed ≠ "true"; null where the pair is missing. */
+export interface UnchangedVerdict {
+  changed: string | null;
+  retval: string | null;
+  /** Action groups in the output's batch groups: other than one is warned about. */
+  actions: number;
+}
+
 export type WorkerResult =
-  | { ok: true; output: KvGroup | null; logs: PluginLogLine[] }
+  | { ok: true; output: KvGroup | null; logs: PluginLogLine[]; verdict?: undefined }
+  // A brief task's unchanged output, cut to what the daemon uses of it.
+  | { ok: true; output: null; verdict: UnchangedVerdict; logs: PluginLogLine[] }
   | { ok: false; error: PluginFailure; logs: PluginLogLine[] };
 
 /** The answer to a RewriteManyTask: one result per item, in order (or one failure for all). */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { briefResult } from './brief.js';
 import type { OutputLimits } from './output-limits.js';
 import type { PluginFailure, RewriteManyTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
 
@@ -77,7 +78,8 @@ export class PluginPool {
 
   async run(task: Exclude<WorkerTask, RewriteManyTask>): Promise<WorkerResult> {
     const r = await this.submit(task, this.options.timeoutMs);
-    return 'error' in r && !('logs' in r) ? { ok: false, error: r.error, logs: [] } : (r as WorkerResult);
+    const one = 'error' in r && !('logs' in r) ? { ok: false as const, error: r.error, logs: [] } : (r as WorkerResult);
+    return task.kind === 'rewrite' && task.brief ? briefResult(task.input, one) : one;
   }
 
   /**
@@ -86,7 +88,10 @@ export class PluginPool {
    */
   async runMany(task: RewriteManyTask): Promise<WorkerManyResult> {
     const r = await this.submit(task, this.options.timeoutMs);
-    return r.ok ? (r as WorkerManyResult) : { ok: false, error: r.error };
+    if (!r.ok) return { ok: false, error: r.error };
+    const many = r as WorkerManyResult;
+    if (!task.brief || !many.ok) return many;
+    return { ok: true, results: many.results.map((one, i) => briefResult(task.items[i]!.input, one)) };
   }
 
   private async submit(task: WorkerTask, timeoutMs: number): Promise<WorkerResult | WorkerManyResult> {

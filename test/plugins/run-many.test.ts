@@ -1,6 +1,6 @@
-import type { KvGroup } from '../../src/kvgroup/index.js';
+import { getValue, type KvGroup } from '../../src/kvgroup/index.js';
 import type { PluginRun } from '../../src/plugins/index.js';
-import { fixtureHost } from './fixture-host.js';
+import { fixtureHost, withPassword } from './fixture-host.js';
 
 /*
  * Several primaries in one worker task (runPluginMany). A plugin that hangs on a 20-action
@@ -57,5 +57,33 @@ test('one task may hold primaries of several batches: each is called, and logged
     const ids = runs.map((r) => (r.ok ? JSON.stringify(r.output).match(/"options (\w+) (\w+)"/)?.slice(1).join(' ') : r.error.message));
     expect(ids).toEqual(['P P_0', 'Q Q_0']);
     expect(logger.lines.map((l) => l.meta?.batch)).toEqual(['P', 'Q']);
+  });
+});
+
+test('calls of one task each start clean: nothing an earlier item left in globals, at once or from a promise chain', async () => {
+  await withHost({ pluginMemoryMb: 32, pluginThreads: 1 }, async ({ host, options }) => {
+    for (const leave of [{}, { chained: true }]) {
+      options['leaves-global'] = leave;
+      const items = ['Pw-a-1', 'Pw-b-2', 'Pw-c-3'].map((pw, i) => ({ actionId: `B_${i}`, input: withPassword('B', pw) }));
+      const runs = await host.runPluginMany('leaves-global', 'B', items);
+      expect(runs.map((r) => (r.ok ? getValue(r.output, 'seen') : r.error.message))).toEqual(['none none none', 'none none none', 'none none none']);
+    }
+  });
+});
+
+test('brief items: an output that left its action unchanged comes back as its verdict, any other output whole', async () => {
+  await withHost({ pluginMemoryMb: 32, pluginThreads: 1 }, async ({ host }) => {
+    const items = (batch: string) => [0, 1].map((i) => ({ actionId: `${batch}_${i}`, input: input(batch), brief: true as const }));
+    expect(await host.runPluginMany('unchanged', 'U', items('U'))).toEqual([0, 1].map(() => ({ ok: true, verdict: { changed: 'false', retval: '0', actions: 1 } })));
+    // Two actions and no changed pair: the daemon still learns both, to warn about it.
+    expect(await host.runPluginMany('forgets-changed', 'F', items('F'))).toEqual([0, 1].map(() => ({ ok: true, verdict: { changed: null, retval: '0', actions: 2 } })));
+    const changed = await host.runPluginMany('identity', 'I', items('I'));
+    expect(changed.map((r) => r.ok && r.output !== undefined && getValue(r.output, 'changed'))).toEqual(['true', 'true']);
+    // A password the input did not hold: whole, so that it is masked in what is said.
+    const fresh = await host.runPluginMany('unchanged-new-password', 'N', items('N'));
+    expect(fresh.map((r) => r.ok && r.output !== undefined && JSON.stringify(r.output).includes('Pw-from-plugin-9'))).toEqual([true, true]);
+    // Without brief, whole as before.
+    const whole = await host.runPluginMany('unchanged', 'W', items('W').map(({ brief: _, ...it }) => it));
+    expect(whole.map((r) => r.ok && getValue(r.output, 'changed'))).toEqual(['false', 'false']);
   });
 });

@@ -90,6 +90,9 @@ export function applyRewrites(ctx: StoreCtx, decisions: readonly RewriteDecision
     const affected = new Set<string>();
     const now = Date.now();
     for (const d of decisions) {
+      // Most decisions run the primary as submitted, silently: one statement, and the batch
+      // needs no second look (nothing in it became final).
+      if (d.outcome === 'run' && !d.board && !d.event && ctx.s.runAfterRewriteOpen.run(now, d.batchId, d.primaryId, d.batchId).changes === 1) continue;
       const row = ctx.s.action.get(d.batchId, d.primaryId);
       // Only a primary still claimed for its rewrite: anything else is stale.
       if (!row || row.state !== 'running' || row.rewritten === 1) continue;

@@ -125,6 +125,12 @@ export function prepareStatements(main: Database) {
     runAfterRewrite: p<[now: number, batch: string, id: string]>(
       `UPDATE actions SET rewritten = 1, state = 'ready', runnable_at = 0, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'running'`,
     ),
+    // The routine decision ("run as submitted") in one statement: applied only to a primary
+    // still at its plugin whose batch was not canceled meanwhile; anything else reads the row.
+    runAfterRewriteOpen: p<[now: number, batch: string, id: string, batchAgain: string]>(
+      `UPDATE actions SET rewritten = 1, state = 'ready', runnable_at = 0, updated_at = ? WHERE batch_id = ? AND id = ? AND state = 'running' AND rewritten = 0
+        AND NOT EXISTS (SELECT 1 FROM batches WHERE id = ? AND state = 'canceled')`,
+    ),
     // A held action waits like a retry (and is looked at again when due), its reason in last_error.
     hold: p<[at: number, error: string, now: number, batch: string, id: string]>(
       `UPDATE actions SET state = 'retrying', runnable_at = ?, last_error = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
