@@ -5,7 +5,7 @@ import { isSealed, SecretError } from '../../secrets/index.js';
 import type { ActionResult, ClaimedAction, Effects } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, finalize, FINAL } from './progress.js';
-import type { BatchRow, RunnableRow } from './rows.js';
+import type { BatchRow, RunnableKey, RunnableRow } from './rows.js';
 import { openDocument, type Keys } from './sealing.js';
 
 /**
@@ -66,7 +66,7 @@ export function claimRunnable(
     const running = new Map<string, number>();
     for (const r of ctx.s.runningByHost.all()) running.set(r.hostid, r.n);
     const room = new Map<string, number>();
-    const candidates: RunnableRow[] = [];
+    const candidates: Array<RunnableKey | RunnableRow> = [];
     // A paused target starts nothing new (tmon pause): its queue is not asked.
     const paused = new Set(ctx.s.pausedHosts.all().map((p) => p.hostid));
     for (const host of ctx.hosts) {
@@ -75,18 +75,22 @@ export function claimRunnable(
       room.set(host, free);
       // With a plugin, rows to rewrite may sit behind the ones that wait for the target's room.
       const limit = rewrite ? max : Math.min(max, free);
-      if (limit > 0) candidates.push(...ctx.s.runnable.all(host, now, limit));
+      // Without a plugin nearly all of the window is taken: read at once. With one, read later.
+      if (limit > 0) candidates.push(...(rewrite ? ctx.s.runnableKeys : ctx.s.runnable).all(host, now, limit));
     }
     candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
     const contexts = new Map<string, KvGroup>();
     const claimed: ClaimedAction[] = [];
     const affected = new Set<string>();
     const started = new Set<string>();
-    for (const r of candidates) {
+    for (const k of candidates) {
       if (claimed.length >= max) break;
-      const forRewrite = rewrite && r.rewritten === 0;
+      const forRewrite = rewrite && k.rewritten === 0;
       // A rewrite holds no slot of the target; a run does, within the target's room.
-      if (!forRewrite && (room.get(r.hostid) ?? 0) <= 0) continue;
+      if (!forRewrite && (room.get(k.hostid) ?? 0) <= 0) continue;
+      // Read whole (its document) only now that it is taken.
+      const r = 'document' in k ? k : ctx.s.claimRow.get(k.batch_id, k.id);
+      if (!r) continue;
       // A batch starts once (several of its actions are often claimed together).
       if (!started.has(r.batch_id)) {
         started.add(r.batch_id);

@@ -32,7 +32,10 @@ export interface ActionRow {
   secrets_wiped: number;
 }
 
-/** What claiming an action reads of its row (statements.ts: `runnable`). */
+/** A runnable action as the claim first sees it: enough to order it and decide on it (statements.ts: `runnable`). */
+export type RunnableKey = Pick<ActionRow, 'batch_id' | 'id' | 'hostid' | 'rewritten' | 'interactive' | 'queue_seq'>;
+
+/** What claiming an action reads of its row once it takes it (statements.ts: `claimRow`). */
 export type RunnableRow = Pick<ActionRow, 'batch_id' | 'id' | 'primary_id' | 'operation' | 'hostid' | 'interactive' | 'document' | 'attempts' | 'retry_base' | 'recovery' | 'rewritten' | 'queue_seq'>;
 
 export interface BatchRow {

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { ActionRow, BatchRow, CommandRow, DependentRow, DepRow, MessageRow, ReplyRow, RunnableRow, TriggerRow } from './rows.js';
+import type { ActionRow, BatchRow, CommandRow, DependentRow, DepRow, MessageRow, ReplyRow, RunnableKey, RunnableRow, TriggerRow } from './rows.js';
 
 type Id = [batch: string, id: string];
 
@@ -111,10 +111,20 @@ export function prepareStatements(main: Database) {
     // ---- claiming and running
     // What holds a target's slots: actions carried out now, not primaries at their plugin.
     runningByHost: p<[], { hostid: string; n: number }>(`SELECT hostid, count(*) AS n FROM actions WHERE state = 'running' AND rewritten = 1 GROUP BY hostid`),
-    // Only what a claim needs: a row's other columns (its first document, its last error…) cost
-    // time to read and to build into an object, several times per turn.
+    // A target's window of runnable actions, as much of each row as a claim reads (not both
+    // documents and the rest: building ~28-column rows cost as much as the claim's UPDATE)…
     runnable: p<[host: string, now: number, limit: number], RunnableRow>(
       `SELECT batch_id, id, primary_id, operation, hostid, interactive, document, attempts, retry_base, recovery, rewritten, queue_seq FROM actions WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`,
+    ),
+    // …or, with a plugin, cut to what the claim decides on: the window is then up to maxRunning
+    // rows per target, most of them rewritten and waiting for its room, and reading their
+    // documents every turn cost more than the plugin itself.
+    runnableKeys: p<[host: string, now: number, limit: number], RunnableKey>(
+      `SELECT batch_id, id, hostid, rewritten, interactive, queue_seq FROM actions WHERE hostid = ? AND runnable_at IS NOT NULL AND runnable_at <= ? ORDER BY interactive DESC, queue_seq LIMIT ?`,
+    ),
+    // What a claim reads of a row it takes: its other columns are not built into an object.
+    claimRow: p<Id, RunnableRow>(
+      'SELECT batch_id, id, primary_id, operation, hostid, interactive, document, attempts, retry_base, recovery, rewritten, queue_seq FROM actions WHERE batch_id = ? AND id = ?',
     ),
     claimRun: p<[started: number, now: number, batch: string, id: string]>(
       `UPDATE actions SET state = 'running', attempts = attempts + 1, rewritten = 1, runnable_at = NULL, started_at = ?, updated_at = ? WHERE batch_id = ? AND id = ?`,
