@@ -68,16 +68,30 @@ export function bind<S extends Record<string, Query<any[], unknown>>>(client: Po
 const GRAPH_LOCK = `SELECT pg_advisory_xact_lock(7411, hashtext(current_schema()))`;
 
 /**
- * Runs `fn` in one transaction on one pooled client: BEGIN … COMMIT, ROLLBACK on a throw. With
- * `graph`, it first takes the graph lock above; with `notify`, it notifies WORK_CHANNEL.
+ * What a transaction sends with its COMMIT, in the same round trip (a simple query of several
+ * statements): a graph transaction holds the graph lock until then, so what can wait for the
+ * end goes there instead of a round trip of its own.
  */
-export function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient) => Promise<T>, notify?: string): Promise<T> {
+export interface CommitTail {
+  /** Statements without parameters (values inlined as literals), run in order before COMMIT. */
+  sql: string[];
+  /** The committing daemon's owner id, to notify WORK_CHANNEL with at COMMIT; undefined: no notification. */
+  notify: string | undefined;
+}
+
+/**
+ * Runs `fn` in one transaction on one pooled client: BEGIN … COMMIT, ROLLBACK on a throw. With
+ * `graph`, it first takes the graph lock above; `notify` (an owner id) starts the tail's notify.
+ */
+export function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient, tail: CommitTail) => Promise<T>, notify?: string): Promise<T> {
   return session(pool, async (client) => {
     // BEGIN and the lock in one round trip (a simple query of two statements).
     await client.query(graph ? `BEGIN; ${GRAPH_LOCK}` : 'BEGIN');
-    const out = await fn(client);
+    const tail: CommitTail = { sql: [], notify };
+    const out = await fn(client, tail);
     // With `notify` (the committing daemon's owner id), the other daemons hear of it at COMMIT.
-    await client.query(notify === undefined ? 'COMMIT' : `SELECT pg_notify('${WORK_CHANNEL}', current_schema() || ' ' || ${client.escapeLiteral(notify)}); COMMIT`);
+    const notice = tail.notify === undefined ? [] : [`SELECT pg_notify('${WORK_CHANNEL}', current_schema() || ' ' || ${client.escapeLiteral(tail.notify)})`];
+    await client.query([...tail.sql, ...notice, 'COMMIT'].join('; '));
     return out;
   });
 }

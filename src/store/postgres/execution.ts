@@ -3,10 +3,12 @@ import { SecretError } from '../../secrets/index.js';
 import { claimOf, contextOf } from '../sqlite/execution.js';
 import { FINAL } from '../sqlite/progress.js';
 import type { ActionRow } from '../sqlite/rows.js';
-import type { ActionResult, ClaimedAction, Effects } from '../types.js';
+import type { ActionResult, ClaimedAction, Effects, TickInput, TickOutput } from '../types.js';
 import { noEffects, type PgCtx } from './context.js';
-import { refreshLeases } from './leases.js';
-import { conclude, finalize } from './progress.js';
+import { recoverStray } from './leases.js';
+import { claimWrites, type ClaimHost } from './statements-turn.js';
+import { conclude, finalize, succeedAll } from './progress.js';
+import { applyRewrites } from './rewrites.js';
 
 /**
  * Marks up to `max` runnable actions of this daemon's leased batches running (see
@@ -26,40 +28,23 @@ export async function claimRunnable(
   rewrite: boolean,
   effects: Effects = noEffects(),
 ): Promise<ClaimedAction[]> {
-  await refreshLeases(ctx, now);
-  const running = new Map<string, number>();
-  const interactive = new Map<string, number>();
-  const leased: string[] = [];
-  for (const r of await ctx.s.claimHosts.all(ctx.owner, now, rewrite)) {
-    if (r.kind === 'r') running.set(r.hostid, r.n);
-    else if (r.kind === 'i') interactive.set(r.hostid, r.n);
-    else leased.push(r.hostid);
-  }
-  const room = new Map<string, number>();
-  const hosts: string[] = [];
-  const limits: number[] = [];
-  for (const host of leased) {
-    const free = capacity(host, running.get(host) ?? 0);
-    room.set(host, free);
-    const limit = rewrite ? max : Math.min(max, free);
-    if (limit > 0) {
-      hosts.push(host);
-      limits.push(limit);
-    }
-  }
-  const candidates = hosts.length > 0 ? await ctx.s.runnable.all(ctx.owner, hosts, limits, now) : [];
+  const { hosts, rows: candidates, room } = await scan(ctx, now, capacity, max, rewrite);
+  const interactive = new Map(hosts.map((h) => [h.hostid, h.interactive]));
   candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
   const contexts = new Map<string, KvGroup>();
   const claimed: ClaimedAction[] = [];
   const affected = new Set<string>();
-  // The turn's claims are written together, in one statement per kind, before anything else reads them.
+  // The turn's claims are written together, in one statement, before anything else reads them.
   const started = new Set<string>();
   const runs = { batches: [] as string[], ids: [] as string[] };
   const rewrites = { batches: [] as string[], ids: [] as string[] };
-  const flush = async (): Promise<void> => {
-    if (started.size > 0) await ctx.s.startBatches.run(now, [...started]);
-    if (runs.ids.length > 0) await ctx.s.claimRuns.run(ctx.owner, now, runs.batches, runs.ids);
-    if (rewrites.ids.length > 0) await ctx.s.claimRewrites.run(ctx.owner, now, rewrites.batches, rewrites.ids);
+  // `last`: nothing reads them after this (no cascade to conclude), so they go with COMMIT.
+  const flush = async (last = false): Promise<void> => {
+    if (started.size > 0 || runs.ids.length > 0 || rewrites.ids.length > 0) {
+      const sql = claimWrites(ctx.literal, ctx.owner, now, [...started], runs, rewrites);
+      if (last && affected.size === 0) ctx.tail.sql.push(sql);
+      else await ctx.query(sql);
+    }
     started.clear();
     runs.batches = [];
     runs.ids = [];
@@ -95,9 +80,56 @@ export async function claimRunnable(
     }
     claimed.push(claim);
   }
-  await flush();
+  await flush(true);
+  ctx.turn.room = room;
   if (affected.size > 0) await conclude(ctx, affected, now, effects);
   return claimed;
+}
+
+/**
+ * What a claim reads, under the graph lock: the lease upkeep, per target of the leased batches'
+ * runnable actions the counts across daemons, and the first runnable rows, in one statement.
+ * How many rows a target gets is a hint (`capacityHints`: its capacity with nothing running, as
+ * the previous claim found it) so that a busy target's rows are not read for nothing; a target
+ * whose hint fetched fewer than `capacity` now lets it start is read again, exactly, so the hint
+ * never decides what is claimed. Batches taken over with another daemon's running actions have
+ * them recovered first, and are read again. `room`: each target's `capacity` (asked once).
+ */
+async function scan(
+  ctx: PgCtx,
+  now: number,
+  capacity: (hostid: string, running: number) => number,
+  max: number,
+  rewrite: boolean,
+): Promise<{ hosts: ClaimHost[]; rows: ActionRow[]; room: Map<string, number> }> {
+  const hints = ctx.capacityHints;
+  const read = () => ctx.s.claimScan.get(ctx.owner, Date.now(), now, ctx.leaseBatches, ctx.leaseMs, rewrite, max, [...hints.keys()], [...hints.values()]);
+  let out = (await read())!;
+  while (out.stray.length > 0) {
+    await recoverStray(ctx, out.stray);
+    out = (await read())!;
+  }
+  ctx.turn.nextDue = out.next_due;
+  ctx.turn.nextExpiry = out.next_expiry;
+  const room = new Map<string, number>();
+  const again: ClaimHost[] = [];
+  for (const h of out.hosts) {
+    const free = capacity(h.hostid, h.running);
+    room.set(h.hostid, free);
+    // A target's slots with nothing running, if each running action takes one (the engine's).
+    hints.set(h.hostid, free + h.running);
+    // With `rewrite` every target got `max` rows: as many as a claim may take.
+    if (!rewrite && h.fetched < h.due && h.fetched < Math.min(max, free)) again.push(h);
+  }
+  if (again.length === 0) return { hosts: out.hosts, rows: out.rows, room };
+  const exact = await ctx.s.runnable.all(
+    ctx.owner,
+    again.map((h) => h.hostid),
+    again.map((h) => Math.min(max, room.get(h.hostid)!)),
+    now,
+  );
+  const redone = new Set(again.map((h) => h.hostid));
+  return { hosts: out.hosts, rows: [...out.rows.filter((r) => !redone.has(r.hostid)), ...exact], room };
 }
 
 /** An action whose password does not open fails, said on the board (see ../sqlite/execution.ts). */
@@ -108,12 +140,27 @@ export async function unopened(ctx: PgCtx, batchId: string, id: string, err: Err
   await finalize(ctx, batchId, id, 'failed', '', message, now, effects, affected);
 }
 
-/** Several results in one transaction (the caller's). */
+/**
+ * Several results in one transaction (the caller's). Successes in a row are made final in one
+ * statement (progress.ts `succeedAll`); the others one by one, in the order given.
+ */
 export async function completeActions(ctx: PgCtx, results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>): Promise<Effects> {
   const effects = noEffects();
   const now = Date.now();
   const affected = new Set<string>();
+  let successes: Array<{ batch: string; id: string; retval: string; message: string }> = [];
+  const flush = async (): Promise<void> => {
+    if (successes.length > 0) await succeedAll(ctx, successes, now, effects, affected);
+    successes = [];
+  };
   for (const { batchId, actionId, result } of results) {
+    if (result.state === 'succeeded') {
+      successes.push({ batch: batchId, id: actionId, retval: result.retval, message: result.message });
+      continue;
+    }
+    await flush();
+    // A retry or a failure frees a slot and may set off more (a cascade): the others are told.
+    ctx.turn.others = true;
     if (result.state === 'retrying') {
       const row = await ctx.s.action.get(batchId, actionId);
       if (!row || FINAL.has(row.state)) continue;
@@ -124,5 +171,19 @@ export async function completeActions(ctx: PgCtx, results: ReadonlyArray<{ batch
     // An action already final (canceled meanwhile, say) is left as it is: finalize checks.
     await finalize(ctx, batchId, actionId, result.state, result.retval, result.message, now, effects, affected);
   }
+  await flush();
   return conclude(ctx, affected, now, effects);
+}
+
+/** A turn of the engine (`Store.tick`) in the caller's transaction: results, rewrite decisions, then the claim. */
+export async function turn(ctx: PgCtx, input: TickInput): Promise<TickOutput> {
+  const done = input.results.length > 0 ? await completeActions(ctx, input.results) : noEffects();
+  const applied = input.decisions.length > 0 ? (await applyRewrites(ctx, input.decisions, input.holdMs)).effects : noEffects();
+  const failed = noEffects();
+  const k = input.claim;
+  const claims = k ? await claimRunnable(ctx, k.now, k.capacity, k.max, k.rewrite, failed) : [];
+  return {
+    effects: { replies: [...done.replies, ...applied.replies, ...failed.replies], events: [...done.events, ...applied.events, ...failed.events] },
+    claims,
+  };
 }
