@@ -3,7 +3,8 @@ import type { RepliesMode } from '../sqlite/context.js';
 import type { BatchRow } from '../sqlite/rows.js';
 import type { StoreEvent } from '../types.js';
 import type { CommitTail } from './db.js';
-import type { Statements } from './statements.js';
+import type { PoolClient } from 'pg';
+import { bindStatements, type Statements } from './statements.js';
 
 /** What a PostgreSQL store instance is set up with; shared by all its transactions. */
 export interface PgSettings {
@@ -53,7 +54,22 @@ export interface TurnNotes {
   others: boolean;
   /** The room its claim left on each target it looked at; undefined: it did not claim. */
   room: Map<string, number> | undefined;
+  /** It made final more than the successes it was given (a placeholder's verdict, a cascade): a claim read before that is stale. */
+  moved: boolean;
   /** When its claim looked: the earliest retry due later (any daemon's), and the earliest other daemon's lease expiry. */
   nextDue: number | null;
   nextExpiry: number | null;
+}
+
+/** A transaction's context on `client`: the settings, its statements, what goes with its COMMIT. */
+export function contextOn(settings: PgSettings, client: PoolClient, tail: CommitTail): PgCtx {
+  return {
+    ...settings,
+    s: bindStatements(client),
+    completed: [],
+    tail,
+    literal: (value) => client.escapeLiteral(value),
+    turn: { freed: new Set(), others: false, room: undefined, moved: false, nextDue: null, nextExpiry: null },
+    query: async <R>(sql: string, args: unknown[] = []) => (await client.query(sql, args)).rows as R[],
+  };
 }

@@ -4,9 +4,11 @@ import { claimOf, contextOf } from '../sqlite/execution.js';
 import { FINAL } from '../sqlite/progress.js';
 import type { ActionRow } from '../sqlite/rows.js';
 import type { ActionResult, ClaimedAction, Effects, TickInput, TickOutput } from '../types.js';
-import { noEffects, type PgCtx } from './context.js';
+import { noEffects, type PgCtx, type PgSettings } from './context.js';
 import { recoverStray } from './leases.js';
-import { claimWrites, type ClaimHost } from './statements-turn.js';
+import type { QueryResult } from 'pg';
+import { execute, rowsOf, type Inlined } from './db.js';
+import { claimWrites, HEAD_STATEMENTS, type ClaimHost, type ClaimScan, type Succeeded } from './statements-turn.js';
 import { conclude, finalize, succeedAll } from './progress.js';
 import { applyRewrites } from './rewrites.js';
 
@@ -27,8 +29,9 @@ export async function claimRunnable(
   max: number,
   rewrite: boolean,
   effects: Effects = noEffects(),
+  scanned?: ClaimScan,
 ): Promise<ClaimedAction[]> {
-  const { hosts, rows: candidates, room } = await scan(ctx, now, capacity, max, rewrite);
+  const { hosts, rows: candidates, room } = await scan(ctx, now, capacity, max, rewrite, scanned);
   const interactive = new Map(hosts.map((h) => [h.hostid, h.interactive]));
   candidates.sort((a, b) => b.interactive - a.interactive || a.queue_seq - b.queue_seq);
   const contexts = new Map<string, KvGroup>();
@@ -101,13 +104,15 @@ async function scan(
   capacity: (hostid: string, running: number) => number,
   max: number,
   rewrite: boolean,
+  scanned?: ClaimScan,
 ): Promise<{ hosts: ClaimHost[]; rows: ActionRow[]; room: Map<string, number> }> {
-  const hints = ctx.capacityHints;
-  const read = () => ctx.s.claimScan.get(ctx.owner, Date.now(), now, ctx.leaseBatches, ctx.leaseMs, rewrite, max, [...hints.keys()], [...hints.values()]);
-  let out = (await read())!;
+  const read = async () => (await ctx.s.claimScan.get(...scanParams(ctx, now, max, rewrite)))!;
+  // Read in the turn's first round trip: still what a read now would find, unless the turn
+  // made more final than its successes since.
+  let out = scanned && !ctx.turn.moved ? scanned : await read();
   while (out.stray.length > 0) {
     await recoverStray(ctx, out.stray);
-    out = (await read())!;
+    out = await read();
   }
   ctx.turn.nextDue = out.next_due;
   ctx.turn.nextExpiry = out.next_expiry;
@@ -117,7 +122,7 @@ async function scan(
     const free = capacity(h.hostid, h.running);
     room.set(h.hostid, free);
     // A target's slots with nothing running, if each running action takes one (the engine's).
-    hints.set(h.hostid, free + h.running);
+    ctx.capacityHints.set(h.hostid, free + h.running);
     // With `rewrite` every target got `max` rows: as many as a claim may take.
     if (!rewrite && h.fetched < h.due && h.fetched < Math.min(max, free)) again.push(h);
   }
@@ -140,14 +145,28 @@ export async function unopened(ctx: PgCtx, batchId: string, id: string, err: Err
   await finalize(ctx, batchId, id, 'failed', '', message, now, effects, affected);
 }
 
+/** `claimScan`'s parameters for a claim of this store now. */
+function scanParams(ctx: PgSettings, now: number, max: number, rewrite: boolean): Parameters<PgCtx['s']['claimScan']['get']> {
+  const hints = ctx.capacityHints;
+  return [ctx.owner, Date.now(), now, ctx.leaseBatches, ctx.leaseMs, rewrite, max, [...hints.keys()], [...hints.values()]];
+}
+
+type Results = ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>;
+const successesOf = (results: Results) =>
+  results.filter((r) => r.result.state === 'succeeded').map((r) => ({ batch: r.batchId, id: r.actionId, retval: r.result.retval, message: r.result.message }));
+
 /**
  * Several results in one transaction (the caller's). Successes in a row are made final in one
- * statement (progress.ts `succeedAll`); the others one by one, in the order given.
+ * statement (progress.ts `succeedAll`); the others one by one, in the order given. `ran`: the
+ * statement of the successes, when they are all the results, already run (`turnHead`).
  */
-export async function completeActions(ctx: PgCtx, results: ReadonlyArray<{ batchId: string; actionId: string; result: ActionResult }>): Promise<Effects> {
+export async function completeActions(ctx: PgCtx, results: Results, now = Date.now(), ran?: Succeeded): Promise<Effects> {
   const effects = noEffects();
-  const now = Date.now();
   const affected = new Set<string>();
+  if (ran) {
+    await succeedAll(ctx, successesOf(results), now, effects, affected, ran);
+    return conclude(ctx, affected, now, effects);
+  }
   let successes: Array<{ batch: string; id: string; retval: string; message: string }> = [];
   const flush = async (): Promise<void> => {
     if (successes.length > 0) await succeedAll(ctx, successes, now, effects, affected);
@@ -175,13 +194,43 @@ export async function completeActions(ctx: PgCtx, results: ReadonlyArray<{ batch
   return conclude(ctx, affected, now, effects);
 }
 
+/**
+ * What a turn can read in its first round trip, with BEGIN and the graph lock (db.ts
+ * `transaction`), when its results are all successes and it has no rewrite decisions (the usual
+ * turn): the successes' statement, then the claim's reading, which sees what it did. The other
+ * turns read as they go. `read` picks their results out of the round trip's.
+ */
+export function turnHead(ctx: PgSettings, input: TickInput, now: number): { statements: Array<Inlined<unknown>>; read: (results: QueryResult[]) => Head } {
+  if (input.decisions.length > 0 || input.results.some((r) => r.result.state !== 'succeeded')) return { statements: [], read: () => ({}) };
+  const done = successesOf(input.results);
+  const succeed =
+    done.length > 0
+      ? execute(HEAD_STATEMENTS.succeedMany, done.map((d) => d.batch), done.map((d) => d.id), done.map((d) => d.retval), done.map((d) => d.message), now, ctx.repliesMode === 'action', ctx.owner)
+      : undefined;
+  const k = input.claim;
+  const scan = k ? execute(HEAD_STATEMENTS.claimScan, ...scanParams(ctx, k.now, k.max, k.rewrite ?? false)) : undefined;
+  const statements = [succeed, scan].filter((x) => x !== undefined);
+  return {
+    statements,
+    read: (results) => ({
+      ...(succeed ? { succeeded: rowsOf(succeed, results[0]!)[0] } : {}),
+      ...(scan ? { scanned: rowsOf(scan, results[succeed ? 1 : 0]!)[0] } : {}),
+    }),
+  };
+}
+
+interface Head {
+  succeeded?: Succeeded;
+  scanned?: ClaimScan;
+}
+
 /** A turn of the engine (`Store.tick`) in the caller's transaction: results, rewrite decisions, then the claim. */
-export async function turn(ctx: PgCtx, input: TickInput): Promise<TickOutput> {
-  const done = input.results.length > 0 ? await completeActions(ctx, input.results) : noEffects();
+export async function turn(ctx: PgCtx, input: TickInput, now = Date.now(), head: Head = {}): Promise<TickOutput> {
+  const done = input.results.length > 0 ? await completeActions(ctx, input.results, now, head.succeeded) : noEffects();
   const applied = input.decisions.length > 0 ? (await applyRewrites(ctx, input.decisions, input.holdMs)).effects : noEffects();
   const failed = noEffects();
   const k = input.claim;
-  const claims = k ? await claimRunnable(ctx, k.now, k.capacity, k.max, k.rewrite, failed) : [];
+  const claims = k ? await claimRunnable(ctx, k.now, k.capacity, k.max, k.rewrite ?? false, failed, head.scanned) : [];
   return {
     effects: { replies: [...done.replies, ...applied.replies, ...failed.replies], events: [...done.events, ...applied.events, ...failed.events] },
     claims,

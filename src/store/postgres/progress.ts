@@ -2,6 +2,7 @@ import { actionKey, type Effects } from '../types.js';
 import { FINAL, how, treeVerdict, verdictOf } from '../sqlite/progress.js';
 import type { ActionRow, ReplyRow } from '../sqlite/rows.js';
 import type { PgCtx } from './context.js';
+import type { Succeeded } from './statements-turn.js';
 import { wipeAction, wipeBatchRow } from './sealing.js';
 import { queueRuns } from './trigger-runs.js';
 
@@ -61,20 +62,32 @@ export async function finalize(
  * Actions that succeeded (a turn's results), made final together: one statement for all of
  * them (statements-turn.ts `succeedMany`), then what it set off as `finalize` would.
  */
-export async function succeedAll(ctx: PgCtx, done: ReadonlyArray<{ batch: string; id: string; retval: string; message: string }>, now: number, effects: Effects, affected: Set<string>): Promise<void> {
-  await carry(ctx, done.map((d) => ({ ...d, state: 'succeeded' as const })), now, effects, affected, true);
+export async function succeedAll(
+  ctx: PgCtx,
+  done: ReadonlyArray<{ batch: string; id: string; retval: string; message: string }>,
+  now: number,
+  effects: Effects,
+  affected: Set<string>,
+  ran?: Succeeded,
+): Promise<void> {
+  await carry(ctx, done.map((d) => ({ ...d, state: 'succeeded' as const })), now, effects, affected, true, ran);
 }
 
-/** The work of `finalize`, breadth first from `queue`; successes at its head go together. */
-async function carry(ctx: PgCtx, queue: Step[], now: number, effects: Effects, affected: Set<string>, cancelCascades: boolean): Promise<void> {
+/**
+ * The work of `finalize`, breadth first from `queue`; successes at its head go together. `ran`:
+ * the `succeedMany` of the queue as it is, already run (in the turn's first round trip).
+ */
+async function carry(ctx: PgCtx, queue: Step[], now: number, effects: Effects, affected: Set<string>, cancelCascades: boolean, ran?: Succeeded): Promise<void> {
   const treeCandidates: ActionRow[] = [];
   while (queue.length > 0) {
     if (queue[0]!.state === 'succeeded') {
       let n = 1;
       while (n < queue.length && queue[n]!.state === 'succeeded') n++;
-      queue.push(...(await succeed(ctx, queue.splice(0, n), now, effects, treeCandidates)));
+      queue.push(...(await succeed(ctx, queue.splice(0, n), now, effects, treeCandidates, ran)));
+      ran = undefined;
       continue;
     }
+    ctx.turn.moved = true;
     const f = queue.shift()!;
     let row: ActionRow | undefined;
     let v: { state: FinalState; retval: string; message: string };
@@ -123,8 +136,8 @@ async function carry(ctx: PgCtx, queue: Step[], now: number, effects: Effects, a
  * Successes in one round trip: final (those not final already), their dependents counted down,
  * their replies recorded. Returns the placeholders with nothing left to wait for (their verdict next).
  */
-async function succeed(ctx: PgCtx, steps: readonly Step[], now: number, effects: Effects, treeCandidates: ActionRow[]): Promise<Step[]> {
-  const out = (await ctx.s.succeedMany.get(
+async function succeed(ctx: PgCtx, steps: readonly Step[], now: number, effects: Effects, treeCandidates: ActionRow[], ran?: Succeeded): Promise<Step[]> {
+  const out = ran ?? (await ctx.s.succeedMany.get(
     steps.map((s) => s.batch),
     steps.map((s) => s.id),
     steps.map((s) => s.retval),

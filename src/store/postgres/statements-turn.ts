@@ -1,5 +1,7 @@
 import type { ActionRow, BatchRow, ReplyRow } from '../sqlite/rows.js';
-import { q } from './db.js';
+import { q, type Prepared, type Query } from './db.js';
+
+type ParamsOf<S> = S extends Query<infer P, unknown> ? P : never;
 
 /*
  * The statements of a turn (execution.ts, progress.ts). A turn runs under the graph lock, which
@@ -43,6 +45,23 @@ export interface ClaimHost {
   fetched: number;
 }
 
+/** What `claimScan` finds. */
+export interface ClaimScan {
+  hosts: ClaimHost[];
+  rows: ActionRow[];
+  stray: string[];
+  next_due: number | null;
+  next_expiry: number | null;
+}
+
+/** What `succeedMany` did. */
+export interface Succeeded {
+  done: ActionRow[];
+  ready: Array<{ batch_id: string; id: string; waiting_on: number; placeholder: number }>;
+  replies: ReplyRow[];
+  completed: BatchRow[];
+}
+
 export const TURN_STATEMENTS = {
   // The lease upkeep alone (at start): the taken batches that hold another daemon's running actions.
   leaseUpkeep: q<[owner: string, clock: number, now: number, leaseBatches: number, leaseMs: number], { batch_id: string }>(
@@ -60,7 +79,7 @@ export const TURN_STATEMENTS = {
    */
   claimScan: q<
     [owner: string, clock: number, now: number, leaseBatches: number, leaseMs: number, rewrite: boolean, max: number, hintHosts: string[], hintCaps: number[]],
-    { hosts: ClaimHost[]; rows: ActionRow[]; stray: string[]; next_due: number | null; next_expiry: number | null }
+    ClaimScan
   >(
     `WITH ${LEASE_UPKEEP}, paused AS (SELECT hostid FROM paused_hosts),
       due AS (
@@ -105,7 +124,7 @@ export const TURN_STATEMENTS = {
    */
   succeedMany: q<
     [batches: string[], ids: string[], retvals: string[], messages: string[], now: number, withReply: boolean, owner: string],
-    { done: ActionRow[]; ready: Array<{ batch_id: string; id: string; waiting_on: number; placeholder: number }>; replies: ReplyRow[]; completed: BatchRow[] }
+    Succeeded
   >(
     `WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(batch_id, id, retval, message, n)),
       f AS (
@@ -183,3 +202,15 @@ export function claimWrites(
         FROM unnest(${list(rewrites.batches)}, ${list(rewrites.ids)}) AS u(batch_id, id) WHERE a.batch_id = u.batch_id AND a.id = u.id)
     SELECT 1`;
 }
+
+/**
+ * The statements a turn runs in its first round trip (execution.ts `turnHead`), prepared in the
+ * session by SQL so that their plans are kept as those of the bound statements are.
+ */
+export const HEAD_STATEMENTS: {
+  succeedMany: Prepared<ParamsOf<typeof TURN_STATEMENTS.succeedMany>, Succeeded>;
+  claimScan: Prepared<ParamsOf<typeof TURN_STATEMENTS.claimScan>, ClaimScan>;
+} = {
+  succeedMany: { name: 'tmon_succeed_many', types: ['text[]', 'text[]', 'text[]', 'text[]', 'bigint', 'boolean', 'text'], query: TURN_STATEMENTS.succeedMany },
+  claimScan: { name: 'tmon_claim_scan', types: ['text', 'bigint', 'bigint', 'integer', 'bigint', 'boolean', 'integer', 'text[]', 'integer[]'], query: TURN_STATEMENTS.claimScan },
+};

@@ -5,13 +5,13 @@ import { TmonError } from '../../errors.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from '../sqlite/rows.js';
 import type { KeyAdoption } from '../sqlite/sealing.js';
 import type * as T from '../types.js';
-import { noEffects, type PgCtx, type PgSettings } from './context.js';
+import { contextOn, noEffects, type PgCtx, type PgSettings } from './context.js';
 import { createPool, session, transaction, type CommitTail } from './db.js';
 import { listenForWork } from './listener.js';
 import { ClaimGate, mayHelpOthers } from './wakeups.js';
 import { defaultOwner, describeUrl, type PostgresStoreOptions } from './options.js';
 import { directoryDump, withDirectory } from './directory.js';
-import { claimRunnable, completeActions, turn } from './execution.js';
+import { claimRunnable, completeActions, turn, turnHead } from './execution.js';
 import { insertBatch, knownActions, replyidHolders } from './ingest.js';
 import { refreshLeases } from './leases.js';
 import { migratePg } from './migrate.js';
@@ -21,7 +21,6 @@ import { recoverRows } from './recovery.js';
 import { purge } from './retention.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { adoptKey, sealedCount } from './sealing.js';
-import { bindStatements, type Statements } from './statements.js';
 import { payloadOf, queueRuns } from './trigger-runs.js';
 import { batchDetail, boardMessages, findActions, latestReplies, listBatches, stuckActions } from './views.js';
 
@@ -87,15 +86,7 @@ export class PostgresStore implements T.Store {
   }
 
   private ctx(client: PoolClient, tail: CommitTail): PgCtx {
-    return {
-      ...this.settings,
-      s: bindStatements(client),
-      completed: [],
-      tail,
-      literal: (value) => client.escapeLiteral(value),
-      turn: { freed: new Set(), others: false, room: undefined, nextDue: null, nextExpiry: null },
-      query: async <R>(sql: string, args: unknown[] = []) => (await client.query(sql, args)).rows as R[],
-    };
+    return contextOn(this.settings, client, tail);
   }
   /**
    * One transaction; `graph`: it changes the batch graph, so it takes the graph lock; `notify`:
@@ -181,14 +172,22 @@ export class PostgresStore implements T.Store {
     if (k && input.results.length === 0 && input.decisions.length === 0 && this.gate.quiet(k, this.listener !== undefined)) return { effects: noEffects(), claims: [] };
     const mark = this.gate.mark;
     const at = Date.now();
+    // The turn's first statements go with BEGIN and the lock (execution.ts `turnHead`).
+    const head = turnHead(this.settings, input, at);
     let notes: PgCtx | undefined;
     try {
-      const out = await transaction(this.pool, true, async (client, tail) => {
-        const c = (notes = this.ctx(client, tail));
-        const out = await turn(c, input);
-        c.tail.notify = mayHelpOthers(c) ? this.owner : undefined;
-        return out;
-      });
+      const out = await transaction(
+        this.pool,
+        true,
+        async (client, tail, results) => {
+          const c = (notes = this.ctx(client, tail));
+          const out = await turn(c, input, at, head.read(results));
+          c.tail.notify = mayHelpOthers(c) ? this.owner : undefined;
+          return out;
+        },
+        undefined,
+        head.statements,
+      );
       if (k) this.gate.claimed(mark, at, k, out.claims.length, notes!);
       return out;
     } catch (err) {
