@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PostgresStore } from '../../src/store/postgres/index.js';
+import { PG_MIGRATIONS, PostgresStore } from '../../src/store/postgres/index.js';
 import { batchText, newBatch } from '../helpers/batches.js';
 import { tmon } from '../helpers/cli.js';
 import { dropIntoInbox, outboxReplies, spawnDaemon, waitFor } from '../helpers/daemon.js';
@@ -43,7 +43,8 @@ describe('tmon on a PostgreSQL home', () => {
     try {
       const first = tmon(['--home', home.path, 'migrate']);
       expect(first.status).toBe(0);
-      expect(first.stdout).toMatch(/^postgres 127\.0\.0\.1:\d+\/postgres \(schema t_[0-9a-f]+\): applied migration 1\n$/);
+      const versions = PG_MIGRATIONS.map((m) => `migration ${m.version}`).join(', ');
+      expect(first.stdout).toMatch(new RegExp(`^postgres 127\\.0\\.0\\.1:\\d+/postgres \\(schema t_[0-9a-f]+\\): applied ${versions}\n$`));
       const again = tmon(['--home', home.path, 'migrate', '--json']);
       expect(JSON.parse(again.stdout)).toMatchObject({ applied: [] });
       const backup = tmon(['--home', home.path, 'backup', join(home.path, 'copy.db')]);

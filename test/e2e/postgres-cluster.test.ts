@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { batchText, type ActionSpec } from '../helpers/batches.js';
 import { daemonTestFolders, dropIntoInbox, outboxReplies, spawnDaemon, waitFor, type DaemonProcess } from '../helpers/daemon.js';
@@ -19,12 +20,12 @@ const BATCHES = 500;
 const PER_BATCH = 20;
 const SLOW_LIMIT = 2;
 
-let pg: Postgres;
+let server: Postgres;
 beforeAll(async () => {
-  pg = await startPostgres();
+  server = await startPostgres();
 }, 60_000);
 afterAll(async () => {
-  await pg?.stop();
+  await server?.stop();
 });
 
 /** The SLOW target's script: logs its start and end (nanoseconds, one clock) to `log`. */
@@ -57,20 +58,26 @@ function batch(i: number): { id: string; actions: ActionSpec[] } {
   return { id, actions };
 }
 
-/** `waitFor` at a pace that leaves the shared database to the daemons (each poll reads it whole). */
-const slowly = <T>(what: string, check: () => Promise<T | false>, timeoutMs: number): Promise<T> =>
-  waitFor(what, async () => {
-    const v = await check();
-    if (v === false) await new Promise((r) => setTimeout(r, 400));
-    return v;
-  }, timeoutMs);
+/**
+ * How far the daemons are, from counts (an index or a small table each): the test polls them
+ * while the daemons work, so it must not read the whole store each time; what they say is
+ * checked in full, through the store, once they say it is done.
+ */
+async function progressOf(client: pg.Client, schema: string): Promise<{ held: number; final: number; replies: number }> {
+  const r = await client.query<{ held: number; final: number; replies: number }>(
+    `SELECT (SELECT count(*)::int FROM ${schema}.batches) AS held,
+       (SELECT count(*)::int FROM ${schema}.batches WHERE state IN ('succeeded', 'failed', 'canceled')) AS final,
+       (SELECT count(*)::int FROM ${schema}.replies) AS replies`,
+  );
+  return r.rows[0]!;
+}
 
 describe('several daemons on one PostgreSQL store', () => {
   const folders = daemonTestFolders();
 
   test('three daemons drain 10,000 actions while one is killed and restarted: each replyid once, no unflagged rerun, the global limit held', async () => {
     const dir = folders.dir();
-    const schema = pg.freshSchema();
+    const schema = server.freshSchema();
     const log = join(dir, 'slow.log');
     writeFileSync(log, '');
     const script = recordingScript(dir, log);
@@ -80,7 +87,7 @@ describe('several daemons on one PostgreSQL store', () => {
       writeFileSync(
         join(home, 'tmon.config.json'),
         JSON.stringify({
-          store: { kind: 'postgres', url: pg.url, schema, leaseMs: 2000 },
+          store: { kind: 'postgres', url: server.url, schema, leaseMs: 2000 },
           targets: { SLOW: { connector: 'script', script, concurrency: SLOW_LIMIT, timeoutMs: 10_000 }, '*': { concurrency: 8 } },
           inboxSweepMs: 200,
         }),
@@ -96,34 +103,33 @@ describe('several daemons on one PostgreSQL store', () => {
     for (let i = 0; i < BATCHES; i++) if (!later(i)) drop(i);
 
     // The test's own view of the database (it migrates the schema the daemons then find made).
-    const reader = await PostgresStore.open({ url: pg.url, schema, poolSize: 2 });
+    const reader = await PostgresStore.open({ url: server.url, schema, poolSize: 2 });
+    const counts = new pg.Client({ connectionString: server.url });
+    await counts.connect();
+    const progress = () => progressOf(counts, schema);
     try {
       // Every daemon of one database seals passwords with the same key (docs/postgres.md).
       const env = { TMON_SECRET_KEY: randomBytes(32).toString('hex') };
       const start = (home: string): DaemonProcess => folders.track(spawnDaemon(['--home', home], { env }));
       const daemons = homes.map(start);
       await Promise.all(daemons.map((d) => d.started()));
-      const answered = async (): Promise<number> => (await reader.replies(0, 100_000)).length;
-      await waitFor('the first batches held', async () => (await reader.listBatches({ limit: BATCHES })).length === BATCHES - BATCHES / 10, 60_000);
+      await waitFor('the first batches held', async () => (await progress()).held === BATCHES - BATCHES / 10, 60_000);
+      expect(await reader.listBatches({ limit: BATCHES })).toHaveLength(BATCHES - BATCHES / 10);
       for (let i = 0; i < BATCHES; i++) if (later(i)) drop(i);
 
       // Killed mid-flow: once a tenth of the replies are in, before half are.
-      await slowly('replies to flow', async () => (await answered()) >= expected.size / 10, 60_000);
+      await waitFor('replies to flow', async () => (await progress()).replies >= expected.size / 10, 60_000);
       daemons[1]!.child.kill('SIGKILL');
-      const killedAt = await answered();
+      const killedAt = (await reader.replies(0, 100_000)).length;
       expect(killedAt).toBeLessThan(expected.size / 2);
       expect((await daemons[1]!.exited).signal).toBe('SIGKILL');
       const restarted = start(homes[1]!);
       await restarted.started();
 
-      await slowly(
-        'every batch final',
-        async () => {
-          const all = await reader.listBatches({ limit: 10_000 });
-          return all.length === BATCHES && all.every((b) => b.state === 'succeeded' || b.state === 'failed') && all;
-        },
-        120_000,
-      ).then((all) => expect(all.filter((b) => b.state !== 'succeeded').map((b) => b.id)).toEqual([]));
+      await waitFor('every batch final', async () => (await progress()).final === BATCHES, 120_000);
+      const batches = await reader.listBatches({ limit: 10_000 });
+      expect(batches).toHaveLength(BATCHES);
+      expect(batches.filter((b) => b.state !== 'succeeded').map((b) => b.id)).toEqual([]);
 
       // Each replyid once in the store, and once across the three outboxes.
       const replies = await reader.replies(0, 100_000);
@@ -161,6 +167,7 @@ describe('several daemons on one PostgreSQL store', () => {
         expect(firstStart(id(i)) > firstEnd(id(i - 1))).toBe(true);
       }
     } finally {
+      await counts.end();
       await reader.close();
     }
   }, 240_000);

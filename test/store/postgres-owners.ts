@@ -67,6 +67,17 @@ export function postgresOwnersSuite(server: () => Postgres): void {
       expect(got).toHaveLength(1);
     });
 
+    test("a claim reads as many rows as the target's capacity now allows, whatever it allowed at the last claim", async () => {
+      await pair();
+      await a.insertBatch(newBatch('B1', [{ id: 'w', host: 'H' }, { id: 'x', host: 'H' }, { id: 'y', host: 'H' }, { id: 'z', host: 'H' }]));
+      // One slot: the store learns the target's size as one (the rows it reads first).
+      const first = await a.claimRunnable(Date.now(), (_h, running) => 1 - running, 100);
+      expect(ids(first)).toEqual(['B1/w']);
+      // The target grew (a reloaded config): the claim takes all three it now may, not one.
+      const grown = await a.claimRunnable(Date.now(), (_h, running) => 4 - running, 100);
+      expect(ids(grown)).toEqual(['B1/x', 'B1/y', 'B1/z']);
+    });
+
     test('interactive first across daemons: a batch action leaves the slot to an interactive one another daemon will run', async () => {
       await pair({ leaseBatches: 1 });
       await a.insertBatch(newBatch('BATCH', [{ id: 'bulk', host: 'H' }]));

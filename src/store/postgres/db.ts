@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 
 /*
  * The connection side of the PostgreSQL store: a pool whose sessions live in the store's schema
@@ -67,17 +67,102 @@ export function bind<S extends Record<string, Query<any[], unknown>>>(client: Po
  */
 const GRAPH_LOCK = `SELECT pg_advisory_xact_lock(7411, hashtext(current_schema()))`;
 
+/** A statement with its values inlined as literals: it may share a simple query (one round trip) with others. */
+export interface Inlined<R> {
+  readonly sql: string;
+  /** The session's prepared statement it executes. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameter list
+  readonly prepared?: Prepared<any[], unknown>;
+  /** Phantom: carries the row type only. */
+  readonly _row?: R;
+}
+
+/** A value as SQL text: strings quoted, arrays as ARRAY[…] (the statements cast their arrays). */
+function literalOf(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`inline: ${v} is not a number SQL takes`);
+    return String(v);
+  }
+  if (typeof v === 'string') return pg.escapeLiteral(v);
+  if (Array.isArray(v)) return v.length === 0 ? `'{}'` : `ARRAY[${v.map(literalOf).join(', ')}]`;
+  throw new Error(`inline: a value of type ${typeof v} cannot be inlined`);
+}
+
+/**
+ * A statement prepared in the session by SQL (`PREPARE name (types) AS …`), so that a simple
+ * query can run it with its plan kept (`EXECUTE name(values)`) in one round trip with others.
+ */
+export interface Prepared<P extends unknown[], R> {
+  readonly name: string;
+  /** Its parameters' SQL types, in order (PREPARE infers none it is not told). */
+  readonly types: readonly string[];
+  readonly query: Query<P, R>;
+}
+
+/** The statement as a simple query runs it: `EXECUTE` with its values as literals. */
+export function execute<P extends unknown[], R>(statement: Prepared<P, R>, ...params: P): Inlined<R> {
+  return { sql: `EXECUTE ${statement.name}(${params.map(literalOf).join(', ')})`, prepared: statement };
+}
+
+/** The prepared statements each pooled session has made (a session keeps them until it ends). */
+const preparedIn = new WeakMap<PoolClient, Set<string>>();
+
+/** Prepares in `client`'s session what `head` executes and the session has not prepared yet. */
+async function prepare(client: PoolClient, head: ReadonlyArray<Inlined<unknown>>): Promise<void> {
+  const done = preparedIn.get(client) ?? new Set<string>();
+  preparedIn.set(client, done);
+  for (const { prepared: p } of head) {
+    if (!p || done.has(p.name)) continue;
+    try {
+      await client.query(`PREPARE ${p.name} (${p.types.join(', ')}) AS ${p.query.text}`);
+    } catch (err) {
+      // 42P05: made already in this session (by a try whose answer was lost): it is there.
+      if ((err as { code?: string }).code !== '42P05') throw err;
+    }
+    done.add(p.name);
+  }
+}
+
+/** The rows of an inlined statement's result. */
+export const rowsOf = <R>(_statement: Inlined<R>, result: QueryResult): R[] => result.rows;
+
+/**
+ * What a transaction sends with its COMMIT, in the same round trip (a simple query of several
+ * statements): a graph transaction holds the graph lock until then, so what can wait for the
+ * end goes there instead of a round trip of its own.
+ */
+export interface CommitTail {
+  /** Statements without parameters (values inlined as literals), run in order before COMMIT. */
+  sql: string[];
+  /** The committing daemon's owner id, to notify WORK_CHANNEL with at COMMIT; undefined: no notification. */
+  notify: string | undefined;
+}
+
 /**
  * Runs `fn` in one transaction on one pooled client: BEGIN … COMMIT, ROLLBACK on a throw. With
- * `graph`, it first takes the graph lock above; with `notify`, it notifies WORK_CHANNEL.
+ * `graph`, it first takes the graph lock above; `notify` (an owner id) starts the tail's notify.
  */
-export function transaction<T>(pool: pg.Pool, graph: boolean, fn: (client: PoolClient) => Promise<T>, notify?: string): Promise<T> {
+export function transaction<T>(
+  pool: pg.Pool,
+  graph: boolean,
+  fn: (client: PoolClient, tail: CommitTail, head: QueryResult[]) => Promise<T>,
+  notify?: string,
+  head: ReadonlyArray<Inlined<unknown>> = [],
+): Promise<T> {
   return session(pool, async (client) => {
-    // BEGIN and the lock in one round trip (a simple query of two statements).
-    await client.query(graph ? `BEGIN; ${GRAPH_LOCK}` : 'BEGIN');
-    const out = await fn(client);
+    // BEGIN, the lock and the `head` statements in one round trip (a simple query of several
+    // statements, each seeing what the ones before it did); `fn` gets the head's results.
+    await prepare(client, head);
+    const opening = [graph ? `BEGIN; ${GRAPH_LOCK}` : 'BEGIN', ...head.map((h) => h.sql)].join('; ');
+    const results = head.length === 0 ? [] : ((await client.query(opening)) as unknown as QueryResult[]).slice(graph ? 2 : 1);
+    if (head.length === 0) await client.query(opening);
+    const tail: CommitTail = { sql: [], notify };
+    const out = await fn(client, tail, results);
     // With `notify` (the committing daemon's owner id), the other daemons hear of it at COMMIT.
-    await client.query(notify === undefined ? 'COMMIT' : `SELECT pg_notify('${WORK_CHANNEL}', current_schema() || ' ' || ${client.escapeLiteral(notify)}); COMMIT`);
+    const notice = tail.notify === undefined ? [] : [`SELECT pg_notify('${WORK_CHANNEL}', current_schema() || ' ' || ${client.escapeLiteral(tail.notify)})`];
+    await client.query([...tail.sql, ...notice, 'COMMIT'].join('; '));
     return out;
   });
 }

@@ -3,7 +3,8 @@ import { recoverRows } from './recovery.js';
 
 /*
  * Batch leases (docs/postgres.md): a daemon runs the actions of the batches it leases, and only
- * those. Called at the head of every claim, under the graph lock:
+ * those. At the head of every claim, under the graph lock (the claim's own statement does it,
+ * statements-turn.ts `claimScan`; this is the same upkeep alone, at start):
  *  1. it lets go of its batches with nothing left open;
  *  2. it takes over batches whose lease expired (their daemon stopped heart-beating): what that
  *     daemon left running is made runnable again, flagged as a recovery;
@@ -13,13 +14,12 @@ import { recoverRows } from './recovery.js';
  * Returns how many actions were recovered.
  */
 export async function refreshLeases(ctx: PgCtx, now: number): Promise<number> {
-  const clock = Date.now();
-  // Steps 1-3 in one statement, and what was taken in one statement per kind: a claim with
-  // nothing to take over costs one round trip here.
-  const taken = (await ctx.s.leaseUpkeep.all(ctx.owner, clock, now, ctx.leaseBatches)).map((r) => r.batch_id);
-  if (taken.length === 0) return 0;
-  await ctx.s.takeLeases.run(taken, ctx.owner, clock + ctx.leaseMs);
-  const recovered = await recoverRows(ctx, await ctx.s.strayRunning.all(taken, ctx.owner));
-  await ctx.s.adoptBatchReplies.run(ctx.owner, taken);
-  return recovered;
+  const stray = (await ctx.s.leaseUpkeep.all(ctx.owner, Date.now(), now, ctx.leaseBatches, ctx.leaseMs)).map((r) => r.batch_id);
+  return recoverStray(ctx, stray);
+}
+
+/** The running actions another daemon left in batches this one just took: run again, flagged. */
+export async function recoverStray(ctx: PgCtx, batches: readonly string[]): Promise<number> {
+  if (batches.length === 0) return 0;
+  return recoverRows(ctx, await ctx.s.strayRunning.all([...batches], ctx.owner));
 }

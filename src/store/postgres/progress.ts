@@ -2,7 +2,8 @@ import { actionKey, type Effects } from '../types.js';
 import { FINAL, how, treeVerdict, verdictOf } from '../sqlite/progress.js';
 import type { ActionRow, ReplyRow } from '../sqlite/rows.js';
 import type { PgCtx } from './context.js';
-import { wipeAction, wipeBatch } from './sealing.js';
+import type { Succeeded } from './statements-turn.js';
+import { wipeAction, wipeBatchRow } from './sealing.js';
 import { queueRuns } from './trigger-runs.js';
 
 /*
@@ -39,6 +40,8 @@ export async function settleWaiting(ctx: PgCtx, batchId: string, id: string, now
   await ctx.s.setWaiting.run(waiting, now, batchId, id);
 }
 
+type Step = { batch: string; id: string; state: FinalState | 'verdict'; retval: string; message: string };
+
 /** Makes an action final and carries the consequences through (see ../sqlite/progress.ts `finalize`). */
 export async function finalize(
   ctx: PgCtx,
@@ -52,9 +55,39 @@ export async function finalize(
   affected: Set<string>,
   cancelCascades = true,
 ): Promise<void> {
-  const queue: Array<{ batch: string; id: string; state: FinalState | 'verdict'; retval: string; message: string }> = [{ batch: batchId, id: actionId, state, retval, message }];
+  await carry(ctx, [{ batch: batchId, id: actionId, state, retval, message }], now, effects, affected, cancelCascades);
+}
+
+/**
+ * Actions that succeeded (a turn's results), made final together: one statement for all of
+ * them (statements-turn.ts `succeedMany`), then what it set off as `finalize` would.
+ */
+export async function succeedAll(
+  ctx: PgCtx,
+  done: ReadonlyArray<{ batch: string; id: string; retval: string; message: string }>,
+  now: number,
+  effects: Effects,
+  affected: Set<string>,
+  ran?: Succeeded,
+): Promise<void> {
+  await carry(ctx, done.map((d) => ({ ...d, state: 'succeeded' as const })), now, effects, affected, true, ran);
+}
+
+/**
+ * The work of `finalize`, breadth first from `queue`; successes at its head go together. `ran`:
+ * the `succeedMany` of the queue as it is, already run (in the turn's first round trip).
+ */
+async function carry(ctx: PgCtx, queue: Step[], now: number, effects: Effects, affected: Set<string>, cancelCascades: boolean, ran?: Succeeded): Promise<void> {
   const treeCandidates: ActionRow[] = [];
   while (queue.length > 0) {
+    if (queue[0]!.state === 'succeeded') {
+      let n = 1;
+      while (n < queue.length && queue[n]!.state === 'succeeded') n++;
+      queue.push(...(await succeed(ctx, queue.splice(0, n), now, effects, treeCandidates, ran)));
+      ran = undefined;
+      continue;
+    }
+    ctx.turn.moved = true;
     const f = queue.shift()!;
     let row: ActionRow | undefined;
     let v: { state: FinalState; retval: string; message: string };
@@ -63,27 +96,6 @@ export async function finalize(
       if (!row || FINAL.has(row.state)) continue;
       v = verdictOf(row, await ctx.s.primaryRows.all(row.batch_id, row.id));
       await ctx.s.finalize.run(v.state, v.retval, v.state === 'succeeded' ? null : v.message, now, f.batch, f.id);
-    } else if (f.state === 'succeeded') {
-      // The common case in one round trip: final, its dependents counted down, its reply.
-      v = { state: f.state, retval: f.retval, message: f.message };
-      const out = await ctx.s.succeed.all(v.retval, now, f.batch, f.id, ctx.repliesMode === 'action', v.message, ctx.owner);
-      const done = out.find((o) => o.kind === 'f');
-      if (!done) continue;
-      const r = done.row as unknown as ActionRow;
-      affected.add(f.batch);
-      await wipeAction(ctx, r);
-      effects.events.push({ type: 'action.succeeded', batch: f.batch, action: f.id, operation: r.operation, hostid: r.hostid, state: v.state, message: v.message, at: now });
-      for (const o of out) {
-        if (o.kind === 'r') {
-          const p = o.row as unknown as ReplyRow;
-          effects.replies.push({ seq: p.seq, replyid: p.replyid, batch: p.batch_id, action: p.action_id, operation: p.operation, status: p.status, retval: p.retval, message: p.message, at: p.at });
-        } else if (o.kind === 'd') {
-          const left = o.row as { batch_id: string; id: string; waiting_on: number; placeholder: number };
-          if (left.waiting_on <= 0 && left.placeholder === 1) queue.push({ batch: left.batch_id, id: left.id, state: 'verdict', retval: '', message: '' });
-        }
-      }
-      if (ctx.repliesMode !== 'action') treeCandidates.push(r);
-      continue;
     } else {
       // Its state is known: made final in one statement, which returns the row (its document,
       // replyid and the rest are what they were) or nothing when it was final already.
@@ -118,6 +130,39 @@ export async function finalize(
     }
   }
   for (const row of treeCandidates) await treeReplies(ctx, row, now, effects);
+}
+
+/**
+ * Successes in one round trip: final (those not final already), their dependents counted down,
+ * their replies recorded. Returns the placeholders with nothing left to wait for (their verdict next).
+ */
+async function succeed(ctx: PgCtx, steps: readonly Step[], now: number, effects: Effects, treeCandidates: ActionRow[], ran?: Succeeded): Promise<Step[]> {
+  const out = ran ?? (await ctx.s.succeedMany.get(
+    steps.map((s) => s.batch),
+    steps.map((s) => s.id),
+    steps.map((s) => s.retval),
+    steps.map((s) => s.message),
+    now,
+    ctx.repliesMode === 'action',
+    ctx.owner,
+  ))!;
+  const messages = new Map(steps.map((s) => [actionKey(s.batch, s.id), s.message]));
+  // A batch these made complete is final already; one they left open needs no look either,
+  // unless another step of the transaction touches it (which adds it to `affected`).
+  ctx.completed.push(...out.completed);
+  const batches = new Set(out.done.map((r) => r.batch_id));
+  for (const r of out.done) {
+    ctx.turn.freed.add(r.hostid);
+    await wipeAction(ctx, r);
+    effects.events.push({ type: 'action.succeeded', batch: r.batch_id, action: r.id, operation: r.operation, hostid: r.hostid, state: 'succeeded', message: messages.get(actionKey(r.batch_id, r.id)) ?? '', at: now });
+    if (ctx.repliesMode !== 'action') treeCandidates.push(r);
+  }
+  for (const p of out.replies) {
+    effects.replies.push({ seq: p.seq, replyid: p.replyid, batch: p.batch_id, action: p.action_id, operation: p.operation, status: p.status, retval: p.retval, message: p.message, at: p.at });
+  }
+  // A dependent in a batch none of these ran in may be another daemon's to run.
+  if (out.ready.some((d) => d.waiting_on <= 0 && !batches.has(d.batch_id))) ctx.turn.others = true;
+  return out.ready.filter((d) => d.waiting_on <= 0 && d.placeholder === 1).map((d) => ({ batch: d.batch_id, id: d.id, state: 'verdict', retval: '', message: '' }));
 }
 
 /** A reply, recorded once per replyid, owned by this daemon: it mirrors it into its outbox. */
@@ -168,16 +213,12 @@ async function treeOf(ctx: PgCtx, batch: string, primaryId: string): Promise<Act
 }
 
 async function completeBatches(ctx: PgCtx, batches: Set<string>, now: number, effects: Effects): Promise<void> {
-  if (batches.size === 0) return;
-  // Every affected batch's state and tally in one statement.
-  const tallies = new Map((await ctx.s.openBatchTallies.all([...batches])).map((t) => [t.id, t]));
-  for (const b of batches) {
-    const tally = tallies.get(b);
-    if (!tally || tally.open > 0) continue;
-    const final = tally.bad > 0 ? 'failed' : 'succeeded';
-    await ctx.s.setBatchState.run(final, now, now, b);
-    await wipeBatch(ctx, b);
-    effects.events.push({ type: 'batch.completed', batch: b, state: final, at: now });
+  const early = ctx.completed.splice(0);
+  const ids = [...batches].filter((b) => !early.some((e) => e.id === b));
+  // Every other affected batch with nothing open made final in one statement.
+  for (const b of [...early, ...(ids.length > 0 ? await ctx.s.completeBatches.all(ids, now) : [])]) {
+    await wipeBatchRow(ctx, b);
+    effects.events.push({ type: 'batch.completed', batch: b.id, state: b.state === 'failed' ? 'failed' : 'succeeded', at: now });
   }
 }
 

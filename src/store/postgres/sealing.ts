@@ -1,6 +1,6 @@
 import { TmonError } from '../../errors.js';
 import { isSealed, mayHoldPasswords, SEALED_PREFIX, type SecretBox } from '../../secrets/index.js';
-import type { ActionRow } from '../sqlite/rows.js';
+import type { ActionRow, BatchRow } from '../sqlite/rows.js';
 import { CHECK_TEXT, passwordFreeTextOf, SEALED_PAIR, wipeJson, type KeyAdoption } from '../sqlite/sealing.js';
 import type { PgCtx } from './context.js';
 import type { Statements } from './statements.js';
@@ -23,7 +23,12 @@ export async function wipeAction(ctx: PgCtx, row: ActionRow): Promise<void> {
 /** A final batch's passwords gone: its context's emptied, a sealed text rebuilt without them. */
 export async function wipeBatch(ctx: PgCtx, batchId: string): Promise<void> {
   const b = await ctx.s.batch.get(batchId);
-  if (!b) return;
+  if (b) await wipeBatchRow(ctx, b);
+}
+
+/** `wipeBatch` of a row the caller has read (as it made the batch final): no read of its own. */
+export async function wipeBatchRow(ctx: PgCtx, b: BatchRow): Promise<void> {
+  const batchId = b.id;
   const sealedText = isSealed(b.document);
   const c = b.context !== null && mayHoldPasswords(b.context) ? wipeJson(b.context) : undefined;
   if (!sealedText && !c?.wiped) return;

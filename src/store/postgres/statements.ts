@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { ActionRow, BatchRow, DependentRow, DepRow, ReplyRow } from '../sqlite/rows.js';
 import { bind, q } from './db.js';
 import { OPS_STATEMENTS } from './statements-ops.js';
+import { TURN_STATEMENTS } from './statements-turn.js';
 
 /*
  * The statements of the batch graph (ingest, claims, progress, rewrites, recovery, leases),
@@ -82,25 +83,6 @@ const GRAPH_STATEMENTS = {
     `UPDATE actions SET state = $1, retval = $2, last_error = $3, runnable_at = NULL, recovery = 0, owner = NULL, finished_at = $4, updated_at = $4
       WHERE batch_id = $5 AND id = $6 AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled') RETURNING *`,
   ),
-  // An action succeeded, in one round trip: made final (if it was not), its waiting dependents
-  // counted down (`dependencySucceeded`), its reply recorded when replies are per action
-  // (`insertReply`). Rows come back as JSON: 'f' the action, 'd' each dependent, 'r' the reply if new.
-  succeed: q<[retval: string, now: number, batch: string, id: string, withReply: boolean, message: string, owner: string], { kind: 'f' | 'd' | 'r'; row: Record<string, unknown> }>(
-    `WITH f AS (
-        UPDATE actions SET state = 'succeeded', retval = $1, last_error = NULL, runnable_at = NULL, recovery = 0, owner = NULL, finished_at = $2, updated_at = $2
-        WHERE batch_id = $3 AND id = $4 AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled') RETURNING *),
-      d AS (
-        UPDATE actions a SET waiting_on = a.waiting_on - 1,
-          state = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 'ready' ELSE a.state END,
-          runnable_at = CASE WHEN a.waiting_on - 1 <= 0 AND a.placeholder = 0 THEN 0 ELSE a.runnable_at END, updated_at = $2
-        FROM dependencies dd, f WHERE dd.dep_batch_id = f.batch_id AND dd.dep_action_id = f.id AND a.batch_id = dd.batch_id AND a.id = dd.action_id AND a.state = 'waiting'
-        RETURNING a.batch_id, a.id, a.waiting_on, a.placeholder),
-      r AS (
-        INSERT INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at, owner)
-        SELECT f.replyid, f.batch_id, f.id, f.operation, 'success', $1, $6, $2, $7 FROM f WHERE $5 AND f.replyid <> ''
-        ON CONFLICT (replyid) DO NOTHING RETURNING *)
-    SELECT 'f' AS kind, to_jsonb(f) AS row FROM f UNION ALL SELECT 'd', to_jsonb(d) FROM d UNION ALL SELECT 'r', to_jsonb(r) FROM r`,
-  ),
   // A dependency succeeded: every waiting dependent counts one fewer, and one with none left is
   // ready (a placeholder's verdict is the caller's): `decrementWaiting` and `makeReady` for all of them at once.
   dependencySucceeded: q<[now: number, batch: string, id: string], { batch_id: string; id: string; waiting_on: number; placeholder: number }>(
@@ -110,44 +92,8 @@ const GRAPH_STATEMENTS = {
       FROM dependencies d WHERE d.dep_batch_id = $2 AND d.dep_action_id = $3 AND a.batch_id = d.batch_id AND a.id = d.action_id AND a.state = 'waiting'
       RETURNING a.batch_id, a.id, a.waiting_on, a.placeholder`,
   ),
-  // The affected batches still open, with how many of their actions are open and how many ended badly.
-  openBatchTallies: q<[ids: string[]], { id: string; open: number; bad: number }>(
-    `SELECT b.id, (SELECT count(*) FROM actions a WHERE a.batch_id = b.id AND a.state IN ('waiting', 'ready', 'running', 'retrying')) AS open,
-        (SELECT count(*) FROM actions a WHERE a.batch_id = b.id AND a.state IN ('failed', 'skipped', 'canceled')) AS bad
-      FROM batches b WHERE b.id = ANY($1::text[]) AND b.state IN ('running', 'received')`,
-  ),
   retrying: q<[retval: string, error: string, at: number, now: number, batch: string, id: string]>(
     `UPDATE actions SET state = 'retrying', retval = $1, last_error = $2, runnable_at = $3, recovery = 0, owner = NULL, updated_at = $4 WHERE batch_id = $5 AND id = $6`,
-  ),
-  // ---- claiming and running: slots are counted across every daemon
-  // What a claim needs to know per target, in one round trip: running actions across every
-  // daemon ('r'), interactive actions any daemon could run now ('i': a batch action may not take
-  // their slot), and the targets with work due in this daemon's leased batches ('l', paused ones left out).
-  claimHosts: q<[owner: string, now: number, rewrite: boolean], { kind: 'r' | 'i' | 'l'; hostid: string; n: number }>(
-    `WITH paused AS (SELECT hostid FROM paused_hosts)
-      SELECT 'r' AS kind, hostid, count(*) AS n FROM actions WHERE state = 'running' AND rewritten = 1 GROUP BY hostid
-      UNION ALL
-      SELECT 'i', hostid, count(*) FROM actions WHERE runnable_at IS NOT NULL AND runnable_at <= $2 AND interactive = 1 AND (rewritten = 1 OR NOT $3)
-        AND hostid NOT IN (SELECT hostid FROM paused) GROUP BY hostid
-      UNION ALL
-      SELECT DISTINCT 'l', a.hostid, 0 FROM actions a JOIN leases l ON l.batch_id = a.batch_id AND l.owner = $1
-        WHERE a.runnable_at IS NOT NULL AND a.runnable_at <= $2 AND a.hostid NOT IN (SELECT hostid FROM paused)`,
-  ),
-  // The runnable actions of this daemon's leased batches, up to a limit per target: one statement for every target.
-  runnable: q<[owner: string, hosts: string[], limits: number[], now: number], ActionRow>(
-    `SELECT a.* FROM unnest($2::text[], $3::int[]) AS h(hostid, lim), LATERAL (
-      SELECT a.* FROM actions a JOIN leases l ON l.batch_id = a.batch_id AND l.owner = $1
-      WHERE a.hostid = h.hostid AND a.runnable_at IS NOT NULL AND a.runnable_at <= $4 ORDER BY a.interactive DESC, a.queue_seq LIMIT h.lim) a`,
-  ),
-  startBatches: q<[now: number, ids: string[]]>(`UPDATE batches SET state = 'running', updated_at = $1 WHERE id = ANY($2::text[]) AND state = 'received'`),
-  // Claims of one turn in one statement each (batch ids and action ids as parallel arrays).
-  claimRuns: q<[owner: string, now: number, batches: string[], ids: string[]]>(
-    `UPDATE actions a SET state = 'running', owner = $1, attempts = attempts + 1, rewritten = 1, runnable_at = NULL, started_at = $2, updated_at = $2
-      FROM unnest($3::text[], $4::text[]) AS u(batch_id, id) WHERE a.batch_id = u.batch_id AND a.id = u.id`,
-  ),
-  claimRewrites: q<[owner: string, now: number, batches: string[], ids: string[]]>(
-    `UPDATE actions a SET state = 'running', owner = $1, runnable_at = NULL, started_at = $2, updated_at = $2
-      FROM unnest($3::text[], $4::text[]) AS u(batch_id, id) WHERE a.batch_id = u.batch_id AND a.id = u.id`,
   ),
   runAfterRewrite: q<[now: number, batch: string, id: string]>(
     `UPDATE actions SET rewritten = 1, state = 'ready', runnable_at = 0, owner = NULL, updated_at = $1 WHERE batch_id = $2 AND id = $3 AND state = 'running'`,
@@ -183,30 +129,8 @@ const GRAPH_STATEMENTS = {
     `UPDATE actions SET document = coalesce(submitted, document), submitted = NULL, operation = $1, hostid = $2, userid = $3, interactive = $4, plugin = NULL,
       placeholder = 0, rewritten = 0, state = 'waiting', runnable_at = NULL, recovery = 1, owner = NULL, updated_at = $5 WHERE batch_id = $6 AND id = $7`,
   ),
-  // ---- leases (leases.ts)
-  // A claim's lease upkeep in one statement (leases.ts): this daemon's batches with nothing open
-  // are let go; what it may take is returned: expired leases of other daemons, then batches with
-  // work due and nobody leasing them (interactive work first, then by arrival).
-  leaseUpkeep: q<[owner: string, clock: number, now: number, limit: number], { batch_id: string }>(
-    `WITH dropped AS (
-        DELETE FROM leases l WHERE l.owner = $1
-          AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = l.batch_id AND a.state IN ('waiting', 'ready', 'running', 'retrying'))),
-      expired AS (SELECT batch_id FROM leases WHERE owner <> $1 AND expires_at < $2 ORDER BY expires_at LIMIT $4 FOR UPDATE SKIP LOCKED),
-      free AS (SELECT b.id FROM batches b WHERE b.state IN ('received', 'running')
-        AND EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.runnable_at IS NOT NULL AND a.runnable_at <= $3)
-        AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.batch_id = b.id)
-        ORDER BY EXISTS (SELECT 1 FROM actions a WHERE a.batch_id = b.id AND a.runnable_at IS NOT NULL AND a.runnable_at <= $3 AND a.interactive = 1) DESC, b.received_at, b.seq
-        LIMIT $4 FOR UPDATE OF b SKIP LOCKED)
-    SELECT batch_id FROM expired UNION ALL SELECT id FROM free`,
-  ),
-  takeLeases: q<[batches: string[], owner: string, expires: number]>(
-    `INSERT INTO leases (batch_id, owner, expires_at) SELECT unnest($1::text[]), $2, $3
-      ON CONFLICT (batch_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at`,
-  ),
   renewLeases: q<[expires: number, owner: string]>('UPDATE leases SET expires_at = $1 WHERE owner = $2'),
   dropLeases: q<[owner: string]>('DELETE FROM leases WHERE owner = $1'),
-  // A batch's unmirrored replies go with its lease: the new owner writes them to its outbox.
-  adoptBatchReplies: q<[owner: string, batches: string[]]>('UPDATE replies SET owner = $1 WHERE batch_id = ANY($2::text[]) AND mirrored = 0 AND owner <> $1'),
   // ---- replies
   insertReply: q<[replyid: string, batch: string, action: string, operation: string, status: string, retval: string, message: string, at: number, owner: string], ReplyRow>(
     'INSERT INTO replies (replyid, batch_id, action_id, operation, status, retval, message, at, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (replyid) DO NOTHING RETURNING *',
@@ -224,7 +148,7 @@ const GRAPH_STATEMENTS = {
   pausedHosts: q<[], { hostid: string; paused_at: number; note: string }>('SELECT hostid, paused_at, note FROM paused_hosts ORDER BY hostid'),
 };
 
-export const STATEMENTS = { ...GRAPH_STATEMENTS, ...OPS_STATEMENTS };
+export const STATEMENTS = { ...GRAPH_STATEMENTS, ...TURN_STATEMENTS, ...OPS_STATEMENTS };
 
 export const bindStatements = (client: PoolClient) => bind(client, STATEMENTS);
 export type Statements = ReturnType<typeof bindStatements>;

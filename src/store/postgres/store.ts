@@ -5,12 +5,13 @@ import { TmonError } from '../../errors.js';
 import { toCommand, toMessage, toReply, toTriggerRun } from '../sqlite/rows.js';
 import type { KeyAdoption } from '../sqlite/sealing.js';
 import type * as T from '../types.js';
-import { noEffects, type PgCtx, type PgSettings } from './context.js';
-import { createPool, session, transaction } from './db.js';
+import { contextOn, noEffects, type PgCtx, type PgSettings } from './context.js';
+import { createPool, session, transaction, type CommitTail } from './db.js';
 import { listenForWork } from './listener.js';
+import { ClaimGate, mayHelpOthers } from './wakeups.js';
 import { defaultOwner, describeUrl, type PostgresStoreOptions } from './options.js';
 import { directoryDump, withDirectory } from './directory.js';
-import { claimRunnable, completeActions } from './execution.js';
+import { claimRunnable, completeActions, turn, turnHead } from './execution.js';
 import { insertBatch, knownActions, replyidHolders } from './ingest.js';
 import { refreshLeases } from './leases.js';
 import { migratePg } from './migrate.js';
@@ -20,7 +21,6 @@ import { recoverRows } from './recovery.js';
 import { purge } from './retention.js';
 import { applyRewrites, releaseRewrites } from './rewrites.js';
 import { adoptKey, sealedCount } from './sealing.js';
-import { bindStatements, type Statements } from './statements.js';
 import { payloadOf, queueRuns } from './trigger-runs.js';
 import { batchDetail, boardMessages, findActions, latestReplies, listBatches, stuckActions } from './views.js';
 
@@ -35,6 +35,8 @@ export class PostgresStore implements T.Store {
 
   /** The connection that hears other daemons' work (onWork), if listening. */
   private listener: pg.Client | undefined;
+  /** Whether a turn with nothing to record needs a claim under the graph lock (wakeups.ts). */
+  private readonly gate = new ClaimGate();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -60,6 +62,7 @@ export class PostgresStore implements T.Store {
       keyed: false,
       leaseMs: options.leaseMs ?? 15_000,
       leaseBatches: options.leaseBatches ?? 32,
+      capacityHints: new Map(),
     };
     const store = new PostgresStore(pool, settings, where, { url: options.url, schema });
     try {
@@ -82,28 +85,39 @@ export class PostgresStore implements T.Store {
     if (version < latest) throw new TmonError('STORE_OLD', `${this.where} is at schema version ${version}, this tmon needs ${latest}: run tmon migrate, or start the daemon once`);
   }
 
-  private ctx(client: PoolClient): PgCtx {
-    return { ...this.settings, s: bindStatements(client), query: async <R>(sql: string, args: unknown[] = []) => (await client.query(sql, args)).rows as R[] };
+  private ctx(client: PoolClient, tail: CommitTail): PgCtx {
+    return contextOn(this.settings, client, tail);
   }
   /**
    * One transaction; `graph`: it changes the batch graph, so it takes the graph lock; `notify`:
    * it may let another daemon start something, which hears of it at COMMIT (onWork).
    */
   private tx<R>(graph: boolean, fn: (ctx: PgCtx) => Promise<R>, notify = false): Promise<R> {
-    return transaction(this.pool, graph, (client) => fn(this.ctx(client)), notify ? this.owner : undefined);
+    // This store's own change to the graph may make something claimable (a turn's is its claim's).
+    if (graph) this.gate.stirred();
+    return transaction(this.pool, graph, (client, tail) => fn(this.ctx(client, tail)), notify ? this.owner : undefined);
   }
   /**
    * Calls `fn` when another daemon of this schema commits what may let this one start something
    * (listener.ts): a wake-up only, never the only way work is found.
    */
   async onWork(fn: () => void): Promise<void> {
-    this.listener = await listenForWork(this.conn.url, this.conn.schema, this.owner, fn, () => (this.listener = undefined));
+    const heard = (): void => {
+      this.gate.stirred();
+      fn();
+    };
+    const lost = (): void => {
+      this.listener = undefined;
+      this.gate.reset();
+    };
+    this.listener = await listenForWork(this.conn.url, this.conn.schema, this.owner, heard, lost);
   }
   /** A read: one client, no transaction (each statement sees committed data). */
   private async read<R>(fn: (ctx: PgCtx) => Promise<R>): Promise<R> {
     const client = await this.pool.connect();
     try {
-      return await fn(this.ctx(client));
+      // Outside a transaction nothing waits for a COMMIT: a read has no tail.
+      return await fn(this.ctx(client, { sql: [], notify: undefined }));
     } finally {
       client.release();
     }
@@ -153,18 +167,33 @@ export class PostgresStore implements T.Store {
   applyRewrites(decisions: readonly T.RewriteDecision[], holdMs = 5000): Promise<T.RewriteApplied> {
     return this.tx(true, (c) => applyRewrites(c, decisions, holdMs));
   }
-  tick(input: T.TickInput): Promise<T.TickOutput> {
-    return this.tx(true, async (c) => {
-      const done = input.results.length > 0 ? await completeActions(c, input.results) : noEffects();
-      const applied = input.decisions.length > 0 ? (await applyRewrites(c, input.decisions, input.holdMs)).effects : noEffects();
-      const failed = noEffects();
-      const k = input.claim;
-      const claims = k ? await claimRunnable(c, k.now, k.capacity, k.max, k.rewrite, failed) : [];
-      return {
-        effects: { replies: [...done.replies, ...applied.replies, ...failed.replies], events: [...done.events, ...applied.events, ...failed.events] },
-        claims,
-      };
-    }, input.results.length > 0);
+  async tick(input: T.TickInput): Promise<T.TickOutput> {
+    const k = input.claim;
+    if (k && input.results.length === 0 && input.decisions.length === 0 && this.gate.quiet(k, this.listener !== undefined)) return { effects: noEffects(), claims: [] };
+    const mark = this.gate.mark;
+    const at = Date.now();
+    // The turn's first statements go with BEGIN and the lock (execution.ts `turnHead`).
+    const head = turnHead(this.settings, input, at);
+    let notes: PgCtx | undefined;
+    try {
+      const out = await transaction(
+        this.pool,
+        true,
+        async (client, tail, results) => {
+          const c = (notes = this.ctx(client, tail));
+          const out = await turn(c, input, at, head.read(results));
+          c.tail.notify = mayHelpOthers(c) ? this.owner : undefined;
+          return out;
+        },
+        undefined,
+        head.statements,
+      );
+      if (k) this.gate.claimed(mark, at, k, out.claims.length, notes!);
+      return out;
+    } catch (err) {
+      this.gate.reset();
+      throw err;
+    }
   }
   releaseRewrites(refs: ReadonlyArray<{ batchId: string; id: string }>): Promise<void> {
     return this.tx(true, (c) => releaseRewrites(c, refs));
@@ -260,7 +289,7 @@ export class PostgresStore implements T.Store {
   // ---- operators
   async retryAction(batchId: string, actionId: string, note: string): Promise<T.OperatorResult> {
     try {
-      return await this.tx(true, (c) => retryAction(c, batchId, actionId, note));
+      return await this.tx(true, (c) => retryAction(c, batchId, actionId, note), true);
     } catch (err) {
       // Refused once under way: the transaction was rolled back, nothing changed.
       if (err instanceof Refused) return { ok: false, reason: err.message };
@@ -268,16 +297,16 @@ export class PostgresStore implements T.Store {
     }
   }
   cancelBatch(batchId: string, note: string): Promise<T.OperatorResult> {
-    return this.tx(true, (c) => cancelBatch(c, batchId, note));
+    return this.tx(true, (c) => cancelBatch(c, batchId, note), true);
   }
   cancelAction(batchId: string, actionId: string, note: string): Promise<T.OperatorResult> {
-    return this.tx(true, (c) => cancelAction(c, batchId, actionId, note));
+    return this.tx(true, (c) => cancelAction(c, batchId, actionId, note), true);
   }
   pauseHost(hostid: string, note: string): Promise<T.OperatorResult> {
     return this.tx(true, (c) => pauseHost(c, hostid, note));
   }
   resumeHost(hostid: string, note: string): Promise<T.OperatorResult> {
-    return this.tx(true, (c) => resumeHost(c, hostid, note));
+    return this.tx(true, (c) => resumeHost(c, hostid, note), true);
   }
   async pausedHosts(): Promise<T.PausedHost[]> {
     return (await this.read((c) => c.s.pausedHosts.all())).map((r) => ({ hostid: r.hostid, pausedAt: r.paused_at, note: r.note }));
