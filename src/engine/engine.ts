@@ -298,7 +298,12 @@ export class Engine {
     }
   }
 
-  /** Takes what a committed change set off: reply files, logs, triggers. */
+  /**
+   * Takes what a committed change set off: reply files, logs, triggers. It does not wake the
+   * engine: a turn already claims what its own results made runnable, in the same transaction
+   * (a wake here made every productive turn followed by an empty one), and whoever changes the
+   * store from outside (the inbox, an operator's command, the HTTP API) wakes it.
+   */
   async absorb(effects: Effects): Promise<void> {
     if (effects.replies.length > 0) {
       try {
@@ -313,7 +318,6 @@ export class Engine {
       else if (e.type === 'action.skipped' || e.type === 'action.canceled') this.logger.warn(e.message ?? e.type, { batch: e.batch, action: e.action });
     }
     if (effects.events.length > 0) this.options.onEvents?.(effects.events);
-    if (effects.events.length > 0) this.wake();
   }
 
   private async armRetryTimer(): Promise<void> {
