@@ -46,6 +46,12 @@ const INTERACTIVE_RESERVE = 0.1;
 const INTERACTIVE_RESERVE_MIN = 100;
 /** How long a count of unfinished actions is used before the store is asked again. */
 const COUNT_MS = 250;
+/**
+ * While the budget is full, the sweep timer lists the folder only this often: nothing but
+ * interactive work can be taken then, and a new file comes through the watcher. A listing of a
+ * 100,000-file backlog every `sweepMs` cost CPU and a burst of garbage each time.
+ */
+const FULL_LISTING_MS = 10_000;
 /** Refused when nothing else is configured: far more than a hand-written batch. */
 const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -119,7 +125,7 @@ export class Inbox {
     } catch (err) {
       this.options.logger.warn(`inbox watcher: ${(err as Error).message}; sweeping only`);
     }
-    this.timer = setInterval(() => this.sweep(), this.options.sweepMs);
+    this.timer = setInterval(() => void this.timedSweep(), this.options.sweepMs);
     this.sweep();
   }
 
@@ -131,6 +137,13 @@ export class Inbox {
     this.listWanted = true;
     this.loop.wake();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The timer's sweep: skipped while the budget stays full and the folder was listed recently. */
+  private async timedSweep(): Promise<void> {
+    if (this.loop.busy) return;
+    if (this.budget !== Number.POSITIVE_INFINITY && Date.now() - this.listedAt < FULL_LISTING_MS && (await this.openActions()) >= this.budget) return;
+    await this.sweep();
   }
 
   /**
@@ -165,7 +178,11 @@ export class Inbox {
   private removed = new Set<string>();
   private readonly listing: InboxListing;
 
+  /** When the folder was last listed. */
+  private listedAt = 0;
+
   private list(): string[] {
+    this.listedAt = Date.now();
     const names = this.listing.list();
     for (const n of this.notInteractive) if (!this.listing.has(n)) this.notInteractive.delete(n);
     return names;

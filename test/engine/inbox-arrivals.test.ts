@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inbox } from '../../src/engine/inbox.js';
+import { InboxListing } from '../../src/engine/inbox-listing.js';
 import { arrivalGroups, type Prepared } from '../../src/engine/inbox-reading.js';
 import { SqliteStore } from '../../src/store/index.js';
 import type { NewBatch, Store } from '../../src/store/index.js';
@@ -83,5 +84,47 @@ describe('the inbox takes what its watcher names', () => {
     const lastBacklog = groups.findIndex((g) => g.includes('BK-119'));
     expect(groups[at]).toEqual(['NEW']);
     expect(at).toBeLessThan(lastBacklog);
+  });
+});
+
+describe('the sweep timer while the budget is full', () => {
+  let dir: { path: string; cleanup: () => void };
+  let store: SqliteStore;
+  let inbox: Inbox | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+    mkdirSync(join(dir.path, 'inbox'));
+    store = new SqliteStore(join(dir.path, 'tmon.db'));
+  });
+  afterEach(async () => {
+    await inbox?.stop();
+    inbox = undefined;
+    await store.close();
+    dir.cleanup();
+  });
+
+  test('does not list the folder again while nothing but interactive work could be taken (a backlog of files is not re-read every sweep)', async () => {
+    // 20 unfinished actions against a budget of 10: full. No engine runs them.
+    await store.insertBatch(newBatch('HELD', Array.from({ length: 20 }, (_, k) => ({ id: `a${k}` }))));
+    for (let i = 0; i < 30; i++) dropIntoInbox(join(dir.path, 'inbox'), `W-${i}.kvg`, batchText(`W-${i}`, [{ id: 'a' }]));
+    let listings = 0;
+    const list = InboxListing.prototype.list;
+    InboxListing.prototype.list = function (this: InboxListing): string[] {
+      listings++;
+      return list.call(this);
+    };
+    let counts = 0;
+    const counting: Store = Object.create(store) as Store;
+    counting.openActions = async () => (counts++, store.openActions());
+    inbox = new Inbox({ dir: join(dir.path, 'inbox'), home: dir.path, store: counting, logger: recordingLogger(), sweepMs: 20, maxPendingActions: 10, onAccepted: () => undefined });
+    try {
+      inbox.start();
+      // The start's sweep lists once; each timer sweep asks the store's count (at most every 250 ms).
+      await waitFor('several timer sweeps', () => counts >= 4, 10_000);
+      expect(listings).toBe(1);
+      expect((await store.listBatches({ limit: 100 })).map((b) => b.id)).toEqual(['HELD']);
+    } finally {
+      InboxListing.prototype.list = list;
+    }
   });
 });
