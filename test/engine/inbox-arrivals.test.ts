@@ -18,6 +18,22 @@ import { recordingLogger } from '../helpers/logger.js';
 
 const prepared = (id: string, depends: Array<string | { batch: string; action: string }> = []): Prepared => ({ name: `${id}.kvg`, batch: newBatch(id, [{ id: 'a', depends }]) });
 
+/** A fresh home per test (inbox folder and store); the inbox a test starts is stopped after it. */
+let dir: { path: string; cleanup: () => void };
+let store: SqliteStore;
+let inbox: Inbox | undefined;
+beforeEach(() => {
+  dir = tempDir();
+  mkdirSync(join(dir.path, 'inbox'));
+  store = new SqliteStore(join(dir.path, 'tmon.db'));
+});
+afterEach(async () => {
+  await inbox?.stop();
+  inbox = undefined;
+  await store.close();
+  dir.cleanup();
+});
+
 describe('arrivalGroups', () => {
   test('arrivals go ahead of the held group, which keeps waiting for its own flush', () => {
     const held = [prepared('B1'), prepared('B2')];
@@ -35,20 +51,6 @@ describe('arrivalGroups', () => {
 });
 
 describe('the inbox takes what its watcher names', () => {
-  let dir: { path: string; cleanup: () => void };
-  let store: SqliteStore;
-  let inbox: Inbox | undefined;
-  beforeEach(() => {
-    dir = tempDir();
-    mkdirSync(join(dir.path, 'inbox'));
-    store = new SqliteStore(join(dir.path, 'tmon.db'));
-  });
-  afterEach(async () => {
-    await inbox?.stop();
-    inbox = undefined;
-    await store.close();
-    dir.cleanup();
-  });
 
   /** An inbox whose sweep timer never fires within a test: only the start's listing and the watcher find files. */
   const start = (s: Store): Inbox => {
@@ -88,20 +90,6 @@ describe('the inbox takes what its watcher names', () => {
 });
 
 describe('the sweep timer while the budget is full', () => {
-  let dir: { path: string; cleanup: () => void };
-  let store: SqliteStore;
-  let inbox: Inbox | undefined;
-  beforeEach(() => {
-    dir = tempDir();
-    mkdirSync(join(dir.path, 'inbox'));
-    store = new SqliteStore(join(dir.path, 'tmon.db'));
-  });
-  afterEach(async () => {
-    await inbox?.stop();
-    inbox = undefined;
-    await store.close();
-    dir.cleanup();
-  });
 
   test('does not list the folder again while nothing but interactive work could be taken (a backlog of files is not re-read every sweep)', async () => {
     // 20 unfinished actions against a budget of 10: full. No engine runs them.
