@@ -9,8 +9,8 @@
  * gets the one it took in a recent run (durations.json, seconds), else an estimate from its
  * size. Failed files still come first, as jest does.
  *
- * durations.json needs no care to stay correct (it only orders files); to refresh it after
- * the suite changed a lot:
+ * durations.json needs no care to stay correct (it only orders files; the times in it are
+ * from a loaded machine, only their order matters); to refresh it after the suite changed a lot:
  *   npm test -- --json --outputFile=/tmp/jest.json && node test/sequencer.mjs /tmp/jest.json
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
