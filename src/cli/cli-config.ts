@@ -1,17 +1,18 @@
-/* The config and the logger, for the commands that need them (see context.ts). */
+/*
+ * The config, for the commands that need it (see context.ts). The trigger modules (an XML
+ * writer) load only for a store opened with the trigger settings.
+ */
 import { DEFAULTS, loadConfig, type Config } from '../config/index.js';
 import { homeLayout, resolveHomeDir } from '../home.js';
-import { redact, type Logger } from '../log.js';
 import { openStore, type AnyStore } from '../store/index.js';
-import { triggersFor } from '../triggers/index.js';
 import type { GlobalOptions } from './context.js';
 
 /**
  * The home's store for a command that writes (the daemon must have made it: `STORE_MISSING`
  * otherwise), with the config's reply and trigger settings when given.
  */
-export function writeStore(opts: GlobalOptions & { config?: string }, config: Config = cliConfig(opts), withSettings = true): Promise<AnyStore> {
-  const settings = withSettings ? { repliesMode: config.replies.mode, triggersFor: triggersFor(config.triggers) } : {};
+export async function writeStore(opts: GlobalOptions & { config?: string }, config: Config = cliConfig(opts), withSettings = true): Promise<AnyStore> {
+  const settings = withSettings ? { repliesMode: config.replies.mode, triggersFor: (await import('../triggers/index.js')).triggersFor(config.triggers) } : {};
   return openStore(config.store, homeLayout(resolveHomeDir(opts.home)).db, { mustExist: true, ...settings });
 }
 
@@ -31,16 +32,4 @@ export function lenientConfig(opts: GlobalOptions & { config?: string }): Config
   } catch {
     return { ...DEFAULTS };
   }
-}
-
-/** A logger for commands: one line per entry on stderr, secrets redacted. */
-export function stderrLogger(verbose = false): Logger {
-  const line =
-    (level: string) =>
-    (message: string, meta?: Record<string, unknown>): void => {
-      if (level === 'debug' && !verbose) return;
-      const tag = meta?.plugin ? `plugin ${String(meta.plugin)}: ` : '';
-      process.stderr.write(`${level === 'info' ? '' : `${level}: `}${tag}${String(redact(message))}\n`);
-    };
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }

@@ -39,13 +39,17 @@ describe('crash safety (contract §4)', () => {
     let killed = 0;
     /** Replies held after each kill: proof that the kills fell while work was flowing. */
     const progress: number[] = [];
+    // One query-only reader for the whole loop, polled every few ms: opening one per poll took
+    // most of a core from the daemons being killed. SQLite readers take no lock between queries.
+    let reader: SqliteStore | undefined;
     const repliesSoFar = async (): Promise<number> => {
       try {
-        const r = new SqliteStore(join(home, 'tmon.db'), { readonly: true });
-        const n = (await r.replies(0, 100_000)).length;
-        await r.close();
-        return n;
+        reader ??= new SqliteStore(join(home, 'tmon.db'), { readonly: true });
+        return (await reader.replies(0, 100_000)).length;
       } catch {
+        // Not made yet (before the first start): 0, and a new reader next time.
+        await reader?.close().catch(() => undefined);
+        reader = undefined;
         return 0;
       }
     };
@@ -111,6 +115,7 @@ describe('crash safety (contract §4)', () => {
       expect(inFiles.map((r) => r.seq)).toEqual([...inFiles.map((r) => r.seq)].sort((a, b) => a - b));
       expect(readdirSync(join(inbox, 'rejected'))).toEqual([]);
     } finally {
+      await reader?.close();
       dir.cleanup();
     }
   }, 180_000);

@@ -21,10 +21,27 @@ export function spawnDaemon(args: string[], options: { cwd?: string; env?: NodeJ
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  // Settled by the output itself (no polling): the line that says it started, or its exit.
+  let onStarted: () => void = () => undefined;
+  const startedLine = new Promise<void>((resolve) => (onStarted = resolve));
+  const collect = (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('tmon daemon started')) onStarted();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const started = () => waitFor('the daemon to start', () => out.includes('tmon daemon started') || (child.exitCode !== null && Promise.reject(new Error(`daemon exited: ${out}`))), 30_000).then(() => undefined);
+  // 'close' (not 'exit'): by then all its output is in, so an exit right after the line still counts as started.
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const started = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for the daemon to start: ${out}`)), 30_000)));
+    try {
+      await Promise.race([startedLine, closed.then(() => (out.includes('tmon daemon started') ? undefined : Promise.reject(new Error(`daemon exited: ${out}`)))), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return { child, output: () => out, exited, started };
 }
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { checkConfigFile, ConfigError } from '../../config/index.js';
 import { homeLayout } from '../../home.js';
-import { pluginProblems } from '../../plugins/index.js';
+// From its own module: the plugins' index would load the plugin host and its worker pool.
+import { pluginProblems } from '../../plugins/startup-check.js';
 import { resolveHome, type GlobalOptions } from '../context.js';
 import { QuietExit } from '../exit-codes.js';
 import { json } from '../format.js';

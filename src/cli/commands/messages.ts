@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { TmonError } from '../../errors.js';
-import { lenientConfig, writeStore } from '../cli-config.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json, printable } from '../format.js';
 import { writeOut } from '../output.js';
@@ -28,6 +27,8 @@ export function registerMessages(program: Command): void {
       if (opts.ack !== undefined) {
         const upTo = ackTarget(opts.ack);
         // A read mark is the board's own bookkeeping: nothing follows from it, so the CLI writes it itself.
+        // The config (and its validator) only here: reading the board needs none.
+        const { lenientConfig, writeStore } = await import('../cli-config.js');
         const store = await writeStore(global, lenientConfig(global), false);
         try {
           const n = await store.ackMessages(upTo);

@@ -7,7 +7,8 @@ import { isGroup, parseKvg, printKvg, type KvGroup } from '../../kvgroup/index.j
 import { redact, silentLogger } from '../../log.js';
 import { PluginHost } from '../../plugins/index.js';
 import type { Store } from '../../store/index.js';
-import { cliConfig, stderrLogger } from '../cli-config.js';
+import { cliConfig } from '../cli-config.js';
+import { stderrLogger } from '../stderr-logger.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
 import { readInput } from '../input.js';
 import { QuietExit } from '../exit-codes.js';

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasCode } from '../../errors.js';
 import { placedProblems, problemLine, type Problem } from '../../batch/index.js';
-import { prepareBatch } from '../../engine/index.js';
+// From its own module: the engine's index would load the whole engine (executor, plugin host, winston).
+import { prepareBatch } from '../../engine/ingest.js';
 import { homeLayout } from '../../home.js';
 import { isKeyedDigest } from '../../secrets/index.js';
 import { TmonError } from '../../errors.js';
