@@ -35,6 +35,6 @@ export async function run({ quick }) {
       [`${probes} probes while ${n.toLocaleString('en')} drain`, ms(loaded), `${loaded.backlogBatchesLeft} batches still open in the store at the end`],
     ],
     ratio: { label: 'p99 under the backlog, ms', value: loaded.p99ms, target: '≤ 50', met: loaded.p99ms <= 50 },
-    notes: 'A probe is an interactive single-action batch renamed into the inbox every 250 ms; its time runs to its reply committed in the store. With 80 probes, p99 is the second-worst.',
+    notes: 'A probe is an interactive single-action batch renamed into the inbox every 250 ms; its time runs to its reply committed in the store. With 80 probes, the harness’s p99 is the worst probe (its index is floor(0.99 × 80)).',
   };
 }
