@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { Effects, NewBatch, Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
 import { InboxListing } from './inbox-listing.js';
+import { InboxBudget } from './inbox-budget.js';
 import { InboxClaims } from './inbox-claims.js';
 import { arrivalGroups, countActions, hasInteractiveWork, pendingLookups, type Prepared } from './inbox-reading.js';
 import { isDataError, problemsText, refuse, shown, unreadRefusal } from './inbox-refusal.js';
@@ -41,17 +42,6 @@ const YIELD_FILES = 8;
 const GROUP_ACTIONS = 500;
 /** Files up to this size are read to see whether they hold interactive work while the budget is full. */
 const PEEK_BYTES = 256 * 1024;
-/** Past the budget, interactive batches still get in, up to this share of it more (at least the minimum). */
-const INTERACTIVE_RESERVE = 0.1;
-const INTERACTIVE_RESERVE_MIN = 100;
-/** How long a count of unfinished actions is used before the store is asked again. */
-const COUNT_MS = 250;
-/**
- * While the budget is full, the sweep timer lists the folder only this often: nothing but
- * interactive work can be taken then, and a new file comes through the watcher. A listing of a
- * 100,000-file backlog every `sweepMs` cost CPU and a burst of garbage each time.
- */
-const FULL_LISTING_MS = 10_000;
 /** Refused when nothing else is configured: far more than a hand-written batch. */
 const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -81,12 +71,10 @@ export class Inbox {
   private stopped = false;
   /** Files read while the budget was full and found to hold no interactive work: skipped unlooked-at while it stays full. */
   private notInteractive = new Set<string>();
-  private readonly budget: number;
+  private readonly budget: InboxBudget;
   private readonly maxBytes: number;
   private readonly breaker: PoisonBreaker;
   private readonly claims: InboxClaims;
-  /** The store's count of unfinished actions and when it was read: asked at most every `COUNT_MS`. */
-  private open = { n: 0, at: 0 };
 
   constructor(private readonly options: InboxOptions) {
     this.rejectedDir = join(options.dir, 'rejected');
@@ -107,7 +95,7 @@ export class Inbox {
       (err) => options.logger.error(`inbox: ${err.message}`),
       () => this.settled(),
     );
-    this.budget = options.maxPendingActions ?? Number.POSITIVE_INFINITY;
+    this.budget = new InboxBudget(options.store, options.maxPendingActions);
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
   }
 
@@ -142,7 +130,7 @@ export class Inbox {
   /** The timer's sweep: skipped while the budget stays full and the folder was listed recently. */
   private async timedSweep(): Promise<void> {
     if (this.loop.busy) return;
-    if (this.budget !== Number.POSITIVE_INFINITY && Date.now() - this.listedAt < FULL_LISTING_MS && (await this.openActions()) >= this.budget) return;
+    if (await this.budget.maySkipListing(this.listedAt)) return;
     await this.sweep();
   }
 
@@ -206,11 +194,7 @@ export class Inbox {
    * whatever the watcher names meanwhile.
    */
   private async sweepNames(names: readonly string[], fresh = 0): Promise<void> {
-    const open = this.budget === Number.POSITIVE_INFINITY ? 0 : await this.openActions();
-    let room = this.budget - open;
-    // Interactive work gets in past the budget, but only so far: a sender that marks everything
-    // interactive must not defeat it.
-    let reserve = room + Math.max(INTERACTIVE_RESERVE_MIN, Math.ceil(this.budget * INTERACTIVE_RESERVE));
+    let { room, reserve } = await this.budget.room();
     let group: Prepared[] = [];
     let actions = 0;
     let looked = 0;
@@ -226,7 +210,7 @@ export class Inbox {
       actions += p.batch.actions.length;
       reserve -= p.batch.actions.length;
       room -= p.batch.actions.length;
-      this.open.n += p.batch.actions.length;
+      this.budget.took(p.batch.actions.length);
     };
     /** Stores the group, and lets the engine take a turn (everything above settles in microtasks). */
     const flush = async (): Promise<void> => {
@@ -276,15 +260,6 @@ export class Inbox {
       }
     }
     await this.store(group);
-  }
-
-  /**
-   * Unfinished actions, from the store now and then and counted up as batches are taken in
-   * between: counting is not free, and a backlog is read a group at a time.
-   */
-  private async openActions(): Promise<number> {
-    if (Date.now() - this.open.at >= COUNT_MS) this.open = { n: await this.options.store.openActions(), at: Date.now() };
-    return this.open.n;
   }
 
   /** Reads and validates one file; undefined when it is not to be stored now (refused, waiting, gone). */
