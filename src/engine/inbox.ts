@@ -39,7 +39,7 @@ const GROUP_FILES = 64;
 /** Files looked at between two yields to the event loop. */
 const YIELD_FILES = 8;
 /** Actions stored per transaction at most. */
-const GROUP_ACTIONS = 500;
+const GROUP_ACTIONS = 250;
 /** Files up to this size are read to see whether they hold interactive work while the budget is full. */
 const PEEK_BYTES = 256 * 1024;
 /** Refused when nothing else is configured: far more than a hand-written batch. */
