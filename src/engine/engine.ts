@@ -70,7 +70,7 @@ export class Engine {
   /** Runs turns: records results and decisions, then starts what is runnable. */
   private readonly loop: WorkLoop;
   /** Results waiting for the next group commit. */
-  private results: Array<{ batchId: string; actionId: string; result: ActionResult; done: () => void }> = [];
+  private results: Array<{ batchId: string; actionId: string; primaryId: string; result: ActionResult; done: () => void }> = [];
   /** Rewrite decisions waiting for the next group commit, with the slots they hold. */
   private decided: Array<{ decisions: RewriteDecision[]; done: () => void }> = [];
   private stopping = false;
@@ -170,7 +170,8 @@ export class Engine {
       return;
     }
     this.commitFailures = 0;
-    if (this.expedited.length > 0) for (const r of results) this.recordedKeys.push(actionKey(r.batchId, r.actionId));
+    // An action a plugin replaced is answered for by what it fanned out: its primary's key counts.
+    if (this.expedited.length > 0) for (const r of results) this.recordedKeys.push(actionKey(r.batchId, r.actionId), actionKey(r.batchId, r.primaryId));
     for (const r of results) r.done();
     for (const d of decided) d.done();
     this.defer(out.effects);
@@ -233,7 +234,8 @@ export class Engine {
   }
 
   /**
-   * Resolves once these actions' results are committed, or after `maxMs`, whichever is first.
+   * Resolves once these actions' results are committed (for one a plugin replaced, the first
+   * result of what it fanned out), or after `maxMs`, whichever is first.
    * The inbox waits on it after storing interactive work, so that the backlog's next group does
    * not hold the main thread while that work is claimed, run and answered (interactive first).
    */
@@ -289,7 +291,7 @@ export class Engine {
       const result = await this.executor.run(claim);
       // Recorded with the others that finish meanwhile, in one transaction (group commit).
       await new Promise<void>((done) => {
-        this.results.push({ batchId: claim.batchId, actionId: claim.id, result, done });
+        this.results.push({ batchId: claim.batchId, actionId: claim.id, primaryId: claim.primaryId, result, done });
         if (claim.interactive) this.urgent = true;
         this.loop.wake();
       });
@@ -301,8 +303,8 @@ export class Engine {
   /**
    * Takes what a committed change set off: reply files, logs, triggers. It does not wake the
    * engine: a turn already claims what its own results made runnable, in the same transaction
-   * (a wake here made every productive turn followed by an empty one), and whoever changes the
-   * store from outside (the inbox, an operator's command, the HTTP API) wakes it.
+   * (the slots they freed wake it through `track`), and whoever changes the store from outside
+   * (the inbox, an operator's command, the HTTP API) wakes it.
    */
   async absorb(effects: Effects): Promise<void> {
     if (effects.replies.length > 0) {

@@ -24,6 +24,8 @@ export class InboxBudget {
   constructor(
     private readonly store: Pick<Store, 'openActions'>,
     readonly limit: number = Number.POSITIVE_INFINITY,
+    /** Told when the store cannot count (a database blip): the last count is used meanwhile. */
+    private readonly onError: (err: Error) => void = () => {},
   ) {}
 
   private get bounded(): boolean {
@@ -31,7 +33,14 @@ export class InboxBudget {
   }
 
   private async unfinished(): Promise<number> {
-    if (Date.now() - this.open.at >= COUNT_MS) this.open = { n: await this.store.openActions(), at: Date.now() };
+    if (Date.now() - this.open.at < COUNT_MS) return this.open.n;
+    try {
+      this.open = { n: await this.store.openActions(), at: Date.now() };
+    } catch (err) {
+      // Not a reason to stop taking files (nor to spin asking again): the last count stands.
+      this.open = { n: this.open.n, at: Date.now() };
+      this.onError(err as Error);
+    }
     return this.open.n;
   }
 

@@ -40,11 +40,13 @@ export function pendingLookups(store: Store, pending: readonly Prepared[]): Pick
 /**
  * How files the watcher named while a backlog's group was read are stored: on their own, ahead
  * of that group (a new file waits for no backlog to be written with it), unless one of them
- * waits on a batch of the group, which must be held first: then all go in together.
+ * waits on a batch of the group, which must be held first, or has the id of one of its batches
+ * (the earlier file is the one stored): then all go in together.
  */
 export function arrivalGroups(held: readonly Prepared[], arrived: readonly Prepared[]): { now: Prepared[]; held: Prepared[] } {
   const ids = new Set(held.map((p) => p.batch.id));
-  const joined = arrived.some((p) => p.batch.actions.some((a) => a.depends.some((d) => ids.has(d.batch))));
+  // A batch id held already goes after it too: the first file of an id is the one stored.
+  const joined = arrived.some((p) => ids.has(p.batch.id) || p.batch.actions.some((a) => a.depends.some((d) => ids.has(d.batch))));
   return joined ? { now: [...held, ...arrived], held: [] } : { now: [...arrived], held: [...held] };
 }
 

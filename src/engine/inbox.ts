@@ -1,12 +1,13 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { hasCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Effects, NewBatch, Store } from '../store/index.js';
+import type { Effects, Store } from '../store/index.js';
 import { prepareBatch } from './ingest.js';
 import { InboxListing } from './inbox-listing.js';
 import { InboxBudget } from './inbox-budget.js';
 import { InboxClaims } from './inbox-claims.js';
+import { InboxWatcher } from './inbox-watcher.js';
 import { arrivalGroups, countActions, hasInteractiveWork, pendingLookups, type Prepared } from './inbox-reading.js';
 import { isDataError, problemsText, refuse, shown, unreadRefusal } from './inbox-refusal.js';
 import { PoisonBreaker } from './poison.js';
@@ -59,7 +60,7 @@ const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
  */
 export class Inbox {
   readonly rejectedDir: string;
-  private watcher: FSWatcher | undefined;
+  private readonly watcher: InboxWatcher;
   private timer: NodeJS.Timeout | undefined;
   /** Runs sweeps one at a time (src/work-loop.ts); `sweep()` callers wait for the run's end. */
   private readonly loop: WorkLoop;
@@ -80,6 +81,8 @@ export class Inbox {
     this.rejectedDir = join(options.dir, 'rejected');
     mkdirSync(this.rejectedDir, { recursive: true });
     this.claims = new InboxClaims(options.dir, options.home, options.logger);
+    // A named arrival is taken as it is, without a new listing of the folder.
+    this.watcher = new InboxWatcher(options.dir, options.logger, (name) => this.arrive(name), () => void this.sweep());
     // The breaker's marks are this daemon's own (an inbox may be shared): in its claim folder.
     this.breaker = new PoisonBreaker(this.claims.dir);
     const back = this.claims.recover();
@@ -95,25 +98,13 @@ export class Inbox {
       (err) => options.logger.error(`inbox: ${err.message}`),
       () => this.settled(),
     );
-    this.budget = new InboxBudget(options.store, options.maxPendingActions);
+    this.budget = new InboxBudget(options.store, options.maxPendingActions, (err) => options.logger.warn(`inbox: cannot count the unfinished actions (${err.message}); the last count is used`));
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
   }
 
   start(): void {
-    try {
-      this.watcher = watch(this.options.dir, (_event, file) => {
-        // Our own removals, and writers' dot-files, are not arrivals: only a new name is.
-        const name = typeof file === 'string' ? file : undefined;
-        if (name && (name.startsWith('.') || this.removed.delete(name))) return;
-        // A named arrival is taken as it is, without a new listing of the folder.
-        if (name?.endsWith('.kvg')) this.arrive(name);
-        else void this.sweep();
-      });
-      this.watcher.on('error', (err) => this.options.logger.warn(`inbox watcher: ${err.message}; sweeping only`));
-    } catch (err) {
-      this.options.logger.warn(`inbox watcher: ${(err as Error).message}; sweeping only`);
-    }
-    this.timer = setInterval(() => void this.timedSweep(), this.options.sweepMs);
+    this.watcher.start();
+    this.timer = setInterval(() => void this.timedSweep().catch((err: Error) => this.options.logger.error(`inbox: ${err.message}`)), this.options.sweepMs);
     this.sweep();
   }
 
@@ -127,16 +118,22 @@ export class Inbox {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** The timer's sweep: skipped while the budget stays full and the folder was listed recently. */
+  /**
+   * The timer's sweep. While the watcher works, new files come through it: the timer then does
+   * not stop a read under way, and while the budget stays full it lists the folder at most every
+   * few seconds (inbox-budget.ts). Without a watcher it is the only way in, and sweeps as asked.
+   */
   private async timedSweep(): Promise<void> {
-    if (this.loop.busy) return;
-    if (await this.budget.maySkipListing(this.listedAt)) return;
+    if (this.watcher.working) {
+      if (this.loop.busy) return;
+      if (await this.budget.maySkipListing(this.listedAt)) return;
+    }
     await this.sweep();
   }
 
   /**
-   * A file the watcher named: taken before the next file of a backlog under way (the group read
-   * so far is stored with it), or on its own; no listing of the folder either way.
+   * A file the watcher named: taken before the next file of a backlog under way (stored on its
+   * own, ahead of the group read so far: `arrivalGroups`), or on its own; no listing either way.
    */
   private arrive(name: string): void {
     this.arrived.add(name);
@@ -162,8 +159,6 @@ export class Inbox {
   /** Names the watcher reported that are not yet taken. */
   private arrived = new Set<string>();
 
-  /** Names this inbox removed (stored or refused), whose watcher events are not arrivals. */
-  private removed = new Set<string>();
   private readonly listing: InboxListing;
 
   /** When the folder was last listed. */
@@ -332,10 +327,9 @@ export class Inbox {
     }
   }
 
-  /** The watcher will report this removal: it is no arrival (bounded, in case an event never comes). */
+  /** The watcher will report this removal: it is no arrival. */
   private noteRemoval(name: string): void {
-    if (this.removed.size > 10_000) this.removed.clear();
-    this.removed.add(name);
+    this.watcher.removing(name);
   }
 
   /** Stores a group in one transaction, then removes its files. */
@@ -351,8 +345,14 @@ export class Inbox {
       for (const p of group) this.putBack(p.name);
       return;
     }
+    // The engine is told of the interactive work stored before anything else is awaited here, so
+    // that a result committed meanwhile is not missed (inbox waits for it: `onInteractive`).
+    const interactive = group.flatMap((p, i) => {
+      const r = results[i]!;
+      return r.ok && r.outcome.result === 'inserted' ? p.batch.actions.filter((a) => a.interactive).map((a) => ({ batchId: p.batch.id, actionId: a.id })) : [];
+    });
+    const answered = interactive.length > 0 ? this.options.onInteractive?.(interactive) : undefined;
     const effects: Effects = { replies: [], events: [] };
-    const stored: NewBatch[] = [];
     for (const [i, p] of group.entries()) {
       const r = results[i]!;
       const meta = { batch: p.batch.id, file: p.name };
@@ -375,7 +375,6 @@ export class Inbox {
         logger.info(`${shown(p.name)}: batch ${p.batch.id} was already received with the same content; nothing to do`, meta);
         await store.postMessage({ level: 'info', source: 'ingest', batch: p.batch.id, action: null, text: `${shown(p.name)}: duplicate of batch ${p.batch.id}, already received; ignored` });
       } else {
-        stored.push(p.batch);
         const n = p.batch.actions.length;
         logger.info(`received batch ${p.batch.id} (${n} action${n === 1 ? '' : 's'}${p.batch.actions.some((a) => a.interactive) ? ', interactive' : ''}) from ${shown(p.name)}`, meta);
       }
@@ -389,8 +388,7 @@ export class Inbox {
       }
     }
     this.options.onAccepted(effects);
-    const interactive = stored.flatMap((b) => b.actions.filter((a) => a.interactive).map((a) => ({ batchId: b.id, actionId: a.id })));
-    if (interactive.length > 0) await this.options.onInteractive?.(interactive);
+    await answered;
   }
 
   /** Moves a refused file from this daemon's claim folder to `rejected/` (inbox-refusal.ts). */
@@ -402,7 +400,7 @@ export class Inbox {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.watcher?.close();
+    this.watcher.close();
     if (this.timer) clearInterval(this.timer);
     this.loop.stop();
     if (this.loop.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));

@@ -50,6 +50,12 @@ describe('arrivalGroups', () => {
   });
 });
 
+test('an arrival with the id of a held batch goes in after it (the first file of an id is the one stored)', () => {
+  const out = arrivalGroups([prepared('B1')], [prepared('B1')]);
+  expect(out.now.map((p) => p.name)).toEqual(['B1.kvg', 'B1.kvg']);
+  expect(out.held).toEqual([]);
+});
+
 describe('the inbox takes what its watcher names', () => {
 
   /** An inbox whose sweep timer never fires within a test: only the start's listing and the watcher find files. */
@@ -114,5 +120,22 @@ describe('the sweep timer while the budget is full', () => {
     } finally {
       InboxListing.prototype.list = list;
     }
+  });
+
+  test('a store that cannot count its unfinished actions does not stop the inbox (a database blip): the last count is used', async () => {
+    let asked = 0;
+    const failing: Store = Object.create(store) as Store;
+    failing.openActions = async () => {
+      asked++;
+      if (asked > 1) throw new Error('connection reset');
+      return store.openActions();
+    };
+    const logger = recordingLogger();
+    inbox = new Inbox({ dir: join(dir.path, 'inbox'), home: dir.path, store: failing, logger, sweepMs: 20, maxPendingActions: 1000, onAccepted: () => undefined });
+    inbox.start();
+    await waitFor('the timer to meet the failing count', () => logger.lines.some((l) => l.message.includes('cannot count the unfinished actions (connection reset)')), 10_000);
+    // Still taking files.
+    dropIntoInbox(join(dir.path, 'inbox'), 'AFTER.kvg', batchText('AFTER', [{ id: 'a' }]));
+    await waitFor('the file stored', async () => (await store.batchDetail('AFTER')) !== undefined);
   });
 });
