@@ -7,16 +7,11 @@ import { WorkLoop } from '../src/work-loop.js';
  * timers and the other loops.
  */
 
-test('between two runs the event loop has its turn: a callback queued meanwhile runs before the loop ends', async () => {
-  let runs = 0;
-  let seenAt: number | undefined;
-  const ended = new Promise<void>((resolve) => {
-    const loop = new WorkLoop(
-      async () => {
-        runs++;
-        if (runs === 1) setImmediate(() => (seenAt = runs));
-        if (runs < 50) loop.wake();
-      },
+/** Runs a loop whose `work` gets the loop itself; resolves once it has settled. */
+function runLoop(work: (loop: WorkLoop) => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const loop: WorkLoop = new WorkLoop(
+      () => work(loop),
       (err) => {
         throw err;
       },
@@ -24,7 +19,16 @@ test('between two runs the event loop has its turn: a callback queued meanwhile 
     );
     loop.wake();
   });
-  await ended;
+}
+
+test('between two runs the event loop has its turn: a callback queued meanwhile runs before the loop ends', async () => {
+  let runs = 0;
+  let seenAt: number | undefined;
+  await runLoop(async (loop) => {
+    runs++;
+    if (runs === 1) setImmediate(() => (seenAt = runs));
+    if (runs < 50) loop.wake();
+  });
   expect(runs).toBe(50);
   expect(seenAt).toBeDefined();
   expect(seenAt!).toBeLessThan(50);
@@ -34,26 +38,16 @@ test('a wake during a run asks for one more run, never a second one at the same 
   let active = 0;
   let most = 0;
   let runs = 0;
-  const ended = new Promise<void>((resolve) => {
-    const loop = new WorkLoop(
-      async () => {
-        active++;
-        most = Math.max(most, active);
-        runs++;
-        loop.wake();
-        loop.wake();
-        await new Promise((r) => setTimeout(r, 1));
-        active--;
-        if (runs >= 5) loop.stop();
-      },
-      (err) => {
-        throw err;
-      },
-      () => resolve(),
-    );
+  await runLoop(async (loop) => {
+    active++;
+    most = Math.max(most, active);
+    runs++;
     loop.wake();
+    loop.wake();
+    await new Promise((r) => setTimeout(r, 1));
+    active--;
+    if (runs >= 5) loop.stop();
   });
-  await ended;
   expect(most).toBe(1);
   expect(runs).toBe(5);
 });

@@ -2,6 +2,8 @@ import { isInteractive, readBatch } from '../batch/index.js';
 import { parseKvg } from '../kvgroup/index.js';
 import { actionKey, type NewBatch, type Store } from '../store/index.js';
 
+type Stored = Awaited<ReturnType<Store['insertBatches']>>;
+
 /** A file of the inbox read and validated, waiting to be stored with its group. */
 export interface Prepared {
   name: string;
@@ -51,3 +53,11 @@ export function arrivalGroups(held: readonly Prepared[], arrived: readonly Prepa
 }
 
 export const countActions = (group: readonly Prepared[]): number => group.reduce((n, p) => n + p.batch.actions.length, 0);
+
+/** The interactive actions of the batches of `group` that were stored (`results`, in order), not duplicates or refused ones. */
+export function interactiveStored(group: readonly Prepared[], results: Stored): Array<{ batchId: string; actionId: string }> {
+  return group.flatMap((p, i) => {
+    const r = results[i];
+    return r?.ok && r.outcome.result === 'inserted' ? p.batch.actions.filter((a) => a.interactive).map((a) => ({ batchId: p.batch.id, actionId: a.id })) : [];
+  });
+}

@@ -8,7 +8,7 @@ import { InboxListing } from './inbox-listing.js';
 import { InboxBudget } from './inbox-budget.js';
 import { InboxClaims } from './inbox-claims.js';
 import { InboxWatcher } from './inbox-watcher.js';
-import { arrivalGroups, countActions, hasInteractiveWork, pendingLookups, type Prepared } from './inbox-reading.js';
+import { arrivalGroups, countActions, hasInteractiveWork, interactiveStored, pendingLookups, type Prepared } from './inbox-reading.js';
 import { isDataError, problemsText, refuse, shown, unreadRefusal } from './inbox-refusal.js';
 import { PoisonBreaker } from './poison.js';
 import { WorkLoop } from '../work-loop.js';
@@ -28,10 +28,7 @@ export interface InboxOptions {
   maxActions?: number;
   /** Called after batches were stored, with what storing them set off, so the engine takes it on. */
   onAccepted: (effects: Effects) => void;
-  /**
-   * Called with the interactive actions of what was just stored; the inbox reads on once it
-   * resolves, so a backlog's next group does not hold the main thread while they are run.
-   */
+  /** Told of the interactive actions just stored; the inbox reads on once it resolves (engine.ts: `expedite`). */
   onInteractive?: (actions: ReadonlyArray<{ batchId: string; actionId: string }>) => Promise<void>;
 }
 
@@ -119,9 +116,8 @@ export class Inbox {
   }
 
   /**
-   * The timer's sweep. While the watcher works, new files come through it: the timer then does
-   * not stop a read under way, and while the budget stays full it lists the folder at most every
-   * few seconds (inbox-budget.ts). Without a watcher it is the only way in, and sweeps as asked.
+   * The timer's sweep. While the watcher works (new files come through it) it does not stop a
+   * read under way, nor list a full inbox often (inbox-budget.ts); without one, it sweeps as asked.
    */
   private async timedSweep(): Promise<void> {
     if (this.watcher.working) {
@@ -260,7 +256,7 @@ export class Inbox {
   /** Reads and validates one file; undefined when it is not to be stored now (refused, waiting, gone). */
   private async prepare(name: string, full: boolean, pending: readonly Prepared[]): Promise<Prepared | undefined> {
     // Taken by an atomic rename first: in a shared inbox another daemon may be taking it too.
-    this.noteRemoval(name);
+    this.watcher.removing(name);
     if (!this.claims.claim(name)) return undefined;
     const taken = await this.look(name, full, pending);
     // Not stored now and not refused (no room yet, a passing error): back for later.
@@ -270,7 +266,7 @@ export class Inbox {
 
   /** Puts a taken file back into the inbox (its watcher event is no arrival). */
   private putBack(name: string): void {
-    this.noteRemoval(name);
+    this.watcher.removing(name);
     this.claims.release(name);
   }
 
@@ -327,10 +323,6 @@ export class Inbox {
     }
   }
 
-  /** The watcher will report this removal: it is no arrival. */
-  private noteRemoval(name: string): void {
-    this.watcher.removing(name);
-  }
 
   /** Stores a group in one transaction, then removes its files. */
   private async store(group: readonly Prepared[]): Promise<void> {
@@ -345,12 +337,9 @@ export class Inbox {
       for (const p of group) this.putBack(p.name);
       return;
     }
-    // The engine is told of the interactive work stored before anything else is awaited here, so
-    // that a result committed meanwhile is not missed (inbox waits for it: `onInteractive`).
-    const interactive = group.flatMap((p, i) => {
-      const r = results[i]!;
-      return r.ok && r.outcome.result === 'inserted' ? p.batch.actions.filter((a) => a.interactive).map((a) => ({ batchId: p.batch.id, actionId: a.id })) : [];
-    });
+    // The engine hears of the interactive work stored before anything else is awaited here, so
+    // that a result committed meanwhile is not missed.
+    const interactive = interactiveStored(group, results);
     const answered = interactive.length > 0 ? this.options.onInteractive?.(interactive) : undefined;
     const effects: Effects = { replies: [], events: [] };
     for (const [i, p] of group.entries()) {
@@ -379,7 +368,7 @@ export class Inbox {
         logger.info(`received batch ${p.batch.id} (${n} action${n === 1 ? '' : 's'}${p.batch.actions.some((a) => a.interactive) ? ', interactive' : ''}) from ${shown(p.name)}`, meta);
       }
       this.breaker.forget(p.name);
-      this.noteRemoval(p.name);
+      this.watcher.removing(p.name);
       try {
         unlinkSync(this.claims.pathOf(p.name));
       } catch (err) {
@@ -393,7 +382,7 @@ export class Inbox {
 
   /** Moves a refused file from this daemon's claim folder to `rejected/` (inbox-refusal.ts). */
   private async reject(name: string, reason: string, batch: string | null): Promise<void> {
-    this.noteRemoval(name);
+    this.watcher.removing(name);
     if (await refuse({ from: this.claims.pathOf(name), rejectedDir: this.rejectedDir, name, shown: shown(name), reason, batch }, this.options)) this.breaker.forget(name);
     else this.putBack(name);
   }
