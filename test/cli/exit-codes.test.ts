@@ -4,8 +4,11 @@ import { printable } from '../../src/cli/format.js';
 import { table } from '../../src/cli/table.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { newBatch } from '../helpers/batches.js';
-import { ROOT, tmon } from '../helpers/cli.js';
+import { ROOT, tmon as tmonIn, type CliOptions } from '../helpers/cli.js';
 import { tempDir } from '../helpers/home.js';
+
+// Exit codes are what a process ends with: each command here is a real `tmon` process.
+const tmon = (args: string[], options: CliOptions = {}) => tmonIn(args, { ...options, process: true });
 
 describe('honest exit codes and output', () => {
   test('tmon rewrite --plugin nosuch exits 66 with one line naming the plugin and what is there', () => {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TMON = join(ROOT, 'bin', 'tmon.js');
@@ -11,8 +12,35 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `tmon` command (the built one, as an operator would) and collects its output. */
-export function tmon(args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export interface CliOptions {
+  /** Standard input (a child process then: the command reads the real stdin). */
+  input?: string;
+  /** Working directory (a child process then: a worker thread cannot change it). */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Run bin/tmon.js as its own process, for tests of the process itself (exit status, streams, shell). */
+  process?: boolean;
+}
+
+/**
+ * Runs a `tmon` command and collects its output: the built CLI (dist/cli/main.js's `runCli`,
+ * all bin/tmon.js does), as an operator would run it.
+ *
+ * Without `input`, `cwd` or `process`, the command runs in a worker thread that keeps the CLI
+ * loaded between commands: a `tmon` process costs ~0.15 s of CPU to start, the suite runs a few
+ * hundred commands, and the suite is CPU-bound on two cores. The command still goes through
+ * the whole CLI (argument parsing, the store, the running daemon's command table); what only a
+ * process has (the exit status, flushing of the streams, stdin, signals) is covered by the tests
+ * that pass `process: true` (test/cli/exit-codes.test.ts, test/cli/host.test.ts).
+ */
+export function tmon(args: string[], options: CliOptions = {}): CliResult {
+  const elsewhere = options.cwd !== undefined && options.cwd !== ROOT;
+  // The worker runs in this process's folder; the child process in ROOT unless told otherwise.
+  if (options.process || options.input !== undefined || elsewhere || process.cwd() !== ROOT) return spawnTmon(args, options);
+  return inHost(args, options.env ?? {});
+}
+
+function spawnTmon(args: string[], options: CliOptions): CliResult {
   const r = spawnSync(process.execPath, [TMON, ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input ?? '',
@@ -21,4 +49,48 @@ export function tmon(args: string[], options: { input?: string; cwd?: string; en
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Host {
+  worker: Worker;
+  port: MessagePort;
+  flag: Int32Array;
+}
+
+let host: Host | undefined;
+
+/** The worker, started at the first command of a test file and ended with the file. */
+function theHost(): Host {
+  if (host) return host;
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(join(ROOT, 'test', 'helpers', 'cli-host.mjs'), {
+    workerData: { flag, port: port2, main: pathToFileURL(join(ROOT, 'dist', 'cli', 'main.js')).href, bin: TMON },
+    transferList: [port2],
+    env: { ...process.env, NO_COLOR: '1' },
+    // As a child process's: the command's output is collected by the host, never shown.
+    stdout: true,
+    stderr: true,
+  });
+  worker.unref();
+  host = { worker, port: port1, flag };
+  return host;
+}
+
+// Imported only by test files: jest runs this after the last test of the file that loaded it.
+afterAll(async () => {
+  const ending = host;
+  host = undefined;
+  await ending?.worker.terminate();
+});
+
+function inHost(args: string[], env: NodeJS.ProcessEnv): CliResult {
+  const { port, flag } = theHost();
+  Atomics.store(flag, 0, 0);
+  port.postMessage({ args, env });
+  // Synchronous, as spawnSync is for a child process: the tests read the result on the next line.
+  if (Atomics.wait(flag, 0, 0, 60_000) === 'timed-out') throw new Error(`tmon ${args.join(' ')}: no answer from the CLI worker in 60 s`);
+  const answer = receiveMessageOnPort(port);
+  if (!answer) throw new Error(`tmon ${args.join(' ')}: the CLI worker woke without an answer`);
+  return answer.message as CliResult;
 }
