@@ -41,16 +41,19 @@ describe('crash safety (contract §4)', () => {
     const progress: number[] = [];
     // One query-only reader for the whole loop, polled every few ms: opening one per poll took
     // most of a core from the daemons being killed. SQLite readers take no lock between queries.
+    // It reads only the replies after the last one it saw (seqs are dense and never reused).
     let reader: SqliteStore | undefined;
+    let seen = 0;
     const repliesSoFar = async (): Promise<number> => {
       try {
         reader ??= new SqliteStore(join(home, 'tmon.db'), { readonly: true });
-        return (await reader.replies(0, 100_000)).length;
+        seen = (await reader.replies(seen, 100_000)).at(-1)?.seq ?? seen;
+        return seen;
       } catch {
         // Not made yet (before the first start): 0, and a new reader next time.
         await reader?.close().catch(() => undefined);
         reader = undefined;
-        return 0;
+        return seen;
       }
     };
     try {
