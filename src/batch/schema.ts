@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { newAjv } from '../lazy-ajv.js';
 import type { Action } from './model.js';
 import type { OperationSpec, OperationTable } from './operations.js';
 
@@ -11,7 +12,8 @@ import type { OperationSpec, OperationTable } from './operations.js';
 
 export type ActionFault = { kind: 'missing'; key: string } | { kind: 'interactive'; value: string };
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+// Made with the first validator (see lazy-ajv.ts): the views and operator commands load this module's importers without validating.
+let ajv: Ajv | undefined;
 const NON_EMPTY = { type: 'string', minLength: 1 } as const;
 
 function schemaFor(spec: OperationSpec): object {
@@ -43,7 +45,7 @@ function validatorFor(table: OperationTable, operation: string): ValidateFunctio
   if (!byOp) compiled.set(table, (byOp = new Map()));
   const key = Object.hasOwn(table, operation) ? operation : '';
   let v = byOp.get(key);
-  if (!v) byOp.set(key, (v = ajv.compile(schemaFor(table[key] ?? ANY_OPERATION))));
+  if (!v) byOp.set(key, (v = (ajv ??= newAjv({ allErrors: true, strict: true })).compile(schemaFor(table[key] ?? ANY_OPERATION))));
   return v;
 }
 

@@ -1,6 +1,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { PayloadFormat } from '../config/index.js';
-import { printKvg, type KvGroup } from '../kvgroup/index.js';
+import type { KvGroup } from '../kvgroup/document.js';
+import { printKvg } from '../kvgroup/printer.js';
 import type { StoreEvent, TriggerPayload } from '../store/index.js';
 
 /** The payload's single values in a fixed order, times as ISO 8601; absent fields left out. */
