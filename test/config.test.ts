@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkConfigFile, ConfigError, DEFAULTS, loadConfig, normaliseConfig, SECOND } from '../src/config/index.js';
+import { schemaValidator } from '../src/config/schema.js';
 import { didYouMean } from '../src/suggest.js';
 import { tmon } from './helpers/cli.js';
 import { tempDir } from './helpers/home.js';
@@ -75,6 +76,8 @@ describe('config', () => {
       writeFileSync(file, '{ nope');
       expect(() => loadConfig(file)).toThrow(/^config .*bad\.json: 1:3: is not JSON: Expected property name/);
       expect(loadConfig(join(dir.path, 'absent.json')).rewritePlugin).toEqual([]);
+      // No file is checked as {} without the schema (configProblems): the schema must accept it.
+      expect(schemaValidator()({})).toBe(true);
       expect(() => loadConfig(join(dir.path, 'absent.json'), { required: true })).toThrow(/no such config file/);
     } finally {
       dir.cleanup();

@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { newAjv } from '../lazy-ajv.js';
 import { EVENT_TYPES } from '../events.js';
 import { MAX_TIMER_MS } from './defaults.js';
 import { didYouMean } from '../suggest.js';
@@ -182,11 +183,15 @@ export const SCHEMA = {
 } as const;
 
 
-// verbose: each error carries its schema, whose known keys a misspelt one is matched against.
-// optimize: false skips ajv's passes over the generated code: the config is checked once per
-// process, and every daemon start and config-reading command paid for them (tens of ms).
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, code: { optimize: false } });
-export const validateSchema = ajv.compile(SCHEMA);
+let validate: ValidateFunction | undefined;
+
+/** The config's validator, compiled on first use (see lazy-ajv.ts): ajv's `errors` are on it after a call. */
+export function schemaValidator(): ValidateFunction {
+  // verbose: each error carries its schema, whose known keys a misspelt one is matched against.
+  // optimize: false skips ajv's passes over the generated code: the config is checked once per
+  // process, and every daemon start and config-reading command paid for them (tens of ms).
+  return (validate ??= newAjv({ allErrors: true, strict: true, verbose: true, code: { optimize: false } }).compile(SCHEMA));
+}
 
 function keyPath(instancePath: string, extra?: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
