@@ -1,9 +1,5 @@
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { newAjv } from '../lazy-ajv.js';
+import { digestOf, generatedModule, newAjv } from '../lazy-ajv.js';
 import { EVENT_TYPES } from '../events.js';
 import { MAX_TIMER_MS } from './defaults.js';
 import { didYouMean } from '../suggest.js';
@@ -191,30 +187,21 @@ export const SCHEMA = {
 // optimize: false skips ajv's passes over the generated code (tens of ms of CPU at each compile).
 export const AJV_OPTIONS = { allErrors: true, strict: true, verbose: true, code: { optimize: false } } as const satisfies Options;
 
-/** What a generated validator was made from: it is used only for this very schema and options. */
+/** What the generated validator must be made from (see `generatedModule`). */
 export function schemaDigest(): string {
-  return createHash('sha256').update(JSON.stringify([SCHEMA, AJV_OPTIONS])).digest('hex');
+  return digestOf([SCHEMA, AJV_OPTIONS]);
 }
 
 let validate: ValidateFunction | undefined;
 
-/** The config's validator, made on first use: ajv's `errors` are on it after a call. */
-export function schemaValidator(): ValidateFunction {
-  return (validate ??= generatedValidator() ?? newAjv(AJV_OPTIONS).compile(SCHEMA));
-}
-
 /**
- * The validator `npm run build` generates from this schema with ajv's standalone code
- * (scripts/precompile-config-schema.mjs). Loading it costs some 4 ms of CPU, where loading
- * ajv and compiling the schema cost some 70 ms, at every daemon start and every command that
- * reads the config. Without it (the tests run the TypeScript sources) or made from another
- * schema (a tsc run without the build's second step), the schema is compiled here.
+ * The config's validator, made on first use: ajv's `errors` are on it after a call. The one the
+ * build generated (dist/config/schema-validator.cjs) costs some 4 ms of CPU to load, where
+ * loading ajv and compiling the schema cost some 70 ms, at every daemon start and every
+ * command that reads the config.
  */
-function generatedValidator(): ValidateFunction | undefined {
-  const file = fileURLToPath(new URL('./schema-validator.cjs', import.meta.url));
-  if (!existsSync(file)) return undefined;
-  const generated = createRequire(import.meta.url)(file) as ValidateFunction & { schemaDigest?: string };
-  return generated.schemaDigest === schemaDigest() ? generated : undefined;
+export function schemaValidator(): ValidateFunction {
+  return (validate ??= generatedModule<ValidateFunction>(import.meta.url, './schema-validator.cjs', schemaDigest()) ?? newAjv(AJV_OPTIONS).compile(SCHEMA));
 }
 
 function keyPath(instancePath: string, extra?: string): string {
