@@ -1,7 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
-// Narrow modules: the config's and the connectors' indexes load ajv and the LDAP client.
 import { targetFor } from '../../config/target.js';
 import type { LdapProbe } from '../../connectors/index.js';
 import { TmonError } from '../../errors.js';
@@ -17,6 +16,7 @@ type TestReport = { host: string; connector: string } & ({ ldap: LdapProbe } | {
 async function testTarget(config: Config, host: string): Promise<TestReport> {
   const t = targetFor(config, host);
   if (t.connector === 'ldap') {
+    // The LDAP client loads only to test an ldap target.
     const { LdapConnector, ldapSettings, probeLdap } = await import('../../connectors/index.js');
     const connector = new LdapConnector(ldapSettings(host, t));
     try {

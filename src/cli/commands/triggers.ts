@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { basename, extname, resolve } from 'node:path';
-// Narrow modules, so that `tmon --help` loads neither the config's validator, the store nor the XML writer.
 import { TRIGGER_TIMEOUT_MS } from '../../config/defaults.js';
 import type { PayloadFormat, TriggerConfig } from '../../config/index.js';
 import { TmonError } from '../../errors.js';
@@ -65,6 +64,7 @@ export function registerTriggers(program: Command): void {
         trigger = opts.format ? { ...found, format: opts.format as PayloadFormat } : found;
       }
       const type = (opts.event as EventType | undefined) ?? trigger.events[0]!;
+      // The trigger runner loads only when a trigger is tried, not for `tmon --help` or the list.
       const { runTriggerScript, sampleEvent, renderPayload } = await import('../../triggers/index.js');
       const event = opts.batch ? await storedEvent(all, opts.batch, type) : sampleEvent(type);
       const out = await runTriggerScript(trigger, event, 1);
