@@ -2,7 +2,8 @@ import { loadConfig, type Config } from './config/index.js';
 import { reloadDaemon, swappableConnectors } from './daemon-reload.js';
 import { CommandRunner, Engine, Inbox, Retention, type EngineOptions } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
-import { startHttp } from './http/index.js';
+// From its own module: the HTTP barrel would load the server (fastify) with or without `http`.
+import { startHttp } from './http/start.js';
 import { acquireHomeLock, type HomeLock } from './lock.js';
 import { createLogger, type LogFormat } from './log.js';
 import { checkPluginsFolder, PluginHost } from './plugins/index.js';
@@ -75,7 +76,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   if (opened instanceof SqliteStore && opened.keyAdoption === 'sealed') keyNotes.push(`the passwords this store held in plain text are sealed now (open actions) or wiped (final ones)${opened.vacuumError ? `; the file could not be vacuumed (${opened.vacuumError}): run VACUUM on it while tmon is stopped to drop the old pages` : ''}`);
   if (opened.keyAdoption === 'rekeyed') keyNotes.push(`the store's previous secret key is not the one from ${key.box.source}; it sealed nothing the store still holds, so this key replaces it`);
   // With the HTTP API on, its metrics observe the store, connectors, plugins and replies.
-  const http = startHttp(config, logger);
+  const http = await startHttp(config, logger);
   const store = http.observe.store(opened);
   const plugins = http.observe.plugins(new PluginHost(config, logger));
   const triggers = new TriggerRunner(store, config, logger);

@@ -4,6 +4,7 @@ import { styleText } from 'node:util';
 import winston from 'winston';
 import { RotatingFile } from './log-file.js';
 import { printable } from './printable.js';
+import { redact, REDACTED, SECRET_KEYS } from './secret-mask.js';
 
 /**
  * What tmon's code needs of a logger. winston's satisfies it; tests pass a recorder.
@@ -18,34 +19,7 @@ export interface Logger {
   isDebugEnabled?(): boolean;
 }
 
-export const REDACTED = '[redacted]';
-
-/** Keys whose values never reach a log line or CLI output. */
-const SECRET_KEYS = new Set(['newpw']);
-/** `"newpw" = "…"` inside KVGroup text, in any quoting tmon or a plugin might log. */
-const SECRET_IN_TEXT = /("?newpw"?\s*=\s*)("(?:[^"\\]|\\.)*"|[^\s}]+)/g;
-
-/** The password of a URL's credentials (`postgres://user:PASSWORD@host`): a store URL in an error or a config echo. */
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
-
-/**
- * A copy of `value` with every secret replaced, in pairs, objects and KVGroup text alike.
- * An empty secret stays empty: there is nothing to hide, and "no password given" is useful.
- */
-export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') {
-    const text = value.includes('://') ? value.replace(URL_PASSWORD, `$1${REDACTED}@`) : value;
-    return text.includes('newpw') ? text.replace(SECRET_IN_TEXT, (all, lead: string, v: string) => (v === '""' ? all : `${lead}"${REDACTED}"`)) : text;
-  }
-  if (depth > 32 || typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const obj = value as Record<string, unknown>;
-  // A KVGroup pair {key: "newpw", value: "…"}.
-  if (typeof obj.key === 'string' && SECRET_KEYS.has(obj.key) && 'value' in obj) return { ...obj, value: obj.value === '' ? '' : REDACTED };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = SECRET_KEYS.has(k) && v !== '' ? REDACTED : redact(v, depth + 1);
-  return out;
-}
+export { REDACTED, redact } from './secret-mask.js';
 
 const redactFormat = winston.format((info) => {
   const fields = info as unknown as Record<string, unknown>;

@@ -1,8 +1,8 @@
 import { isPair, quote, type KvGroup, type KvMember } from './kvgroup/index.js';
-import { REDACTED } from './log.js';
+import { REDACTED } from './secret-mask.js';
 
 /*
- * Redaction by value. Masking `"newpw" = …` by key (src/log.ts) misses a password that comes
+ * Redaction by value. Masking `"newpw" = …` by key (src/secret-mask.ts) misses a password that comes
  * back in another shape: a plugin's error message, a script's output, a syntax error. So the
  * passwords a document carries are collected once, and every string tmon writes about it is
  * masked wherever one of them occurs, also in the escaped forms it takes inside JSON or

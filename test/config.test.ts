@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { checkConfigFile, ConfigError, DEFAULTS, loadConfig, normaliseConfig, SECOND } from '../src/config/index.js';
+import { schemaDigest, schemaValidator } from '../src/config/schema.js';
 import { didYouMean } from '../src/suggest.js';
-import { tmon } from './helpers/cli.js';
+import { ROOT, tmon } from './helpers/cli.js';
 import { tempDir } from './helpers/home.js';
 
 const errorsOf = (raw: unknown): string[] => {
@@ -75,11 +77,31 @@ describe('config', () => {
       writeFileSync(file, '{ nope');
       expect(() => loadConfig(file)).toThrow(/^config .*bad\.json: 1:3: is not JSON: Expected property name/);
       expect(loadConfig(join(dir.path, 'absent.json')).rewritePlugin).toEqual([]);
+      // No file is checked as {} without the schema (configProblems): the schema must accept it.
+      expect(schemaValidator()({})).toBe(true);
       expect(() => loadConfig(join(dir.path, 'absent.json'), { required: true })).toThrow(/no such config file/);
     } finally {
       dir.cleanup();
     }
   });
+});
+
+test('the validator the build generates (dist/) is made from this schema and says what compiling it says', () => {
+  const generated = createRequire(import.meta.url)(join(ROOT, 'dist', 'config', 'schema-validator.cjs')) as ReturnType<typeof schemaValidator> & { schemaDigest: string };
+  expect(generated.schemaDigest).toBe(schemaDigest());
+  // The sources have no generated validator beside them: this one is compiled.
+  const compiled = schemaValidator();
+  expect(compiled).not.toBe(generated);
+  const configs = [
+    {},
+    { targets: { X: { connector: 'nope' } }, pluginz: 1 },
+    { rewritePlugin: 5, triggers: [{ event: ['action.succeeded', 'bad'], script: 's', format: 'xml', filter: { host: 1 } }] },
+    { http: { listen: 1, tokens: [{}] }, store: { kind: 'postgres' }, logs: { maxSizeMb: -1 } },
+    { targets: { A: { connector: 'ldap', url: 'ftp://x' } } },
+    [],
+    null,
+  ];
+  for (const raw of configs) expect([generated(raw), generated.errors]).toEqual([compiled(raw), compiled.errors]);
 });
 
 describe('config check: every problem at once', () => {

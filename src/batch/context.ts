@@ -1,4 +1,4 @@
-import { isGroup, type KvGroup } from '../kvgroup/index.js';
+import { isGroup, type KvGroup } from '../kvgroup/document.js';
 import type { Batch } from './model.js';
 
 /**

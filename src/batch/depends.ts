@@ -1,4 +1,6 @@
-import { isGroup, positionOf, type KvGroup, type KvPair, type SourcePosition } from '../kvgroup/index.js';
+import { isGroup, type KvGroup, type KvPair } from '../kvgroup/document.js';
+import { positionOf } from '../kvgroup/positions.js';
+import type { SourcePosition } from '../kvgroup/syntax-error.js';
 
 /** "This action runs only after action `action` of batch `batch` has succeeded." */
 export interface Dependency {

@@ -1,4 +1,6 @@
-import { isGroup, positionOf, type KvGroup, type SourcePosition } from '../kvgroup/index.js';
+import { isGroup, type KvGroup } from '../kvgroup/document.js';
+import { positionOf } from '../kvgroup/positions.js';
+import type { SourcePosition } from '../kvgroup/syntax-error.js';
 import { didYouMean } from '../suggest.js';
 
 /**

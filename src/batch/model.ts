@@ -1,5 +1,5 @@
-import type { KvGroup, KvPair } from '../kvgroup/index.js';
-import { findGroup, isGroup } from '../kvgroup/index.js';
+import { isGroup, type KvGroup, type KvPair } from '../kvgroup/document.js';
+import { findGroup } from '../kvgroup/helpers.js';
 import { readDepends, type BadDependency, type Dependency } from './depends.js';
 import { badActionMembers, badBatchMembers, type BadMember } from './members.js';
 

@@ -1,6 +1,7 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { digestOf, generatedModule, newAjv } from '../lazy-ajv.js';
 import type { Action } from './model.js';
-import type { OperationSpec, OperationTable } from './operations.js';
+import { OPERATIONS, type OperationSpec, type OperationTable } from './operations.js';
 
 /*
  * ajv schemas for an action's pairs, generated from the operation table: one compiled
@@ -11,7 +12,9 @@ import type { OperationSpec, OperationTable } from './operations.js';
 
 export type ActionFault = { kind: 'missing'; key: string } | { kind: 'interactive'; value: string };
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+export const AJV_OPTIONS = { allErrors: true, strict: true } as const;
+// Made with the first validator compiled here (see lazy-ajv.ts).
+let ajv: Ajv | undefined;
 const NON_EMPTY = { type: 'string', minLength: 1 } as const;
 
 function schemaFor(spec: OperationSpec): object {
@@ -38,12 +41,36 @@ const compiled = new WeakMap<OperationTable, Map<string, ValidateFunction>>();
 /** For an operation the table does not know: only what every action must satisfy. */
 const ANY_OPERATION: OperationSpec = { does: '', needs: [] };
 
+/**
+ * The schema of each operation of the built-in table, and under '' the one for an operation it
+ * does not know: what the build generates validators from (scripts/precompile-schemas.mjs).
+ */
+export function builtInSchemas(): Record<string, object> {
+  return Object.fromEntries([...Object.keys(OPERATIONS), ''].map((key) => [key, schemaFor(OPERATIONS[key] ?? ANY_OPERATION)]));
+}
+
+/** What the generated validators must be made from (see `generatedModule`). */
+export function schemasDigest(): string {
+  return digestOf([builtInSchemas(), AJV_OPTIONS]);
+}
+
+/**
+ * The validators the build generated for the built-in table, by operation ('' for an unknown
+ * one): loading them costs a few ms of CPU, where loading ajv and compiling the first schema
+ * cost some 60 ms, at every daemon's first batch and every submit or validate.
+ */
+let generated: { validators: Record<string, ValidateFunction> } | null | undefined;
+function generatedFor(key: string): ValidateFunction | undefined {
+  if (generated === undefined) generated = generatedModule<{ validators: Record<string, ValidateFunction> }>(import.meta.url, './schema-validators.cjs', schemasDigest()) ?? null;
+  return generated && Object.hasOwn(generated.validators, key) ? generated.validators[key] : undefined;
+}
+
 function validatorFor(table: OperationTable, operation: string): ValidateFunction {
   let byOp = compiled.get(table);
   if (!byOp) compiled.set(table, (byOp = new Map()));
   const key = Object.hasOwn(table, operation) ? operation : '';
   let v = byOp.get(key);
-  if (!v) byOp.set(key, (v = ajv.compile(schemaFor(table[key] ?? ANY_OPERATION))));
+  if (!v) byOp.set(key, (v = (table === OPERATIONS ? generatedFor(key) : undefined) ?? (ajv ??= newAjv(AJV_OPTIONS)).compile(schemaFor(table[key] ?? ANY_OPERATION))));
   return v;
 }
 

@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import { digestOf, generatedModule, newAjv } from '../lazy-ajv.js';
 import { EVENT_TYPES } from '../events.js';
 import { MAX_TIMER_MS } from './defaults.js';
 import { didYouMean } from '../suggest.js';
@@ -183,10 +184,25 @@ export const SCHEMA = {
 
 
 // verbose: each error carries its schema, whose known keys a misspelt one is matched against.
-// optimize: false skips ajv's passes over the generated code: the config is checked once per
-// process, and every daemon start and config-reading command paid for them (tens of ms).
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, code: { optimize: false } });
-export const validateSchema = ajv.compile(SCHEMA);
+// optimize: false skips ajv's passes over the generated code (tens of ms of CPU at each compile).
+export const AJV_OPTIONS = { allErrors: true, strict: true, verbose: true, code: { optimize: false } } as const satisfies Options;
+
+/** What the generated validator must be made from (see `generatedModule`). */
+export function schemaDigest(): string {
+  return digestOf([SCHEMA, AJV_OPTIONS]);
+}
+
+let validate: ValidateFunction | undefined;
+
+/**
+ * The config's validator, made on first use: ajv's `errors` are on it after a call. The one the
+ * build generated (dist/config/schema-validator.cjs) costs some 4 ms of CPU to load, where
+ * loading ajv and compiling the schema cost some 70 ms, at every daemon start and every
+ * command that reads the config.
+ */
+export function schemaValidator(): ValidateFunction {
+  return (validate ??= generatedModule<ValidateFunction>(import.meta.url, './schema-validator.cjs', schemaDigest()) ?? newAjv(AJV_OPTIONS).compile(SCHEMA));
+}
 
 function keyPath(instancePath: string, extra?: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));

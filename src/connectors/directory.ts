@@ -1,4 +1,4 @@
-import { actionValue } from '../batch/index.js';
+import { actionValue } from '../batch/model.js';
 import type { DirectoryAccount, DirectoryTx, Store } from '../store/index.js';
 import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorResult } from '../engine/connector.js';
 

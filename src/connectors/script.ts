@@ -1,4 +1,4 @@
-import { printKvg } from '../kvgroup/index.js';
+import { printKvg } from '../kvgroup/printer.js';
 import { minimalEnv, runProcess, stderrTail } from '../child-process.js';
 import { ConnectorError, type Connector, type ConnectorRequest, type ConnectorResult } from '../engine/connector.js';
 

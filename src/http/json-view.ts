@@ -1,4 +1,5 @@
-import { printKvg, type KvGroup } from '../kvgroup/index.js';
+import type { KvGroup } from '../kvgroup/document.js';
+import { printKvg } from '../kvgroup/printer.js';
 
 /**
  * A batch sent as its JSON view (contract §1: a group, or an array of groups for a stream),

@@ -7,6 +7,8 @@ import {
   type TokenType,
 } from './chevrotain.js';
 import type { KvDocument, KvGroup, KvMember } from './document.js';
+import { provideParser } from './loaded-parser.js';
+import { setPosition } from './positions.js';
 import { KvgSyntaxError, positionAt, type KvgSyntaxCode, type SourcePosition } from './syntax-error.js';
 import { allTokens, decodeString, Equals, LCurly, RCurly, Str, UnterminatedStr } from './tokens.js';
 
@@ -20,14 +22,6 @@ export interface ParseOptions {
    * the line of a problem. Off by default: it costs a map entry per member.
    */
   positions?: boolean;
-}
-
-/** Where each member of a document parsed with `positions` starts (weak: it dies with the document). */
-const POSITIONS = new WeakMap<KvMember, SourcePosition>();
-
-/** The line:column a member starts at, when its document was parsed with `positions: true`. */
-export function positionOf(member: KvMember): SourcePosition | undefined {
-  return POSITIONS.get(member);
 }
 
 export const DEFAULT_MAX_DEPTH = 256;
@@ -169,7 +163,9 @@ class DepthExceeded extends Error {
   }
 }
 
+/** The one parser and lexer, made on the first parse (see `instances`). */
 let parser: KvgParser;
+let lexer: InstanceType<typeof Lexer> | undefined;
 
 function record(code: KvgSyntaxCode, reason: string, at: IToken): string {
   // EOF's offset is NaN in Chevrotain; it is placed at the end of the text by the caller.
@@ -219,18 +215,27 @@ function formatPos(offset: number): string {
   return `${p.line}:${p.column}`;
 }
 
-const lexer = new Lexer(allTokens, {
-  positionTracking: 'onlyOffset',
-  ensureOptimizations: true,
-  errorMessageProvider: {
-    buildUnexpectedCharactersMessage: (full, start) => `unexpected character ${JSON.stringify(full[start])}`,
-    buildUnableToPopLexerModeMessage: () => 'unbalanced lexer mode',
-  },
-});
-parser = new KvgParser();
+/**
+ * Builds the lexer and the parser the first time one is needed. Chevrotain's grammar analysis
+ * (performSelfAnalysis) costs some 20 ms of CPU, paid otherwise by every process that merely
+ * loads this module without parsing (the daemon before its first file, `tmon status`).
+ */
+function instances(): InstanceType<typeof Lexer> {
+  if (lexer) return lexer;
+  parser = new KvgParser();
+  return (lexer = new Lexer(allTokens, {
+    positionTracking: 'onlyOffset',
+    ensureOptimizations: true,
+    errorMessageProvider: {
+      buildUnexpectedCharactersMessage: (full, start) => `unexpected character ${JSON.stringify(full[start])}`,
+      buildUnableToPopLexerModeMessage: () => 'unbalanced lexer mode',
+    },
+  }));
+}
 
 /** The parser instance, for tools that read its grammar (the railroad diagram). */
 export function grammarProductions(): ReturnType<KvgParser['getSerializedGastProductions']> {
+  instances();
   return parser.getSerializedGastProductions();
 }
 
@@ -240,10 +245,11 @@ export function grammarProductions(): ReturnType<KvgParser['getSerializedGastPro
  */
 export function parseKvg(input: string, options: ParseOptions = {}): KvDocument {
   // A BOM is dropped; positions are computed on the text after it, where it is no column.
+  const lexer = instances();
   text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   try {
     parser.starts = options.positions ? [] : undefined;
-    const doc = parseText(options.source ?? '<input>', options.maxDepth ?? DEFAULT_MAX_DEPTH);
+    const doc = parseText(lexer, options.source ?? '<input>', options.maxDepth ?? DEFAULT_MAX_DEPTH);
     if (parser.starts) recordPositions(parser.starts);
     return doc;
   } finally {
@@ -251,6 +257,8 @@ export function parseKvg(input: string, options: ParseOptions = {}): KvDocument 
     parser.starts = undefined;
   }
 }
+
+provideParser(parseKvg);
 
 /** Turns start offsets into line:column in one pass over the text (offsets sorted first). */
 function recordPositions(starts: Array<[KvMember, number]>): void {
@@ -268,11 +276,11 @@ function recordPositions(starts: Array<[KvMember, number]>): void {
         // The CR of a CRLF and the second half of a surrogate pair are no column of their own.
       } else column++;
     }
-    POSITIONS.set(member, { line, column });
+    setPosition(member, { line, column });
   }
 }
 
-function parseText(source: string, maxDepth: number): KvDocument {
+function parseText(lexer: InstanceType<typeof Lexer>, source: string, maxDepth: number): KvDocument {
   const fail = (code: KvgSyntaxCode, reason: string, offset: number): never => {
     const at = offset < 0 ? text.length : offset;
     throw new KvgSyntaxError(code, reason, source, at, positionAt(text, at));

@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { briefResult } from './brief.js';
 import type { OutputLimits } from './output-limits.js';
 import type { PluginFailure, RewriteManyTask, WorkerManyResult, WorkerResult, WorkerTask } from './messages.js';
@@ -45,7 +46,11 @@ export class PluginPool {
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly options: PoolOptions) {
-    this.piscina = new Piscina({
+    // Piscina (its CommonJS entry, which its ES one wraps) is loaded with the first pool: the
+    // daemon and the CLI import this module with the plugin host, most often with no JS plugin
+    // to run, and loading it cost each of them ~10 ms of CPU.
+    const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+    this.piscina = new Pool({
       filename: workerFile(),
       minThreads: 1,
       maxThreads: options.threads,

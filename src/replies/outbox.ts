@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkLoop } from '../work-loop.js';
-import { printKvg, type KvGroup } from '../kvgroup/index.js';
+import type { KvGroup } from '../kvgroup/document.js';
+import { printKvg } from '../kvgroup/printer.js';
 import type { Reply, Store } from '../store/index.js';
 
 /** A reply as the workflow manager reads it: `"reply" "<replyid>" = { … }`. */

@@ -1,4 +1,4 @@
-import { isPair, type KvGroup, type KvMember } from '../kvgroup/index.js';
+import { isPair, type KvGroup, type KvMember } from '../kvgroup/document.js';
 
 /** The key whose value is a password (contract §2). */
 export const PASSWORD_KEY = 'newpw';

@@ -1,5 +1,6 @@
 import type { StoreConfig } from '../config/types.js';
 import { hasCode } from '../errors.js';
+import { loadParser } from '../kvgroup/loaded-parser.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { PostgresStore } from './postgres/store.js';
 import type { RepliesMode } from './sqlite/context.js';
@@ -51,6 +52,9 @@ export async function openStore(store: StoreConfig, dbPath: string, options: Ope
     ...(options.secrets ? { secrets: options.secrets } : {}),
   };
   if (store.kind === 'sqlite') {
+    // With a key, opening may seal the plain-text passwords of an older store, which parses its
+    // batches inside the constructor's transaction (the daemon's open; no CLI command's).
+    if (options.secrets) await loadParser();
     return new SqliteStore(dbPath, { ...common, ...(options.synchronous ? { synchronous: options.synchronous } : {}), ...(options.readonly ? { readonly: true } : {}), ...(options.mustExist ? { mustExist: true } : {}) });
   }
   const { PostgresStore } = await postgres();

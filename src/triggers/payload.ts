@@ -1,6 +1,8 @@
-import { XMLBuilder } from 'fast-xml-parser';
+import type { XMLBuilder } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import type { PayloadFormat } from '../config/index.js';
-import { printKvg, type KvGroup } from '../kvgroup/index.js';
+import type { KvGroup } from '../kvgroup/document.js';
+import { printKvg } from '../kvgroup/printer.js';
 import type { StoreEvent, TriggerPayload } from '../store/index.js';
 
 /** The payload's single values in a fixed order, times as ISO 8601; absent fields left out. */
@@ -21,7 +23,18 @@ function contexts(p: TriggerPayload): Array<[string, Record<string, string>]> {
   return (['request', 'recipient'] as const).flatMap((k) => (p[k] ? [[k, p[k]!] as [string, Record<string, string>]] : []));
 }
 
-const xml = new XMLBuilder({ format: true, ignoreAttributes: false, attributeNamePrefix: '@_' });
+let builder: XMLBuilder | undefined;
+
+/**
+ * The XML builder, made for the first XML payload: loading fast-xml-parser cost every daemon
+ * start and trigger-reading command ~25 ms of CPU, for a format few triggers use. Its CommonJS
+ * build (the same version) is required synchronously at that point.
+ */
+function xml(): XMLBuilder {
+  if (builder) return builder;
+  const { XMLBuilder: Builder } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  return (builder = new Builder({ format: true, ignoreAttributes: false, attributeNamePrefix: '@_' }));
+}
 
 /**
  * What a trigger script reads on stdin. The payload never holds a document, so never a
@@ -38,7 +51,7 @@ export function renderPayload(payload: TriggerPayload, format: PayloadFormat): s
       return printKvg({ type: 'event', name: payload.type, members: [...f.map(([key, value]) => ({ key, value })), ...groups] });
     }
     case 'xml':
-      return `<?xml version="1.0" encoding="UTF-8"?>\n${xml.build({ event: { '@_type': payload.type, ...Object.fromEntries(f.filter(([k]) => k !== 'event')), ...Object.fromEntries(ctx) } })}`;
+      return `<?xml version="1.0" encoding="UTF-8"?>\n${xml().build({ event: { '@_type': payload.type, ...Object.fromEntries(f.filter(([k]) => k !== 'event')), ...Object.fromEntries(ctx) } })}`;
   }
 }
 

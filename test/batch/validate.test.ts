@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { OPERATIONS, extendOperations, placedProblems, problemLine, readBatch, validateBatch, validateDocument, type Problem } from '../../src/batch/index.js';
+import { AJV_OPTIONS, builtInSchemas, schemasDigest } from '../../src/batch/schema.js';
 import { parseKvg } from '../../src/kvgroup/index.js';
+import { newAjv } from '../../src/lazy-ajv.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 
 const load = (path: string) => parseKvg(readFileSync(join(ROOT, path), 'utf8'), { source: path, positions: true });
@@ -189,4 +192,24 @@ describe('tmon validate', () => {
   test('a missing file exits 66', () => {
     expect(tmon(['validate', 'nope.kvg']).status).toBe(66);
   });
+});
+
+test('the validators the build generates (dist/) are made from the operations table and say what compiling says', () => {
+  type Generated = { validators: Record<string, ReturnType<ReturnType<typeof newAjv>['compile']>>; schemaDigest: string };
+  const generated = createRequire(import.meta.url)(join(ROOT, 'dist', 'batch', 'schema-validators.cjs')) as Generated;
+  expect(generated.schemaDigest).toBe(schemasDigest());
+  const schemas = builtInSchemas();
+  expect(Object.keys(generated.validators)).toEqual(Object.keys(schemas));
+  const ajv = newAjv(AJV_OPTIONS);
+  const actions = [
+    {},
+    { hostid: '', userid: 'u', interactive: 'yes', attributes: {} },
+    { hostid: 'H', userid: 'u', groupid: 'g', newpw: 'x', modelid: 'm', newuserid: 'n', interactive: 'true', attributes: { a: '', mail: 'm' } },
+    { hostid: 'H', userid: 'u', interactive: '', attributes: 'not a group' },
+  ];
+  for (const [key, schema] of Object.entries(schemas)) {
+    const compiled = ajv.compile(schema);
+    const made = generated.validators[key]!;
+    for (const data of actions) expect([key, made(data), made.errors]).toEqual([key, compiled(data), compiled.errors]);
+  }
 });

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { checkConfigFile, ConfigError } from '../../config/index.js';
 import { homeLayout } from '../../home.js';
-// From its own module: the plugins' index would load the plugin host and its worker pool.
-import { pluginProblems } from '../../plugins/startup-check.js';
 import { resolveHome, type GlobalOptions } from '../context.js';
 import { QuietExit } from '../exit-codes.js';
 import { json } from '../format.js';
@@ -18,6 +15,9 @@ export function registerConfig(program: Command): void {
     .addHelpText('after', '\nThe daemon refuses to start with the same messages. Exit codes: 0 valid (or no file: the\ndefaults apply); 65 problems, one a line on stdout; 66 FILE given and not found.')
     .action(async (file: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const named = file ?? homeLayout(resolveHome(cmd.optsWithGlobals<GlobalOptions>())).config;
+      // The config's validator and the plugin check load only here, not for `tmon --help`; the
+      // plugin check from its own module: the plugins' index would load the host and its pool.
+      const [{ checkConfigFile, ConfigError }, { pluginProblems }] = await Promise.all([import('../../config/index.js'), import('../../plugins/startup-check.js')]);
       const check = checkConfigFile(named, { required: file !== undefined });
       // A config that reads well may still name plugins that are not there (the daemon would
       // refuse to start, or hold their actions): said here with the rest.

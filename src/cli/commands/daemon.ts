@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import type { LogFormat } from '../../log.js';
-import { startDaemon } from '../../daemon.js';
 import { resolveHome, type GlobalOptions } from '../context.js';
 import { watchParent } from '../parent-watch.js';
 
@@ -22,6 +21,8 @@ export function registerDaemon(program: Command): void {
       // passing SIGTERM on, so the daemon watches them itself. Benchmarks and service managers
       // copy the script's node flags, so the script itself carries none of tmon's own.
       if (opts.stopWithParent || process.env.npm_lifecycle_event === 'start') watchParent((parent) => signalled(`its parent process ${parent} exited`));
+      // The daemon's modules load only here: `tmon --help` lists this command without them.
+      const { startDaemon } = await import('../../daemon.js');
       const daemon = await startDaemon({ home, ...(opts.config ? { configFile: opts.config } : {}), ...(opts.logFormat ? { logFormat: opts.logFormat } : {}) });
       const why = await stopRequested;
       await daemon.stop(why);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { jsonView, parseKvg, printKvg, type KvDocument } from '../../kvgroup/index.js';
-import { redact } from '../../log.js';
+import type { KvDocument } from '../../kvgroup/index.js';
+import { redact } from '../../secret-mask.js';
 import { readInput } from '../input.js';
 import { writeOut } from '../output.js';
 
@@ -16,6 +16,8 @@ export function registerParse(program: Command): void {
     )
     .action(async (file: string, opts: { json?: boolean }) => {
       const { text, source } = await readInput(file);
+      // The parser (Chevrotain) loads here, not for `tmon --help`.
+      const { jsonView, parseKvg, printKvg } = await import('../../kvgroup/index.js');
       // Passwords never reach CLI output (a non-empty newpw prints as [redacted]).
       const doc = redact(parseKvg(text, { source })) as KvDocument;
       await writeOut(opts.json ? `${JSON.stringify(jsonView(doc), null, 2)}\n` : printKvg(doc));

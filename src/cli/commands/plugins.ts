@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listPlugins, PluginHost, type PluginListing } from '../../plugins/index.js';
+import type { PluginListing } from '../../plugins/index.js';
 import { homeLayout } from '../../home.js';
 import { lockHolder } from '../../lock.js';
 import { silentLogger } from '../../log.js';
@@ -23,6 +23,8 @@ export function registerPlugins(program: Command): void {
       const config = daemon && !globals.config ? { ...cliConfig(globals), pluginsDir: daemon.pluginsDir } : cliConfig(globals);
       const chain = daemon ? daemon.plugins : config.rewritePlugin;
       const source = daemon ? `the running daemon, pid ${daemon.pid}` : `${config.file ? `config ${config.file}` : 'the defaults'}; no daemon is running`;
+      // The plugin host (and its worker pool) loads only here, not for `tmon --help`.
+      const { listPlugins, PluginHost } = await import('../../plugins/index.js');
       const host = new PluginHost(config, silentLogger);
       let listing: PluginListing[];
       try {

@@ -1,14 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { BatchInvalidError, readBatch } from '../../batch/index.js';
-import { dryRunRewrite, prepareBatch, Rewriter } from '../../engine/index.js';
 import { TmonError } from '../../errors.js';
-import { isGroup, parseKvg, printKvg, type KvGroup } from '../../kvgroup/index.js';
-import { redact, silentLogger } from '../../log.js';
-import { PluginHost } from '../../plugins/index.js';
+import type { KvGroup } from '../../kvgroup/index.js';
 import type { Store } from '../../store/index.js';
 import { cliConfig } from '../cli-config.js';
-import { stderrLogger } from '../stderr-logger.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
 import { readInput } from '../input.js';
 import { QuietExit } from '../exit-codes.js';
@@ -34,6 +29,15 @@ export function registerRewrite(program: Command): void {
     )
     .action(async (file: string, opts: RewriteOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions & RewriteOptions>();
+      // The engine, the plugin host, the parser and the validator load here, not for `tmon --help`.
+      const [{ BatchInvalidError, readBatch }, { dryRunRewrite, prepareBatch, Rewriter }, { isGroup, parseKvg, printKvg }, { redact, silentLogger }, { PluginHost }, { stderrLogger }] = await Promise.all([
+        import('../../batch/index.js'),
+        import('../../engine/index.js'),
+        import('../../kvgroup/index.js'),
+        import('../../log.js'),
+        import('../../plugins/index.js'),
+        import('../stderr-logger.js'),
+      ]);
       const base = cliConfig(globals);
       // Without --plugin, the chain the daemon would use: the config's rewritePlugin.
       const chain = opts.plugin ?? base.rewritePlugin;

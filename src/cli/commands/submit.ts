@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasCode } from '../../errors.js';
-import { placedProblems, problemLine, type Problem } from '../../batch/index.js';
-// From its own module: the engine's index would load the whole engine (executor, plugin host, winston).
-import { prepareBatch } from '../../engine/ingest.js';
+import type { Problem } from '../../batch/index.js';
 import { homeLayout } from '../../home.js';
 import { isKeyedDigest } from '../../secrets/index.js';
 import { TmonError } from '../../errors.js';
@@ -35,6 +33,9 @@ export function registerSubmit(program: Command): void {
     )
     .action(async (files: string[], opts: { json?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
+      // The parser and the validator load here, not for `tmon --help`; prepareBatch from its own
+      // module: the engine's index would load the whole engine (executor, plugin host, winston).
+      const [{ placedProblems, problemLine }, { prepareBatch }] = await Promise.all([import('../../batch/index.js'), import('../../engine/ingest.js')]);
       const home = homeLayout(existingHome(globals, true));
       // The inbox the config names (shared by several daemons, say), else the home's.
       const layout = { inbox: lenientConfig(globals).inbox ?? home.inbox };

@@ -1,7 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
-import { targetFor, type Config } from '../../config/index.js';
-import { LdapConnector, ldapSettings, probeLdap, type LdapProbe } from '../../connectors/index.js';
+import type { Config } from '../../config/index.js';
+import { targetFor } from '../../config/target.js';
+import type { LdapProbe } from '../../connectors/index.js';
 import { TmonError } from '../../errors.js';
 import { cliConfig } from '../cli-config.js';
 import { type GlobalOptions } from '../context.js';
@@ -15,6 +16,8 @@ type TestReport = { host: string; connector: string } & ({ ldap: LdapProbe } | {
 async function testTarget(config: Config, host: string): Promise<TestReport> {
   const t = targetFor(config, host);
   if (t.connector === 'ldap') {
+    // The LDAP client loads only to test an ldap target.
+    const { LdapConnector, ldapSettings, probeLdap } = await import('../../connectors/index.js');
     const connector = new LdapConnector(ldapSettings(host, t));
     try {
       return { host, connector: t.connector, ldap: await probeLdap(connector) };

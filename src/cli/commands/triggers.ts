@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { basename, extname, resolve } from 'node:path';
-import { TRIGGER_TIMEOUT_MS, type PayloadFormat, type TriggerConfig } from '../../config/index.js';
+import { TRIGGER_TIMEOUT_MS } from '../../config/defaults.js';
+import type { PayloadFormat, TriggerConfig } from '../../config/index.js';
 import { TmonError } from '../../errors.js';
-import { EVENT_TYPES, type EventType, type TriggerPayload } from '../../store/index.js';
-import { runTriggerScript, sampleEvent, renderPayload } from '../../triggers/index.js';
+import { EVENT_TYPES } from '../../events.js';
+import type { EventType, TriggerPayload } from '../../store/index.js';
 import { cliConfig } from '../cli-config.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
 import { formatTime, json } from '../format.js';
@@ -63,6 +64,8 @@ export function registerTriggers(program: Command): void {
         trigger = opts.format ? { ...found, format: opts.format as PayloadFormat } : found;
       }
       const type = (opts.event as EventType | undefined) ?? trigger.events[0]!;
+      // The trigger runner loads only when a trigger is tried, not for `tmon --help` or the list.
+      const { runTriggerScript, sampleEvent, renderPayload } = await import('../../triggers/index.js');
       const event = opts.batch ? await storedEvent(all, opts.batch, type) : sampleEvent(type);
       const out = await runTriggerScript(trigger, event, 1);
       const input = renderPayload(event, trigger.format);

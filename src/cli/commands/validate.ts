@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { BatchInvalidError, problemLine, validateDocument, type Problem } from '../../batch/index.js';
+import type { Problem } from '../../batch/index.js';
 import { hasCode } from '../../errors.js';
-import { parseKvg } from '../../kvgroup/index.js';
 import { readInput } from '../input.js';
 import { QuietExit } from '../exit-codes.js';
 import { printable } from '../format.js';
@@ -16,6 +15,8 @@ export function registerValidate(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 valid; 65 syntax error or invalid batch; 66 no such file.')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { text, source } = await readInput(file);
+      // The parser and the validator (ajv) load here, not for `tmon --help`.
+      const [{ BatchInvalidError, problemLine, validateDocument }, { parseKvg }] = await Promise.all([import('../../batch/index.js'), import('../../kvgroup/index.js')]);
       let problems: Problem[];
       let summary = '';
       try {

@@ -1,4 +1,5 @@
-import { actionProblem, BatchInvalidError, type Dependency } from '../../batch/index.js';
+import type { Dependency } from '../../batch/model.js';
+import { actionProblem, BatchInvalidError } from '../../batch/problem.js';
 import { batchHoldsPasswords, sealDocument, storedDigest, storedText } from '../sqlite/sealing.js';
 import { actionKey, type ActionRecord, type InsertOutcome, type NewBatch } from '../types.js';
 import { noEffects, type PgCtx } from './context.js';

@@ -1,4 +1,4 @@
-import { actionValue, isInteractive, readAction } from '../../batch/index.js';
+import { actionValue, isInteractive, readAction } from '../../batch/model.js';
 import type { KvGroup } from '../../kvgroup/index.js';
 import { FINAL } from '../sqlite/progress.js';
 import { retryRefusal } from '../sqlite/operators.js';

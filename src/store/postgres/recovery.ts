@@ -1,4 +1,4 @@
-import { actionValue, isInteractive, readAction } from '../../batch/index.js';
+import { actionValue, isInteractive, readAction } from '../../batch/model.js';
 import type { KvGroup } from '../../kvgroup/index.js';
 import type { ActionRow } from '../sqlite/rows.js';
 import { noEffects, type PgCtx } from './context.js';

@@ -1,6 +1,8 @@
-import { batchContext, readBatch } from '../../batch/index.js';
+import { batchContext } from '../../batch/context.js';
+import { readBatch } from '../../batch/model.js';
 import { TmonError } from '../../errors.js';
-import { parseKvg, type KvGroup } from '../../kvgroup/index.js';
+import type { KvGroup } from '../../kvgroup/document.js';
+import { parseLoaded } from '../../kvgroup/loaded-parser.js';
 import { isSealed, SecretError } from '../../secrets/index.js';
 import type { ActionResult, ClaimedAction, Effects } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
@@ -15,7 +17,8 @@ import { openDocument, type Keys } from './sealing.js';
 export function contextOf(ctx: Keys, batch: BatchRow): KvGroup {
   if (batch.context) return openDocument(ctx, batch.context, `the context of batch ${batch.id}`);
   const text = isSealed(batch.document) ? openText(ctx, batch) : batch.document;
-  return batchContext(readBatch(parseKvg(text, { source: `batch ${batch.id}` })[0]!)!);
+  // The parser was loaded by the store's async claim (SqliteStore.claimRunnable, tick).
+  return batchContext(readBatch(parseLoaded(text, { source: `batch ${batch.id}` })[0]!)!);
 }
 
 function openText(ctx: Keys, batch: BatchRow): string {

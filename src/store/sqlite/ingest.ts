@@ -1,4 +1,5 @@
-import { actionProblem, BatchInvalidError, type Dependency } from '../../batch/index.js';
+import type { Dependency } from '../../batch/model.js';
+import { actionProblem, BatchInvalidError } from '../../batch/problem.js';
 import { actionKey, type ActionRecord, type InsertOutcome, type NewBatch } from '../types.js';
 import { noEffects, type StoreCtx } from './context.js';
 import { conclude, settleWaiting } from './progress.js';

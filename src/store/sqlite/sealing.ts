@@ -1,8 +1,12 @@
 import Database, { type Database as Db } from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { batchContext, readBatch } from '../../batch/index.js';
+import { batchContext } from '../../batch/context.js';
+import { readBatch } from '../../batch/model.js';
 import { TmonError } from '../../errors.js';
-import { isGroup, parseKvg, printKvg, type KvGroup } from '../../kvgroup/index.js';
+import { isGroup, type KvGroup } from '../../kvgroup/document.js';
+import { parseLoaded } from '../../kvgroup/loaded-parser.js';
+import { printKvg } from '../../kvgroup/printer.js';
+import { KvgSyntaxError } from '../../kvgroup/syntax-error.js';
 import { holdsPasswords, isSealed, mapPasswords, mayHoldPasswords, SEALED_PREFIX, SecretError, wipePasswords, type SecretBox } from '../../secrets/index.js';
 import { FINAL_ACTION_STATES, type ActionState, type NewBatch } from '../types.js';
 import type { StoreCtx } from './context.js';
@@ -250,9 +254,11 @@ function sealPlainText(db: Db, box: SecretBox): boolean {
   )) {
     let root: KvGroup | undefined;
     try {
-      root = parseKvg(b.document)[0];
-    } catch {
+      // The store's opener loaded the parser (a store opened with a key: see openStore).
+      root = parseLoaded(b.document)[0];
+    } catch (err) {
       // A stored text that no longer parses: only its context can be looked at.
+      if (!(err instanceof KvgSyntaxError)) throw err;
     }
     const final = b.state !== 'received' && b.state !== 'running';
     const holds = (root !== undefined && holdsPasswords(root)) || (b.context !== null && holdsPasswords(JSON.parse(b.context) as KvGroup));

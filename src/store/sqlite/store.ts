@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Dependency } from '../../batch/index.js';
 import { TmonError } from '../../errors.js';
+import { loadParser, parserLoaded } from '../../kvgroup/loaded-parser.js';
 import type { SecretBox } from '../../secrets/index.js';
 import { migrate } from '../migrate.js';
 import { MIGRATIONS } from '../migrations/index.js';
@@ -190,12 +191,15 @@ export class SqliteStore implements Store {
 
   // ---- running
   async claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite = false): Promise<ClaimedAction[]> {
+    // A claim for a rewrite may parse the text of an older batch (contextOf), synchronously.
+    if (rewrite && !parserLoaded()) await loadParser();
     return claimRunnable(this.ctx, now, capacity, max, rewrite);
   }
   async applyRewrites(decisions: readonly RewriteDecision[], holdMs = 5000): Promise<RewriteApplied> {
     return applyRewrites(this.ctx, decisions, holdMs);
   }
   async tick(input: TickInput): Promise<TickOutput> {
+    if (input.claim?.rewrite && !parserLoaded()) await loadParser();
     return input.defer ? this.deferred.hold(() => this.turn(input)) : this.turn(input);
   }
   async commitDeferred(): Promise<void> {

@@ -1,4 +1,4 @@
-import { isGroup, isPair, type KvGroup } from '../../kvgroup/index.js';
+import { isGroup, isPair, type KvGroup } from '../../kvgroup/document.js';
 import type { StoreEvent, TriggerPayload, TriggerRun } from '../types.js';
 import type { StoreCtx } from './context.js';
 import { toTriggerRun, type ActionRow, type BatchRow } from './rows.js';

@@ -1,4 +1,4 @@
-import { isGroup, isPair, type KvGroup } from '../../kvgroup/index.js';
+import { isGroup, isPair, type KvGroup } from '../../kvgroup/document.js';
 import type { ActionSummary, BoardMessage, FindQuery, FoundAction, Reply, StuckAction } from '../types.js';
 import type { StoreCtx } from './context.js';
 import { FINAL } from './progress.js';
