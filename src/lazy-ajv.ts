@@ -22,7 +22,7 @@ export function digestOf(value: unknown): string {
 }
 
 /**
- * Validators `npm run build` generated as ajv standalone code (scripts/precompile-schemas.mjs)
+ * Validators `npm run build` generated as ajv standalone code (packaging/precompile-schemas.mjs)
  * into `name` beside the module at `moduleUrl`: loading them costs a few ms of CPU, where
  * loading ajv and compiling cost tens. Undefined without the file (the tests run the
  * TypeScript sources) or when it was made from other schemas than `digest` says (a tsc run

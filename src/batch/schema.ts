@@ -43,7 +43,7 @@ const ANY_OPERATION: OperationSpec = { does: '', needs: [] };
 
 /**
  * The schema of each operation of the built-in table, and under '' the one for an operation it
- * does not know: what the build generates validators from (scripts/precompile-schemas.mjs).
+ * does not know: what the build generates validators from (packaging/precompile-schemas.mjs).
  */
 export function builtInSchemas(): Record<string, object> {
   return Object.fromEntries([...Object.keys(OPERATIONS), ''].map((key) => [key, schemaFor(OPERATIONS[key] ?? ANY_OPERATION)]));
