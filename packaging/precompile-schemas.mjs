@@ -4,7 +4,7 @@
 // the commands load these instead of loading ajv and compiling at each start (generatedModule
 // in src/lazy-ajv.ts). Each file carries the digest of the schemas and options it was made
 // from; one made from others is not used.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as batch from '../dist/batch/schema.js';
 import * as config from '../dist/config/schema.js';
@@ -15,7 +15,13 @@ const standaloneCode = require('ajv/dist/standalone').default;
 
 // code.source keeps the generated code for standaloneCode; it changes nothing it checks.
 const ajvWith = (options) => new Ajv({ ...options, code: { ...options.code, source: true } });
-const write = (file, code, digest) => writeFileSync(new URL(file, import.meta.url), `${code}\nmodule.exports.schemaDigest = ${JSON.stringify(digest)};\n`);
+// Written whole or not at all (a temporary file renamed): a build cut short leaves the old file or none.
+const write = (file, code, digest) => {
+  const target = new URL(file, import.meta.url);
+  const partial = new URL(`${file}.partial`, import.meta.url);
+  writeFileSync(partial, `${code}\nmodule.exports.schemaDigest = ${JSON.stringify(digest)};\n`);
+  renameSync(partial, target);
+};
 
 const forConfig = ajvWith(config.AJV_OPTIONS);
 write('../dist/config/schema-validator.cjs', standaloneCode(forConfig, forConfig.compile(config.SCHEMA)), config.schemaDigest());

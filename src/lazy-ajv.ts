@@ -16,21 +16,31 @@ export function newAjv(options: Options): Ajv {
   return new ajv.Ajv(options);
 }
 
-/** What generated validators are made from (schemas and ajv options): the digest they carry. */
+/**
+ * What generated validators are made from (schemas, ajv options, and ajv's version, since the
+ * generated code calls ajv's runtime modules): the digest they carry.
+ */
 export function digestOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+  const { version } = createRequire(import.meta.url)('ajv/package.json') as { version: string };
+  return createHash('sha256').update(JSON.stringify([version, value])).digest('hex');
 }
 
 /**
  * Validators `npm run build` generated as ajv standalone code (packaging/precompile-schemas.mjs)
  * into `name` beside the module at `moduleUrl`: loading them costs a few ms of CPU, where
  * loading ajv and compiling cost tens. Undefined without the file (the tests run the
- * TypeScript sources) or when it was made from other schemas than `digest` says (a tsc run
- * without the build's second step): the caller compiles then.
+ * TypeScript sources), when it cannot be loaded, or when it was made from other schemas than
+ * `digest` says (a tsc run without the build's second step): the caller compiles then.
  */
 export function generatedModule<T extends object>(moduleUrl: string, name: string, digest: string): T | undefined {
   const file = fileURLToPath(new URL(name, moduleUrl));
   if (!existsSync(file)) return undefined;
-  const generated = createRequire(moduleUrl)(file) as T & { schemaDigest?: string };
+  let generated: T & { schemaDigest?: string };
+  try {
+    generated = createRequire(moduleUrl)(file) as T & { schemaDigest?: string };
+  } catch {
+    // Unreadable (a build cut short): compiling is slower, never wrong.
+    return undefined;
+  }
   return generated.schemaDigest === digest ? generated : undefined;
 }

@@ -10,7 +10,7 @@ import { daemonPort, notifyingSink, type DaemonParts } from './wiring.js';
 /*
  * The daemon's side of the HTTP API. The server (fastify, its swagger plugin, prom-client) is
  * imported only when the config turns the API on: loading them cost every daemon start some
- * 35 ms of CPU, with or without \`http\` in the config.
+ * 35 ms of CPU, with or without `http` in the config.
  */
 
 /** The daemon's handle on the HTTP API: every call does nothing when `http` is not configured. */

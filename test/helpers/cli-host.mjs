@@ -47,8 +47,20 @@ function withEnv(env) {
 /** @type {((answer: { status: number; stdout: string; stderr: string }) => void) | undefined} */
 let answer;
 
+/** An error that escaped after its command was answered: the next answer carries it (a real process would have printed it and exited 1). */
+let late = '';
+
 function fail(/** @type {unknown} */ err) {
-  answer?.({ status: 70, stdout: '', stderr: `cli-host: uncaught in the command: ${err instanceof Error ? err.stack : String(err)}\n` });
+  const text = `cli-host: uncaught in the command: ${err instanceof Error ? err.stack : String(err)}\n`;
+  if (answer) answer({ status: 70, stdout: '', stderr: text });
+  else late += text;
+}
+
+/** What keeps an event loop alive, by kind (the port to the caller is always there). */
+function resources() {
+  const counts = new Map();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return counts;
 }
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
@@ -63,8 +75,16 @@ port.on('message', async (/** @type {{ args: string[]; env: Record<string, strin
   };
   const restore = [capture(out, 'stdout'), capture(out, 'stderr'), withEnv(call.env)];
   let status;
+  const before = resources();
   try {
     status = await runCli([process.execPath, bin, ...call.args]);
+    // A real `tmon` ends when its event loop is empty; one that leaves a timer, socket or pool
+    // behind would hang, so the answer says so (the test then fails on its stderr).
+    // What is being closed (a plugin child's pipes) gets up to 2 s, checked between turns of the
+    // loop (a timer of the check's own would count as one left behind).
+    const left = () => [...resources()].filter(([kind, n]) => n > (before.get(kind) ?? 0) && kind !== 'Immediate').map(([kind]) => kind);
+    for (const until = Date.now() + 2000; left().length > 0 && Date.now() < until; ) await new Promise((resolve) => setImmediate(resolve));
+    if (left().length > 0) out.stderr += `cli-host: the command left ${left().join(', ')} running: a tmon process would not exit\n`;
   } catch (err) {
     // runCli turns every error into a code; one escaping it is a defect the test must see.
     out.stderr += `cli-host: runCli threw: ${err instanceof Error ? err.stack : String(err)}\n`;
@@ -72,5 +92,6 @@ port.on('message', async (/** @type {{ args: string[]; env: Record<string, strin
   } finally {
     for (const undo of restore.reverse()) undo();
   }
-  answer?.({ status, stdout: out.stdout, stderr: out.stderr });
+  answer?.({ status, stdout: out.stdout, stderr: late + out.stderr });
+  late = '';
 });

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAction } from '../../src/batch/index.js';
@@ -7,6 +8,7 @@ import { parseKvg, printKvg, type KvGroup } from '../../src/kvgroup/index.js';
 import { SecretBox } from '../../src/secrets/index.js';
 import { SqliteStore, storeHoldsSealedPasswords, type RewriteDecision } from '../../src/store/index.js';
 import { actionGroup, type ActionSpec } from '../helpers/batches.js';
+import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/home.js';
 import { storeConformance } from '../store/conformance.js';
 
@@ -81,6 +83,18 @@ describe('passwords at rest in the store (issue 15)', () => {
     path = join(dir.path, 'tmon.db');
   });
   afterEach(() => dir.cleanup());
+
+  test('a store opened with a key in a process that has not loaded the parser refuses at once, whatever it holds; openStore loads it', () => {
+    // A fresh process (this one has the parser): the built store alone, then through openStore.
+    const run = (code: string) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DB: path } });
+    const box = `const { SecretBox } = await import('./dist/secrets/index.js'); const key = new SecretBox(SecretBox.newKey());`;
+    const direct = run(`${box} const { SqliteStore } = await import('./dist/store/sqlite/store.js'); new SqliteStore(process.env.DB, { secrets: key });`);
+    expect(direct.status).not.toBe(0);
+    expect(direct.stderr).toContain('a store opened with a secret key needs the KVGroup parser loaded first');
+    const opened = run(`${box} const { openStore } = await import('./dist/store/open.js'); const s = await openStore({ kind: 'sqlite' }, process.env.DB, { secrets: key }); await s.close(); console.log('opened');`);
+    expect([opened.status, opened.stdout, opened.stderr]).toEqual([0, 'opened\n', '']);
+  });
 
   test('sealed before they are written (ingest, plugin output), opened only in claims, wiped once final; the file never holds one', async () => {
     const store = new SqliteStore(path, { secrets: K1 });

@@ -1,3 +1,4 @@
+import { loadParser, parserLoaded } from '../../kvgroup/loaded-parser.js';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { Dependency } from '../../batch/index.js';
@@ -161,7 +162,9 @@ export class PostgresStore implements T.Store {
   }
 
   // ---- running
-  claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite = false): Promise<T.ClaimedAction[]> {
+  async claimRunnable(now: number, capacity: (hostid: string, running: number) => number, max: number, rewrite = false): Promise<T.ClaimedAction[]> {
+    // A claim for a rewrite may parse an older batch's text for its context (execution.ts `contextOf`).
+    if (rewrite && !parserLoaded()) await loadParser();
     return this.tx(true, (c) => claimRunnable(c, now, capacity, max, rewrite));
   }
   applyRewrites(decisions: readonly T.RewriteDecision[], holdMs = 5000): Promise<T.RewriteApplied> {
@@ -169,6 +172,7 @@ export class PostgresStore implements T.Store {
   }
   async tick(input: T.TickInput): Promise<T.TickOutput> {
     const k = input.claim;
+    if (k?.rewrite && !parserLoaded()) await loadParser();
     if (k && input.results.length === 0 && input.decisions.length === 0 && this.gate.quiet(k, this.listener !== undefined)) return { effects: noEffects(), claims: [] };
     const mark = this.gate.mark;
     const at = Date.now();

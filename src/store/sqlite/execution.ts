@@ -17,7 +17,7 @@ import { openDocument, type Keys } from './sealing.js';
 export function contextOf(ctx: Keys, batch: BatchRow): KvGroup {
   if (batch.context) return openDocument(ctx, batch.context, `the context of batch ${batch.id}`);
   const text = isSealed(batch.document) ? openText(ctx, batch) : batch.document;
-  // The parser was loaded by the store's async claim (SqliteStore.claimRunnable, tick).
+  // The parser was loaded by the store's async claim (claimRunnable and tick of both stores).
   return batchContext(readBatch(parseLoaded(text, { source: `batch ${batch.id}` })[0]!)!);
 }
 

@@ -140,6 +140,9 @@ export class SqliteStore implements Store {
       if (path !== ':memory:') ensureIncrementalVacuum(this.db);
       migrate(this.db);
       if (options.secrets) {
+        // Sealing a store from before sealing parses its batches inside this transaction: the
+        // parser must be there already, whatever the store holds (openStore loads it).
+        if (!parserLoaded()) throw new TmonError('INTERNAL', 'a store opened with a secret key needs the KVGroup parser loaded first (await loadParser(), as openStore does)');
         this.keyAdoption = adoptKey(this.db, options.secrets, path);
         // Passwords a tmon before sealing wrote in plain text are sealed now; VACUUM rewrites the
         // file without the pages that held them, and the checkpoint empties the WAL of them.
