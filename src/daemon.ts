@@ -1,4 +1,5 @@
 import { loadConfig, type Config } from './config/index.js';
+import { watchWake } from './command-wake.js';
 import { reloadDaemon, swappableConnectors } from './daemon-reload.js';
 import { CommandRunner, Engine, Inbox, Retention, type EngineOptions } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
@@ -132,6 +133,8 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   await triggers.start();
   inbox.start();
   commands.start();
+  // The CLI rings after queueing a command: it is applied now, not at the next poll.
+  const unwatchWake = watchWake(layout.wake, () => commands.wake(), (err) => logger.warn(`${layout.wake}: ${err.message}; operators' commands apply at the next poll`));
   retention.start();
   process.on('SIGHUP', onHangup);
   // The CLI queues operators' commands while this heartbeat is fresh, and applies them itself otherwise.
@@ -154,6 +157,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
       http.stopping();
       clearInterval(poll);
       clearInterval(heartbeat);
+      unwatchWake();
       commands.stop();
       retention.stop();
       process.off('SIGHUP', onHangup);
