@@ -69,7 +69,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   const where = await storeWhere(config.store, layout.db);
   const keyed = await holdsSealedPasswords(config.store, layout.db);
   const key = loadSecretKey({ file: layout.secretKey, env: process.env[KEY_ENV], mayCreate: () => !keyed, store: where });
-  const opened = await openStore(config.store, layout.db, { owner: daemonOwner(layout.root), repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers), secrets: key.box });
+  const opened = await openStore(config.store, layout.db, { owner: daemonOwner(layout.root), repliesMode: config.replies.mode, synchronous: config.storeSync, busyTimeoutMs: config.storeBusyTimeoutMs, triggersFor: triggersFor(config.triggers), secrets: key.box });
   // Said after the start line, which is the first a reader of the console looks for.
   const keyNotes: string[] = [];
   if (key.created) keyNotes.push(`secret key created: ${layout.secretKey} (mode 0600) seals the passwords in the store; back it up with the store, which cannot run the actions holding passwords without it (docs/operations.md, "The secret key")`);
