@@ -1,4 +1,5 @@
 import { loadConfig, type Config } from './config/index.js';
+import { watchWake } from './command-wake.js';
 import { reloadDaemon, swappableConnectors } from './daemon-reload.js';
 import { CommandRunner, Engine, Inbox, Retention, type EngineOptions } from './engine/index.js';
 import { ensureHome, homeLayout, type HomeLayout } from './home.js';
@@ -69,7 +70,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   const where = await storeWhere(config.store, layout.db);
   const keyed = await holdsSealedPasswords(config.store, layout.db);
   const key = loadSecretKey({ file: layout.secretKey, env: process.env[KEY_ENV], mayCreate: () => !keyed, store: where });
-  const opened = await openStore(config.store, layout.db, { owner: daemonOwner(layout.root), repliesMode: config.replies.mode, synchronous: config.storeSync, triggersFor: triggersFor(config.triggers), secrets: key.box });
+  const opened = await openStore(config.store, layout.db, { owner: daemonOwner(layout.root), repliesMode: config.replies.mode, synchronous: config.storeSync, busyTimeoutMs: config.storeBusyTimeoutMs, triggersFor: triggersFor(config.triggers), secrets: key.box });
   // Said after the start line, which is the first a reader of the console looks for.
   const keyNotes: string[] = [];
   if (key.created) keyNotes.push(`secret key created: ${layout.secretKey} (mode 0600) seals the passwords in the store; back it up with the store, which cannot run the actions holding passwords without it (docs/operations.md, "The secret key")`);
@@ -133,6 +134,8 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   await triggers.start();
   inbox.start();
   commands.start();
+  // The CLI rings after queueing a command: it is applied now, not at the next poll.
+  const unwatchWake = watchWake(layout.wake, () => commands.wake(), (err) => logger.warn(`${layout.wake}: ${err.message}; operators' commands apply at the next poll`));
   retention.start();
   process.on('SIGHUP', onHangup);
   // The CLI queues operators' commands while this heartbeat is fresh, and applies them itself otherwise.
@@ -155,6 +158,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
       http.stopping();
       clearInterval(poll);
       clearInterval(heartbeat);
+      unwatchWake();
       commands.stop();
       retention.stop();
       process.off('SIGHUP', onHangup);

@@ -10,6 +10,8 @@ export interface HomeLayout {
   outbox: string;
   logs: string;
   config: string;
+  /** The running daemon's doorbell for operators' commands (src/command-wake.ts). */
+  wake: string;
   /** The secret key that seals passwords at rest (32 bytes, mode 0600; src/secrets). */
   secretKey: string;
 }
@@ -28,6 +30,7 @@ export function homeLayout(root: string): HomeLayout {
     outbox: join(root, 'outbox'),
     logs: join(root, 'logs'),
     config: join(root, 'tmon.config.json'),
+    wake: join(root, 'tmon.wake'),
     secretKey: join(root, 'secret.key'),
   };
 }

@@ -22,4 +22,13 @@ describe('config: retention, logLevel and reload', () => {
     expect(same.http).toBeUndefined();
     expect(applyReload(running, normaliseConfig({ targets: { X: { concurrency: 5 } }, retention: { batchesDays: 1 } }, '/base'))).toEqual({ applied: [], needRestart: [] });
   });
+
+  test('the waits a site may shorten or lengthen: the defaults as before; plugin holds change live, the store and first purge at a restart', () => {
+    const config = normaliseConfig({}, '/base');
+    expect([config.storeBusyTimeoutMs, config.pluginHoldMs, config.firstPurgeMs]).toEqual([5000, 5000, 2000]);
+    const { errors } = configProblems({ storeBusyTimeoutMs: -1, pluginHoldMs: 0, firstPurgeMs: 'soon' }, '/base');
+    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/^storeBusyTimeoutMs: /), expect.stringMatching(/^pluginHoldMs: /), expect.stringMatching(/^firstPurgeMs: /)]));
+    const fresh = normaliseConfig({ storeBusyTimeoutMs: 100, pluginHoldMs: 100, firstPurgeMs: 100 }, '/base');
+    expect(applyReload(config, fresh)).toEqual({ applied: ['pluginHoldMs'], needRestart: ['firstPurgeMs', 'storeBusyTimeoutMs'] });
+  });
 });

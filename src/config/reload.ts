@@ -17,6 +17,9 @@ export const RESTART_KEYS: ReadonlySet<keyof Config> = new Set<keyof Config>([
   'inboxSweepMs',
   'maxPendingActions',
   'storeSync',
+  'storeBusyTimeoutMs',
+  // Used once, at start.
+  'firstPurgeMs',
   'store',
   'http',
   'logs',

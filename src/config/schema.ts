@@ -89,6 +89,9 @@ export const SCHEMA = {
     maxRunning: { type: 'integer', minimum: 1 },
     maxPendingActions: { type: 'integer', minimum: 1 },
     storeSync: { enum: ['FULL', 'NORMAL'] },
+    storeBusyTimeoutMs: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS },
+    pluginHoldMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS },
+    firstPurgeMs: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS },
     store: {
       type: 'object',
       additionalProperties: false,

@@ -143,6 +143,15 @@ export interface Config {
   maxPendingActions: number;
   /** SQLite `synchronous`: FULL (every commit on disk) or NORMAL (faster; a power cut may lose the last commits). */
   storeSync: 'FULL' | 'NORMAL';
+  /**
+   * SQLite `busy_timeout`: how long a commit waits for another process holding the store's
+   * write lock before it gives up; the engine then keeps the turn's results and tries again.
+   */
+  storeBusyTimeoutMs: number;
+  /** How long an action waits before its plugin is tried again, when the plugin cannot be used (missing, say). */
+  pluginHoldMs: number;
+  /** How long after start the first purge by `retention` runs (recovery comes first); then hourly. */
+  firstPurgeMs: number;
   /** Where the store lives: the home's SQLite file (default), or a PostgreSQL database several daemons share (docs/postgres.md). */
   store: StoreConfig;
   triggers: TriggerConfig[];

@@ -10,7 +10,11 @@ export interface DaemonCommands {
   reload?: () => Promise<CommandOutcome>;
 }
 
-/** How often the daemon looks for operators' commands: well under the second an operator waits. */
+/**
+ * How often the daemon looks for operators' commands: well under the second an operator waits.
+ * The CLI also rings the daemon when it queues one (src/command-wake.ts), which is then applied
+ * at once; the poll is the fallback for a missed ring.
+ */
 export const COMMAND_POLL_MS = 250;
 
 /**
@@ -21,6 +25,8 @@ export const COMMAND_POLL_MS = 250;
 export class CommandRunner {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  /** Rung while a poll ran: that poll may have read the queue before the new command was in it. */
+  private again = false;
 
   constructor(
     private readonly store: Store,
@@ -31,6 +37,11 @@ export class CommandRunner {
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), COMMAND_POLL_MS);
+  }
+
+  /** Looks for queued commands now (the CLI rang), rather than at the next poll. */
+  wake(): void {
+    void this.poll();
   }
 
   /** Carries out one command now. */
@@ -53,27 +64,37 @@ export class CommandRunner {
   }
 
   private async poll(): Promise<void> {
-    if (this.busy) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
     this.busy = true;
     try {
-      for (const c of await this.store.pendingCommands()) {
-        let outcome: CommandOutcome;
-        try {
-          if (c.command.kind === 'purge' || c.command.kind === 'reload') outcome = await this.applyDaemon(c.command);
-          else {
-            const r = await this.apply(c.command);
-            outcome = r.ok ? { ok: true, actions: r.actions } : r;
-          }
-        } catch (err) {
-          outcome = { ok: false, reason: `the daemon could not apply it: ${(err as Error).message}` };
-          this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, commandMeta(c.command));
-        }
-        await this.store.finishCommand(c.id, outcome);
-      }
+      do {
+        this.again = false;
+        await this.applyPending();
+      } while (this.again);
     } catch (err) {
       this.logger.error(`operator commands: ${(err as Error).message}`);
     } finally {
       this.busy = false;
+    }
+  }
+
+  private async applyPending(): Promise<void> {
+    for (const c of await this.store.pendingCommands()) {
+      let outcome: CommandOutcome;
+      try {
+        if (c.command.kind === 'purge' || c.command.kind === 'reload') outcome = await this.applyDaemon(c.command);
+        else {
+          const r = await this.apply(c.command);
+          outcome = r.ok ? { ok: true, actions: r.actions } : r;
+        }
+      } catch (err) {
+        outcome = { ok: false, reason: `the daemon could not apply it: ${(err as Error).message}` };
+        this.logger.error(`operator ${c.command.kind}: ${(err as Error).message}`, commandMeta(c.command));
+      }
+      await this.store.finishCommand(c.id, outcome);
     }
   }
 

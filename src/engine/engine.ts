@@ -48,9 +48,6 @@ const COMMIT_EFFECTS_MAX = 4096;
 /** How long the inbox holds its backlog for interactive work it just stored (`expedite`), at most. */
 const EXPEDITE_MAX_MS = 50;
 
-/** How long an action waits before its plugin is tried again, when the plugin cannot be used. */
-export const PLUGIN_HOLD_MS = 5000;
-
 /**
  * The engine: claims what is runnable, interactive work first, within each target's concurrency
  * and the global `maxRunning`; a submitted action is first rewritten (the plugin runs just
@@ -152,7 +149,8 @@ export class Engine {
       out = await this.store.tick({
         results,
         decisions: decided.flatMap((d) => d.decisions),
-        holdMs: PLUGIN_HOLD_MS,
+        // Read at each turn: a reload's new value holds the next actions that wait.
+        holdMs: this.config.pluginHoldMs,
         defer: true,
         ...(claiming ? { claim: { now: this.now(), capacity: (host: string, busy: number) => targetFor(this.config, host).concurrency - busy, max: free, rewrite } } : {}),
       });

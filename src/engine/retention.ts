@@ -3,9 +3,8 @@ import type { Logger } from '../log.js';
 import type { PurgeReport, Store } from '../store/index.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** The daemon purges once an hour, and once soon after start (not at once: recovery comes first). */
+/** The daemon purges once an hour, and once soon after start (config firstPurgeMs; not at once: recovery comes first). */
 export const PURGE_EVERY_MS = 60 * 60 * 1000;
-export const FIRST_PURGE_MS = 2000;
 
 /** One line for the log and the CLI: what a purge removed, or would. */
 export function purgeSummary(r: PurgeReport, dryRun = false): string {
@@ -33,7 +32,7 @@ export class Retention {
       void this.byConfig().catch((err: Error) => this.logger.error(`retention: ${err.message}`));
       this.timer = setTimeout(tick, PURGE_EVERY_MS);
     };
-    this.timer = setTimeout(tick, FIRST_PURGE_MS);
+    this.timer = setTimeout(tick, this.config.firstPurgeMs);
   }
 
   stop(): void {

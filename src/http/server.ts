@@ -21,6 +21,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { operateRoutes } from './routes/operate.js';
 import { replyRoutes } from './routes/replies.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { SilentConnections } from './silent-connections.js';
 
 function readPem(key: string, file: string): Buffer {
   try {
@@ -39,6 +40,7 @@ export class HttpApi {
   readonly metrics = new ApiMetrics(() => this.feed.readers);
   private phase: Phase = 'starting';
   private app: FastifyInstance | undefined;
+  private silent: SilentConnections | undefined;
 
   constructor(
     readonly config: HttpConfig,
@@ -60,6 +62,7 @@ export class HttpApi {
   async listen(port: DaemonPort): Promise<string> {
     const app = await this.build(port);
     this.app = app;
+    this.silent = new SilentConnections(app.server, this.config.tls !== undefined);
     let address: string;
     try {
       address = await app.listen({ host: this.config.host, port: this.config.port });
@@ -86,7 +89,9 @@ export class HttpApi {
   async close(): Promise<void> {
     this.phase = 'stopping';
     this.feed.close();
-    await this.app?.close();
+    const closed = this.app?.close();
+    this.silent?.drop();
+    await closed;
   }
 
   /** The server, not listening (tests use `inject` on it). */

@@ -28,6 +28,8 @@ export interface OpenStoreOptions {
   secrets?: SecretBox;
   /** SQLite's `synchronous` (config storeSync); PostgreSQL's durability is the server's. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** SQLite's `busy_timeout` (config storeBusyTimeoutMs); PostgreSQL waits for its locks as the server says. */
+  busyTimeoutMs?: number;
   /** A reader (status commands): never creates, migrates or writes. */
   readonly?: boolean;
   /** Refuse a store the daemon never made (a CLI command that writes). */
@@ -55,7 +57,7 @@ export async function openStore(store: StoreConfig, dbPath: string, options: Ope
     // With a key, opening may seal the plain-text passwords of an older store, which parses its
     // batches inside the constructor's transaction (the daemon's open; no CLI command's).
     if (options.secrets) await loadParser();
-    return new SqliteStore(dbPath, { ...common, ...(options.synchronous ? { synchronous: options.synchronous } : {}), ...(options.readonly ? { readonly: true } : {}), ...(options.mustExist ? { mustExist: true } : {}) });
+    return new SqliteStore(dbPath, { ...common, ...(options.synchronous ? { synchronous: options.synchronous } : {}), ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}), ...(options.readonly ? { readonly: true } : {}), ...(options.mustExist ? { mustExist: true } : {}) });
   }
   const { PostgresStore } = await postgres();
   return PostgresStore.open({

@@ -13,7 +13,8 @@ describe('a busy store (issue 13 item 6)', () => {
     mkdirSync(home);
     const started = join(folders.dir(), 'started');
     const { script, gate } = gatedScript(folders.dir(), `touch "${started}"`);
-    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ targets: { HR: { connector: 'script', script } } }));
+    // A short busy timeout: the commit gives up soon, rather than after the default 5 s.
+    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ storeBusyTimeoutMs: 200, targets: { HR: { connector: 'script', script } } }));
     const daemon = folders.track(spawnDaemon(['--home', home]));
     await daemon.started();
     dropIntoInbox(join(home, 'inbox'), 'b.kvg', batchText('B', [{ id: 'B_0', op: 'NOOP', host: 'HR', replyid: 'b-0' }]));

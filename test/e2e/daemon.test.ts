@@ -136,7 +136,7 @@ describe('the real daemon, end to end', () => {
     await waitFor('var/inbox', () => readdirSync(folders.dir()).includes('var') && readdirSync(join(folders.dir(), 'var')).includes('inbox'));
     dropIntoInbox(inbox, 'one.kvg', batchText('ONE', [{ id: 'o1', op: 'ACUA', host: 'AD', user: 'zed', replyid: 'r-one' }]));
     expect((await waitFor('ONE', () => done(join(folders.dir(), 'var'), 'ONE'))).state).toBe('succeeded');
-    expect(readdirSync(join(folders.dir(), 'var')).sort()).toEqual(['inbox', 'logs', 'outbox', 'secret.key', 'tmon.db', 'tmon.db-shm', 'tmon.db-wal', 'tmon.lock']);
+    expect(readdirSync(join(folders.dir(), 'var')).sort()).toEqual(['inbox', 'logs', 'outbox', 'secret.key', 'tmon.db', 'tmon.db-shm', 'tmon.db-wal', 'tmon.lock', 'tmon.wake']);
     await daemon.started();
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);

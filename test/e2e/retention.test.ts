@@ -79,13 +79,13 @@ describe('retention and tmon purge (issue 15 item 2)', () => {
     expect(await held(home)).toEqual(['A', 'B']);
     expect(tmon(['--home', home, 'purge', '--older-than', 'soon']).status).toBe(2);
     // The default retention (30 days) keeps them; a zero one at the next start purges them.
-    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100, logLevel: 'debug' }));
+    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100, logLevel: 'debug', firstPurgeMs: 100 }));
     await start(home);
     await waitFor('the purge at start', () => daemon!.output().includes('purge: removed 0 batch(es)'));
     daemon!.child.kill('SIGTERM');
     await daemon!.exited;
     expect(await held(home)).toEqual(['A', 'B']);
-    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100, retention: { batchesDays: 0, messagesDays: 30 } }));
+    writeFileSync(join(home, 'tmon.config.json'), JSON.stringify({ inboxSweepMs: 100, firstPurgeMs: 100, retention: { batchesDays: 0, messagesDays: 30 } }));
     await start(home);
     await waitFor('the purge at start', async () => (await held(home)).length === 0);
     await waitFor('the purge logged', () => daemon!.output().includes('purge: removed 2 batch(es)'));

@@ -182,7 +182,8 @@ describe('rewrite just before an action runs, on every path (issue 11)', () => {
   });
 
   test('a configured plugin that is missing holds its actions: nothing runs as submitted, the board and status say why', async () => {
-    h = setUp(dir.path, 'gated-disable');
+    // The hold is short, so that putting the plugin back is seen soon; the action waits through several holds.
+    h = setUp(dir.path, 'gated-disable', { pluginHoldMs: 200 });
     await start(h);
     dropIntoInbox(join(h.home, 'inbox'), 'setup.kvg', setupAccount('SETUP', 'fay'));
     expect(await waitFor('SETUP', finalBatch(h.home, 'SETUP'))).toBe('succeeded');

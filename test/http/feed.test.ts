@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { batchText } from '../helpers/batches.js';
 import { tempDir } from '../helpers/home.js';
@@ -101,5 +102,16 @@ describe('the replies feed (real daemon, real HTTP)', () => {
     expect((await api.stop()).code).toBe(0);
     await expect(stream.next()).rejects.toThrow('the stream ended');
     expect(await poll).toMatchObject({ status: 200, body: { replies: [], last: 0 } });
+  });
+
+  test('a connection that has sent nothing yet (a client\'s spare) does not hold the stop: it is dropped', async () => {
+    api = await startApiDaemon(join(dir.path, 'home'));
+    const url = new URL(api.base);
+    const spare = connect(Number(url.port), url.hostname);
+    const dropped = new Promise<void>((resolve) => spare.once('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => spare.once('connect', resolve).once('error', reject));
+    // Before the fix the daemon waited for the client to close it (Node's headers timeout, 60 s, past this test's limit).
+    expect((await api.stop()).code).toBe(0);
+    await dropped;
   });
 });

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { wakeDaemon } from '../../command-wake.js';
 import { TmonError } from '../../errors.js';
+import { homeLayout, resolveHomeDir } from '../../home.js';
 import { applyCommand, SqliteStore, type AnyStore, type CommandOutcome, type OperatorCommand } from '../../store/index.js';
 import { cliConfig, lenientConfig, writeStore } from '../cli-config.js';
 import { withReadStore, type GlobalOptions } from '../context.js';
@@ -43,11 +45,14 @@ export async function operate(
     // A daemon on PostgreSQL may run on another machine: its fresh heartbeat is the sign of life.
     if (daemon && Date.now() - daemon.heartbeatAt < STALE_MS && (!(store instanceof SqliteStore) || alive(daemon.pid))) {
       const id = await store.queueCommand(command);
+      // The daemon applies it at once when rung, else at its next poll (250 ms).
+      wakeDaemon(homeLayout(resolveHomeDir(opts.home)).wake);
       const deadline = Date.now() + APPLY_WAIT_MS;
-      while (Date.now() < deadline) {
+      // Rung, the daemon answers within milliseconds: look soon, then back off to every 50 ms.
+      for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 50)) {
         const c = await store.command(id);
         if (c?.outcome) return c.outcome;
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, pause));
       }
       throw new TmonError('CLI_NOT_APPLIED', `the daemon (pid ${daemon.pid}) has not applied the ${command.kind} within ${APPLY_WAIT_MS / 1000} s; it stays queued`);
     }

@@ -79,6 +79,8 @@ export interface SqliteStoreOptions {
    * may lose the last transactions to a power cut; faster.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /** How long a write waits for another process's write lock (config storeBusyTimeoutMs); default 5000. */
+  busyTimeoutMs?: number;
   /**
    * The daemon's secret key (src/secrets): every password the store writes is sealed with it, and
    * opened only in the claims handed to plugins and connectors. Checked against the store's key
@@ -129,7 +131,7 @@ export class SqliteStore implements Store {
     // A reader opens read-write but query-only: SQLite's read-only mode cannot open a WAL
     // database whose shared-memory file is missing, and query_only refuses every write anyway.
     this.db = new Database(path, { fileMustExist: options.readonly ?? false });
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     if (options.readonly) {
       this.db.pragma('query_only = ON');
       assertCurrentSchema(this.db, path);
