@@ -93,6 +93,8 @@ describe('passwords at rest (issue 15 item 1)', () => {
     const marker = join(dir.path, 'dave-fixed');
     // slow's change runs until the test opens this gate: it is still running when the batch is canceled.
     const gate = join(dir.path, 'slow-may-finish');
+    // …and says it started: "running" in the store is also the state of an action in its plugin.
+    const slowStarted = join(dir.path, 'slow-started');
     const target = join(dir.path, 'target.sh');
     // bob's account is refused (quoting the whole request back); the VPN refuses carol; dave fails
     // until fixed; slow waits for the gate; everything else succeeds.
@@ -104,7 +106,7 @@ case "$input" in
   *'"userid" = "bob"'*) printf 'refused: %s\\n' "$input"; exit 1 ;;
   *'"hostid" = "VPN"'*) echo "vpn refused"; exit 1 ;;
   *'"userid" = "dave"'*) if [ -e '${marker}' ]; then echo fixed; exit 0; fi; : > '${marker}'; echo "not yet"; exit 1 ;;
-  *'"userid" = "slow"'*) while [ ! -e '${gate}' ]; do sleep 0.05; done ;;
+  *'"userid" = "slow"'*) : > '${slowStarted}'; while [ ! -e '${gate}' ]; do sleep 0.05; done ;;
 esac
 echo "done"
 `,
@@ -152,7 +154,8 @@ echo "done"
       dropIntoInbox(inbox, 'typo.kvg', `"" "" = {\n  "batch" "T" = {\n    "action" "T_0" = {\n      "newpw" : ${kvq(PASSWORDS.typo)}\n    }\n  }\n}\n`);
 
       // PW2: cancel while x runs; y, waiting on it, is canceled, and x finishes.
-      await waitFor('PW2_x to run', async () => (await batchStates(home, 'PW2'))?.actions.PW2_x === 'running');
+      await waitFor('PW2_x to run at its target', () => existsSync(slowStarted));
+      expect((await batchStates(home, 'PW2'))?.actions.PW2_x).toBe('running');
       expect(run(['cancel', 'PW2', '--note', 'change of plan']).status).toBe(0);
       writeFileSync(gate, '');
 
