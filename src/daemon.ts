@@ -130,6 +130,10 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
     },
     onInteractive: (actions) => engine.expedite(actions),
   });
+  // Alive before the engine's start writes this daemon's leftover replies (catchUp): another
+  // daemon adopts only the replies of daemons not alive, so the two do not write the same ones.
+  const startedAt = Date.now();
+  await store.heartbeat(process.pid, startedAt);
   await engine.start();
   await triggers.start();
   inbox.start();
@@ -139,9 +143,13 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   retention.start();
   process.on('SIGHUP', onHangup);
   // The CLI queues operators' commands while this heartbeat is fresh, and applies them itself otherwise.
-  const startedAt = Date.now();
-  await store.heartbeat(process.pid, startedAt);
   const heartbeat = setInterval(() => void store.heartbeat(process.pid, startedAt).catch((err: Error) => logger.warn(`heartbeat: ${err.message}`)), 1000);
+  // Several daemons on one store: the replies of one that died are written by a live one now,
+  // not at some daemon's next start (those of a taken-over batch included).
+  const adoption =
+    config.store.kind === 'postgres'
+      ? setInterval(() => void outbox.adoptOrphans().then((n) => n > 0 && logger.info(`${n} reply file(s) written for a daemon that stopped before writing them`)).catch((err: Error) => logger.warn(`adopting replies: ${err.message}`)), 1000)
+      : undefined;
   http.ready();
   // A rejected file queues trigger runs outside the engine, and retries fall due: look now and then.
   const poll = setInterval(() => {
@@ -158,6 +166,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
       http.stopping();
       clearInterval(poll);
       clearInterval(heartbeat);
+      clearInterval(adoption);
       unwatchWake();
       commands.stop();
       retention.stop();

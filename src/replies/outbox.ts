@@ -67,7 +67,7 @@ export class Outbox {
 
   constructor(
     readonly dir: string,
-    private readonly store: Pick<Store, 'unmirroredReplies' | 'markMirrored'>,
+    private readonly store: Pick<Store, 'unmirroredReplies' | 'markMirrored' | 'adoptOrphanReplies'>,
     private readonly onError: (err: Error) => void = () => {},
     /** Called when the backlog falls back under the limit (the engine starts actions again). */
     private readonly onRoom: () => void = () => {},
@@ -141,6 +141,16 @@ export class Outbox {
     this.queue.push([...replies]);
     this.queued += replies.length;
     this.loop.wake();
+  }
+
+  /**
+   * Writes the replies of daemons that died before writing them (several daemons on one store),
+   * taken over by this one now. Returns how many.
+   */
+  async adoptOrphans(): Promise<number> {
+    const adopted = await this.store.adoptOrphanReplies();
+    await this.mirror(adopted);
+    return adopted.length;
   }
 
   /** Resolves once every queued reply has its file and its mark. */

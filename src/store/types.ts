@@ -60,6 +60,12 @@ export interface Store {
   /** At start: actions left running are made runnable again, flagged as a recovery. */
   recoverRunning(): Promise<number>;
   unmirroredReplies(): Promise<Reply[]>;
+  /**
+   * Replies a daemon that is no longer alive committed but did not write to its outbox, taken
+   * over by this one now, to be written to its own (several daemons on one store: PostgreSQL).
+   * Empty where one daemon owns the store: its next start writes what it left.
+   */
+  adoptOrphanReplies(): Promise<Reply[]>;
   markMirrored(seqs: readonly number[]): Promise<void>;
   replies(after?: number, limit?: number): Promise<Reply[]>;
   /** A message-board entry, with the events it goes with (their trigger runs queued with it). */

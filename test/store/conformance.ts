@@ -346,6 +346,14 @@ export function storeConformance(name: string, open: (options?: { repliesMode?: 
       expect(await store.unmirroredReplies()).toEqual([]);
     });
 
+    test("a store's own replies are never adopted as another daemon's", async () => {
+      await accept('B', [{ id: 'a', replyid: 'ra' }]);
+      await claimAll();
+      await store.completeAction('B', 'a', ok);
+      expect(await store.adoptOrphanReplies()).toEqual([]);
+      expect((await store.unmirroredReplies()).map((r) => r.replyid)).toEqual(['ra']);
+    });
+
     test('the simulated directory is transactional per target', async () => {
       await store.withDirectory('H', (d) => d.putGroup('g'));
       await expect(

@@ -123,6 +123,41 @@ export function postgresOwnersSuite(server: () => Postgres): void {
       expect((await b.unmirroredReplies()).map((r) => r.replyid)).toEqual(['rx']);
     });
 
+    test("a dead daemon's unwritten replies go, with their rows, to one live daemon, those of a batch taken over included; a live one's never", async () => {
+      const schema = server().freshSchema();
+      // A's leases last 300 ms; B counts a daemon silent for 2 s as dead.
+      a = await open('A', schema, { leaseMs: 300 });
+      b = await open('B', schema, { leaseMs: 2000 });
+      await a.heartbeat(1, 1);
+      await a.insertBatch(newBatch('B1', [{ id: 'x', replyid: 'rx' }, { id: 'y', replyid: 'ry', depends: ['x'] }]));
+      for (const c of await claim(a)) await a.completeAction(c.batchId, c.id, ok);
+      // A is alive: its reply is its own to write.
+      await b.heartbeat(2, 2);
+      expect(await b.adoptOrphanReplies()).toEqual([]);
+      // A stops beating: B takes B1 over (its lease expired) and runs y, and A's reply comes with its row.
+      const taken = await waitFor('B to take over B1', async () => {
+        await b.heartbeat(2, 2);
+        const c = await claim(b);
+        return c.length > 0 ? c : undefined;
+      });
+      expect(ids(taken)).toEqual(['B1/y']);
+      const adopted = await waitFor('A to count as dead', async () => {
+        const r = await b.adoptOrphanReplies();
+        return r.length > 0 ? r : undefined;
+      });
+      expect(adopted.map((r) => r.replyid)).toEqual(['rx']);
+      // Once: a second look, or a third daemon's, finds nothing.
+      expect(await b.adoptOrphanReplies()).toEqual([]);
+      const c3 = await open('C', schema, { leaseMs: 2000 });
+      try {
+        await c3.heartbeat(3, 3);
+        expect(await c3.adoptOrphanReplies()).toEqual([]);
+      } finally {
+        await c3.close();
+      }
+      expect((await b.unmirroredReplies()).map((r) => r.replyid)).toEqual(['rx']);
+    });
+
     test('at start a daemon recovers its own leftovers only', async () => {
       await pair({ leaseBatches: 1 });
       await a.insertBatch(newBatch('B1', [{ id: 'x' }]));

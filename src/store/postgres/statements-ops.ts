@@ -14,9 +14,9 @@ export const OPS_STATEMENTS = {
   // ---- replies and messages
   unmirrored: q<[owner: string], ReplyRow>('SELECT * FROM replies WHERE mirrored = 0 AND owner = $1 ORDER BY seq'),
   // Replies whose owner is no live daemon (one that died, or a CLI applying a command): a live daemon adopts them.
-  adoptOrphanReplies: q<[owner: string, aliveSince: number]>(
+  adoptOrphanReplies: q<[owner: string, aliveSince: number], ReplyRow>(
     `UPDATE replies SET owner = $1 WHERE mirrored = 0 AND owner <> $1 AND owner NOT IN (SELECT owner FROM daemons WHERE heartbeat_at >= $2)
-      AND EXISTS (SELECT 1 FROM daemons WHERE owner = $1)`,
+      AND EXISTS (SELECT 1 FROM daemons WHERE owner = $1) RETURNING *`,
   ),
   markMirrored: q<[seqs: number[]]>('UPDATE replies SET mirrored = 1 WHERE seq = ANY($1::bigint[])'),
   replies: q<[after: number, limit: number], ReplyRow>('SELECT * FROM replies WHERE seq > $1 ORDER BY seq LIMIT $2'),

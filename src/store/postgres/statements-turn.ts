@@ -18,7 +18,10 @@ const OPEN = `('waiting', 'ready', 'running', 'retrying')`;
  * with nothing open makes it final before it commits, and a batch's state is one row to read
  * where its open actions were an index walk per leased batch at every claim); expired leases of other daemons ($2: the clock), then
  * batches with work due ($3) that nobody leases, interactive work first, then by arrival, are
- * taken ($4 of each at most, for $5 ms) with their unmirrored replies. `taken` holds their ids.
+ * taken ($4 of each at most, for $5 ms). `taken` holds their ids. Their unwritten replies stay
+ * with the daemon that made them: its next start writes them, or, once it is no longer alive,
+ * `adoptOrphanReplies` hands them to a live daemon with their rows, to be written at once
+ * (re-owning them here wrote them nowhere until the taker's next start).
  */
 const LEASE_UPKEEP = `
       dropped AS (
@@ -31,8 +34,7 @@ const LEASE_UPKEEP = `
         LIMIT $4 FOR UPDATE OF b SKIP LOCKED),
       taken AS (
         INSERT INTO leases (batch_id, owner, expires_at) SELECT batch_id, $1, $2 + $5 FROM expired UNION ALL SELECT id, $1, $2 + $5 FROM free
-        ON CONFLICT (batch_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at RETURNING batch_id),
-      adopted AS (UPDATE replies SET owner = $1 WHERE batch_id IN (SELECT batch_id FROM taken) AND mirrored = 0 AND owner <> $1)`;
+        ON CONFLICT (batch_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at RETURNING batch_id)`;
 
 /** What a claim knows of one target: across every daemon, and in this daemon's leased batches. */
 export interface ClaimHost {

@@ -224,9 +224,12 @@ export class PostgresStore implements T.Store {
   /** This daemon's replies not yet in its outbox, with those no live daemon owns (adopted now). */
   unmirroredReplies(): Promise<T.Reply[]> {
     return this.tx(false, async (c) => {
-      await c.s.adoptOrphanReplies.run(c.owner, this.aliveSince);
+      await c.s.adoptOrphanReplies.all(c.owner, this.aliveSince);
       return (await c.s.unmirrored.all(c.owner)).map(toReply);
     });
+  }
+  async adoptOrphanReplies(): Promise<T.Reply[]> {
+    return (await this.tx(false, (c) => c.s.adoptOrphanReplies.all(c.owner, this.aliveSince))).map(toReply);
   }
   async markMirrored(seqs: readonly number[]): Promise<void> {
     if (seqs.length > 0) await this.tx(false, (c) => c.s.markMirrored.run([...seqs]));

@@ -244,6 +244,10 @@ export class SqliteStore implements Store {
   async unmirroredReplies(): Promise<Reply[]> {
     return this.s.unmirrored.all().map(toReply);
   }
+  /** One daemon per home (the lock): no other daemon's replies to adopt. */
+  async adoptOrphanReplies(): Promise<Reply[]> {
+    return [];
+  }
   async markMirrored(seqs: readonly number[]): Promise<void> {
     if (seqs.length > 0) this.db.transaction(() => this.s.markMirrored.run(JSON.stringify(seqs)))();
   }
