@@ -143,13 +143,16 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   retention.start();
   process.on('SIGHUP', onHangup);
   // The CLI queues operators' commands while this heartbeat is fresh, and applies them itself otherwise.
-  const heartbeat = setInterval(() => void store.heartbeat(process.pid, startedAt).catch((err: Error) => logger.warn(`heartbeat: ${err.message}`)), 1000);
-  // Several daemons on one store: the replies of one that died are written by a live one now,
-  // not at some daemon's next start (those of a taken-over batch included).
-  const adoption =
-    config.store.kind === 'postgres'
-      ? setInterval(() => void outbox.adoptOrphans().then((n) => n > 0 && logger.info(`${n} reply file(s) written for a daemon that stopped before writing them`)).catch((err: Error) => logger.warn(`adopting replies: ${err.message}`)), 1000)
-      : undefined;
+  // Several daemons on one store: with each beat, the replies of one that died (those of a batch
+  // taken over included) are written by this one, not at some daemon's next start.
+  const adopt = config.store.kind === 'postgres';
+  const beat = async (): Promise<void> => {
+    await store.heartbeat(process.pid, startedAt).catch((err: Error) => logger.warn(`heartbeat: ${err.message}`));
+    if (!adopt) return;
+    const n = await outbox.adoptOrphans().catch((err: Error) => (logger.warn(`adopting replies: ${err.message}`), 0));
+    if (n > 0) logger.info(`${n} reply file(s) written for a daemon that stopped before writing them`);
+  };
+  const heartbeat = setInterval(() => void beat(), 1000);
   http.ready();
   // A rejected file queues trigger runs outside the engine, and retries fall due: look now and then.
   const poll = setInterval(() => {
@@ -166,7 +169,6 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
       http.stopping();
       clearInterval(poll);
       clearInterval(heartbeat);
-      clearInterval(adoption);
       unwatchWake();
       commands.stop();
       retention.stop();
