@@ -30,14 +30,12 @@ function capture(out, name) {
   };
 }
 
-/** @param {Record<string, string | undefined>} env */
+/** The command's environment, whole, in place of the worker's until it ends. @param {Record<string, string | undefined>} env */
 function withEnv(env) {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const saved = { ...process.env };
   const set = (/** @type {Record<string, string | undefined>} */ values) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    for (const [k, v] of Object.entries(values)) if (v !== undefined) process.env[k] = v;
   };
   set(env);
   return () => set(saved);

@@ -38,7 +38,8 @@ export function tmon(args: string[], options: CliOptions = {}): CliResult {
   // The worker runs in this process's folder; the child process in ROOT unless told otherwise.
   // `tmon daemon` is a process's life (signal handlers, exit): always a child.
   if (options.process || options.input !== undefined || elsewhere || process.cwd() !== ROOT || args.includes('daemon')) return spawnTmon(args, options);
-  return inHost(args, options.env ?? {});
+  // The environment a child would get, whole: the worker takes it for this command only.
+  return inHost(args, { ...process.env, NO_COLOR: '1', ...options.env });
 }
 
 function spawnTmon(args: string[], options: CliOptions): CliResult {
@@ -59,19 +60,15 @@ interface Host {
 }
 
 let host: Host | undefined;
-/** The environment the worker started with. */
-let hostEnv: NodeJS.ProcessEnv = {};
 
 /** The worker, started at the first command of a test file and ended with the file. */
 function theHost(): Host {
   if (host) return host;
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  hostEnv = { ...process.env, NO_COLOR: '1' };
   const worker = new Worker(join(ROOT, 'test', 'helpers', 'cli-host.mjs'), {
     workerData: { flag, port: port2, main: pathToFileURL(join(ROOT, 'dist', 'cli', 'main.js')).href, bin: TMON },
     transferList: [port2],
-    env: hostEnv,
     // Not jest's flags (--experimental-vm-modules): bin/tmon.js runs with none, and so warnings show as they would.
     execArgv: [],
     // As a child process's: the command's output is collected by the host, never shown.
@@ -92,10 +89,6 @@ afterAll(async () => {
 
 function inHost(args: string[], env: NodeJS.ProcessEnv): CliResult {
   const { port, flag } = theHost();
-  // The worker's environment is this process's at its start: what changed since goes with the command.
-  const changed = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => hostEnv[k] !== v));
-  for (const k of Object.keys(hostEnv)) if (!(k in process.env) && k !== 'NO_COLOR') changed[k] = undefined;
-  env = { ...changed, ...env };
   Atomics.store(flag, 0, 0);
   port.postMessage({ args, env });
   // Synchronous, as spawnSync is for a child process: the tests read the result on the next line.
