@@ -78,6 +78,31 @@ describe('SQLite specifics', () => {
     }
   });
 
+  test("with a plugin, a claim reads a target's queue only to its room plus a lookahead of 32: rewrites run that far ahead, no further", async () => {
+    const dir = tempDir();
+    try {
+      const store = new SqliteStore(join(dir.path, 'tmon.db'));
+      await store.insertBatch(newBatch('B', Array.from({ length: 60 }, (_, i) => ({ id: `a${String(i).padStart(2, '0')}` }))));
+      // One slot, 100 free overall: the window is 1 + 32 rows, all claimed for their rewrite.
+      const room = (h: string, busy: number) => 1 - busy;
+      const first = await store.claimRunnable(Date.now(), room, 100, true);
+      expect(first.map((c) => [c.id, c.rewrite])).toEqual(Array.from({ length: 33 }, (_, i) => [`a${String(i).padStart(2, '0')}`, true]));
+      await store.applyRewrites(first.map((c) => ({ batchId: 'B', primaryId: c.id, outcome: 'run' as const, actions: [], message: '', board: null, source: 'test' })));
+      // Rewritten, the head waits for room: one runs, and the window (its 33 rows) holds nothing more to rewrite.
+      expect((await store.claimRunnable(Date.now(), room, 100, true)).map((c) => [c.id, c.rewrite])).toEqual([['a00', false]]);
+      expect(await store.claimRunnable(Date.now(), room, 100, true)).toEqual([]);
+      // As the head moves on, so does the window: one more row to rewrite, then the next to run.
+      await store.completeAction('B', 'a00', { state: 'succeeded', retval: '0', message: 'ok' });
+      expect((await store.claimRunnable(Date.now(), room, 100, true)).map((c) => [c.id, c.rewrite])).toEqual([
+        ['a01', false],
+        ['a33', true],
+      ]);
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   /** A store holding batch B (one action, a), and a second connection that sees only what is committed. */
   const withObserver = async (check: (store: SqliteStore, seen: { state: () => string; groups: () => number }) => Promise<void>) => {
     const dir = tempDir();
