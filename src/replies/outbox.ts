@@ -110,7 +110,12 @@ export class Outbox {
             this.write(c.slice(i, i + PER_TURN));
             await new Promise((resolve) => setImmediate(resolve));
           }
-        } else this.write(c);
+        } else {
+          this.write(c);
+          // A file per turn of the event loop: a round of many commits' files (up to ROUND
+          // replies, ~20 ms of printing) would otherwise hold an interactive action's turn.
+          if (taken.length > 1) await new Promise((resolve) => setImmediate(resolve));
+        }
       }
       await this.store.markMirrored(taken.flatMap((c) => c.map((r) => r.seq)));
       // Counted down only once marked: the backlog is every reply not yet settled.
