@@ -3,6 +3,7 @@ import { SecretBox } from '../../src/secrets/index.js';
 import { createPool } from '../../src/store/postgres/db.js';
 import { newBatch } from '../helpers/batches.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
+import { storeArrivalConformance } from './conformance-arrival.js';
 import { storeConformance } from './conformance.js';
 import { storeOpsConformance } from './conformance-ops.js';
 import { storeViewsConformance } from './conformance-views.js';
@@ -23,6 +24,7 @@ const openPostgres = async (options: Partial<PostgresStoreOptions> = {}) => {
 storeConformance('PostgreSQL', openPostgres);
 storeOpsConformance('PostgreSQL', openPostgres);
 storeViewsConformance('PostgreSQL', () => openPostgres());
+storeArrivalConformance('PostgreSQL', () => openPostgres());
 postgresOwnersSuite(() => server);
 
 describe('PostgreSQL specifics', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { migrate, MIGRATIONS, SqliteStore, type SqliteStoreOptions } from '../../src/store/index.js';
 import { newBatch } from '../helpers/batches.js';
 import { tempDir } from '../helpers/home.js';
+import { storeArrivalConformance } from './conformance-arrival.js';
 import { storeConformance } from './conformance.js';
 import { storeOpsConformance } from './conformance-ops.js';
 import { storeViewsConformance } from './conformance-views.js';
@@ -23,6 +24,7 @@ const openSqlite = async (options: SqliteStoreOptions = {}) => {
 storeConformance('SQLite', openSqlite);
 storeOpsConformance('SQLite', openSqlite);
 storeViewsConformance('SQLite', () => openSqlite());
+storeArrivalConformance('SQLite', () => openSqlite());
 
 describe('SQLite specifics', () => {
   test('migrations are recorded and applied once, each in a transaction', () => {

@@ -35,8 +35,10 @@ export interface NewActionParams {
   replyid: string;
   interactive: number;
   document: string;
-  /** 1: ready at once (it waits for nothing); 0: waiting until `settleWaiting` counts it. */
+  /** 1: ready at once (it waits for nothing); 0: waiting, on `waiting_on` or until `settleWaiting` counts it. */
   ready: number;
+  /** What it waits for, when the caller knew it as it wrote the row (ingest); 0 otherwise. */
+  waiting_on: number;
   now: number;
 }
 
@@ -69,10 +71,12 @@ export function prepareStatements(main: Database) {
     batchTally: p<[string], { open: number; bad: number }>(`SELECT coalesce(sum(state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')), 0) AS open,
         coalesce(sum(state IN ('failed', 'skipped', 'canceled')), 0) AS bad FROM actions WHERE batch_id = ?`),
     // ---- actions
-    insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, runnable_at, operation, hostid, userid, replyid, interactive, document, created_at, updated_at)
+    insertAction: p<[NewActionParams]>(`INSERT INTO actions (batch_id, id, queue_seq, primary_id, plugin, rewritten, state, runnable_at, operation, hostid, userid, replyid, interactive, document, waiting_on, created_at, updated_at)
         VALUES (@batch_id, @id, @queue_seq, @primary_id, @plugin, @rewritten, CASE WHEN @ready = 1 THEN 'ready' ELSE 'waiting' END, CASE WHEN @ready = 1 THEN 0 END,
-        @operation, @hostid, @userid, @replyid, @interactive, @document, @now, @now)`),
+        @operation, @hostid, @userid, @replyid, @interactive, @document, @waiting_on, @now, @now)`),
     action: p<Id, ActionRow>('SELECT * FROM actions WHERE batch_id = ? AND id = ?'),
+    // All ingest needs of another batch's action it depends on (not the whole row, document and all).
+    actionState: p<Id, Pick<ActionRow, 'state'>>('SELECT state FROM actions WHERE batch_id = ? AND id = ?'),
     actionExists: p<Id, { one: number }>('SELECT 1 AS one FROM actions WHERE batch_id = ? AND id = ?'),
     deleteAction: p<Id>('DELETE FROM actions WHERE batch_id = ? AND id = ?'),
     primaryRows: p<[batch: string, primary: string], ActionRow>('SELECT * FROM actions WHERE batch_id = ? AND primary_id = ? ORDER BY queue_seq'),
