@@ -86,7 +86,7 @@ async function startLocked(options: DaemonOptions, layout: HomeLayout, config: C
   const connectors = swappableConnectors(config, store);
   const outbox = new Outbox(layout.outbox, store, (err) => logger.error(`outbox: ${err.message}`), () => engine?.wake(), config.replies.files);
   const onEvents = (events: Parameters<NonNullable<EngineOptions['onEvents']>>[0]): void => {
-    triggers.wake();
+    triggers.wakeFor(events);
     http.events(events);
   };
   engine = new Engine({

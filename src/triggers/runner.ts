@@ -80,6 +80,15 @@ export class TriggerRunner {
     if (!this.stopped) this.loop.wake();
   }
 
+  /**
+   * Told of committed events: they can have queued a run only if some trigger is configured, so
+   * with none the store is not asked (under load, an ask per turn cost a transaction each). Runs
+   * left from before (a restart, a trigger since removed) are `start`'s and the due timer's.
+   */
+  wakeFor(events: readonly unknown[]): void {
+    if (events.length > 0 && this.config.triggers.length > 0) this.wake();
+  }
+
   private launch(run: TriggerRun): void {
     this.inflight.track(this.execute(run), 1, () => this.wake());
   }

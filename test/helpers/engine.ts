@@ -90,7 +90,7 @@ export async function engineHarness(options: { config?: Record<string, unknown>;
     replies: outbox,
     onEvents: (e) => {
       events.push(...e);
-      triggers.wake();
+      triggers.wakeFor(e);
     },
     ...(options.random ? { random: options.random } : {}),
   });

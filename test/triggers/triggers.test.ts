@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { normaliseConfig } from '../../src/config/index.js';
 import { parseKvg, getValue } from '../../src/kvgroup/index.js';
-import type { StoreEvent } from '../../src/store/index.js';
-import { renderPayload, triggersFor } from '../../src/triggers/index.js';
-import { batchText } from '../helpers/batches.js';
+import { SqliteStore, type Store, type StoreEvent } from '../../src/store/index.js';
+import { renderPayload, TriggerRunner, triggersFor } from '../../src/triggers/index.js';
+import { batchText, newBatch } from '../helpers/batches.js';
 import { ROOT, tmon } from '../helpers/cli.js';
 import { engineHarness, RecordingConnector, type Harness } from '../helpers/engine.js';
 import { waitFor } from '../helpers/daemon.js';
 import { letThrough, makeFifo } from '../helpers/fifo.js';
 import { tempDir } from '../helpers/home.js';
+import { recordingLogger } from '../helpers/logger.js';
 
 const event: StoreEvent = { type: 'action.failed', batch: 'B<1>', action: 'a&1', operation: 'GRUA', hostid: 'AD', state: 'failed', message: 'no such "account"', at: Date.UTC(2026, 10, 22, 12, 0, 0) };
 
@@ -130,5 +131,63 @@ describe('trigger runs', () => {
     expect(tmon(['--home', home, 'triggers', 'test', 'nope', '--config', cfg]).status).toBe(66);
     const list = tmon(['--home', home, 'triggers', '--config', cfg]);
     expect(list.stdout).toMatch(/^NAME\s+EVENT\s+FORMAT\s+SCRIPT\nsay\s+action.failed\s+kvgroup/);
+  });
+});
+
+describe('the runner under load', () => {
+  const events: StoreEvent[] = [{ type: 'batch.completed', batch: 'B', state: 'succeeded', at: 1 }];
+  /** A store that counts the runner's asks for runs (none are ever due). */
+  const countingStore = () => {
+    const asked = { claims: 0 };
+    const store = {
+      claimTriggerRuns: async () => {
+        asked.claims++;
+        return [];
+      },
+      nextTriggerAt: async () => null,
+      recoverTriggerRuns: async () => 0,
+    } as unknown as Store;
+    return { store, asked };
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0)).then(() => new Promise((resolve) => setImmediate(resolve)));
+
+  test('with no trigger configured, committed events do not make it ask the store for runs; with one, they do', async () => {
+    const none = countingStore();
+    const idle = new TriggerRunner(none.store, normaliseConfig({}, '/'), recordingLogger());
+    await idle.start();
+    await settle();
+    const atStart = none.asked.claims;
+    for (let i = 0; i < 5; i++) idle.wakeFor(events);
+    await settle();
+    expect(none.asked.claims).toBe(atStart);
+    await idle.stop(100);
+
+    const one = countingStore();
+    const busy = new TriggerRunner(one.store, normaliseConfig({ triggers: [{ event: 'batch.completed', script: '/x/c.sh' }] }, '/'), recordingLogger());
+    await busy.start();
+    await settle();
+    const before = one.asked.claims;
+    busy.wakeFor(events);
+    await settle();
+    expect(one.asked.claims).toBeGreaterThan(before);
+    await busy.stop(100);
+  });
+
+  test('SQLite: a claim with nothing due opens no transaction, so the engine’s deferred writes stay uncommitted; a due run is still claimed', async () => {
+    const dir = tempDir();
+    try {
+      const store = new SqliteStore(join(dir.path, 'tmon.db'), { triggersFor: (e) => (e.type === 'batch.received' ? ['c'] : []) });
+      await store.tick({ results: [], decisions: [], holdMs: 1000, defer: true });
+      await store.withDirectory('H', (d) => d.putGroup('g'));
+      expect(store.db.inTransaction).toBe(true);
+      expect(await store.claimTriggerRuns(Date.now(), 4)).toEqual([]);
+      expect(store.db.inTransaction).toBe(true);
+      await store.commitDeferred();
+      await store.insertBatch(newBatch('B', [{ id: 'a' }]));
+      expect((await store.claimTriggerRuns(Date.now(), 4)).map((r) => [r.trigger, r.event, r.attempts])).toEqual([['c', 'batch.received', 1]]);
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
   });
 });

@@ -54,6 +54,9 @@ export function queueRuns(ctx: StoreCtx, events: readonly StoreEvent[], now: num
 }
 
 export function claimTriggerRuns(ctx: StoreCtx, now: number, max: number): TriggerRun[] {
+  // Nothing due: no transaction, which would commit the engine's deferred writes early (an
+  // extra disk flush) for nothing. The daemon is the one writer, so what is read stays true.
+  if (ctx.s.dueTriggers.all(now, 1).length === 0) return [];
   return ctx.db.transaction((): TriggerRun[] => {
     const rows = ctx.s.dueTriggers.all(now, max);
     for (const r of rows) ctx.s.claimTrigger.run(r.id);
