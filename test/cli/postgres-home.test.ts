@@ -31,7 +31,7 @@ describe('tmon on a PostgreSQL home', () => {
     try {
       const first = tmon(['--home', dir.path, 'migrate', '--json']);
       expect(first.status).toBe(0);
-      expect(JSON.parse(first.stdout)).toEqual({ store: join(dir.path, 'tmon.db'), applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] });
+      expect(JSON.parse(first.stdout)).toEqual({ store: join(dir.path, 'tmon.db'), applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
       expect(tmon(['--home', dir.path, 'migrate']).stdout).toBe(`${join(dir.path, 'tmon.db')}: up to date, nothing to apply\n`);
     } finally {
       dir.cleanup();

@@ -43,6 +43,7 @@ describe('SQLite specifics', () => {
       { version: 9, name: 'retention' },
       { version: 10, name: 'board-by-batch' },
       { version: 11, name: 'rewrite-crashes' },
+      { version: 12, name: 'covering-runnable' },
     ]);
     const broken = [{ version: 99, name: 'broken', sql: 'CREATE TABLE half (x); THIS IS NOT SQL;' }];
     expect(() => migrate(db, broken)).toThrow();
@@ -56,6 +57,8 @@ describe('SQLite specifics', () => {
     expect(plan(`SELECT hostid, count(*) FROM actions WHERE state = 'running' GROUP BY hostid`)).toMatch(/USING (COVERING )?INDEX actions_running/);
     expect(plan(`SELECT min(runnable_at) FROM actions WHERE state = 'retrying'`)).toMatch(/INDEX actions_retrying/);
     expect(plan(`SELECT * FROM actions WHERE hostid = 'H' AND runnable_at IS NOT NULL AND runnable_at <= 5 ORDER BY interactive DESC, queue_seq LIMIT 4`)).toMatch(/INDEX actions_runnable/);
+    // With a plugin the claim's read of a target's queue head never leaves the index (migration 012).
+    expect(plan(`SELECT batch_id, id, hostid, rewritten, interactive, queue_seq FROM actions WHERE hostid = 'H' AND runnable_at IS NOT NULL AND runnable_at <= 5 ORDER BY interactive DESC, queue_seq LIMIT 40`)).toMatch(/COVERING INDEX actions_runnable/);
     expect(plan(`SELECT id, document FROM batches WHERE state = 'received' ORDER BY received_at, id LIMIT 8`)).toMatch(/INDEX batches_state_received/);
     expect(plan(`SELECT batch_id, action_id FROM dependencies WHERE dep_batch_id = 'B' AND dep_action_id = 'a'`)).toMatch(/INDEX dependencies_target/);
     // The purge's (migration 009): by finish time, replies by batch, old messages.

@@ -9,6 +9,7 @@ import * as m008 from './008-operator-views.js';
 import * as m009 from './009-retention.js';
 import * as m010 from './010-board-by-batch.js';
 import * as m011 from './011-rewrite-crashes.js';
+import * as m012 from './012-covering-runnable.js';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, ...m009 },
   { version: 10, ...m010 },
   { version: 11, ...m011 },
+  { version: 12, ...m012 },
 ];
