@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkLoop } from '../work-loop.js';
 import type { KvGroup } from '../kvgroup/document.js';
@@ -40,7 +41,7 @@ const GROUP_NAME = /^(\d{12})-(\d{12})\.replies\.kvg$/;
 
 /** Replies marked mirrored per store transaction, and most replies in one grouped file. */
 const ROUND = 4096;
-/** Files written per turn of the event loop in `each` mode, so the loop stays free for the engine. */
+/** Files written at once in `each` mode (on libuv's pool). */
 const PER_TURN = 32;
 /** Replies waiting for their file above which the engine stops starting actions. */
 export const OUTBOX_BACKLOG_LIMIT = 16_384;
@@ -81,17 +82,22 @@ export class Outbox {
     );
   }
 
-  private place(name: string, text: string): void {
+  /**
+   * Writes on libuv's pool, not the main thread: under load a file's write waits on the disk
+   * behind the store's flushes (0.5 ms and more a file), time the engine can use meanwhile.
+   */
+  private async place(name: string, text: string): Promise<void> {
     const tmp = join(this.dir, `.${name}.tmp`);
-    writeFileSync(tmp, text);
-    renameSync(tmp, join(this.dir, name));
+    await writeFile(tmp, text);
+    await rename(tmp, join(this.dir, name));
   }
 
-  /** Writes replies now, synchronously: one file for all of them, or one each. */
-  write(replies: readonly Reply[]): void {
+  /** Writes replies: one file for all of them, or one each; resolves when they are in place. */
+  async write(replies: readonly Reply[]): Promise<void> {
     if (replies.length === 0) return;
-    if (this.files === 'each') for (const r of replies) this.place(replyFileName(r), printKvg(replyDocument(r)));
-    else this.place(groupFileName(replies), replies.map((r) => printKvg(replyDocument(r))).join(''));
+    // A file each: several at once on the pool (names sort in seq order whatever lands first).
+    if (this.files === 'each') await Promise.all(replies.map((r) => this.place(replyFileName(r), printKvg(replyDocument(r)))));
+    else await this.place(groupFileName(replies), replies.map((r) => printKvg(replyDocument(r))).join(''));
   }
 
   private async round(): Promise<void> {
@@ -106,15 +112,11 @@ export class Outbox {
       }
       for (const c of taken) {
         if (this.files === 'each') {
-          for (let i = 0; i < c.length; i += PER_TURN) {
-            this.write(c.slice(i, i + PER_TURN));
-            await new Promise((resolve) => setImmediate(resolve));
-          }
+          for (let i = 0; i < c.length; i += PER_TURN) await this.write(c.slice(i, i + PER_TURN));
         } else {
-          this.write(c);
-          // A file per turn of the event loop: a round of many commits' files (up to ROUND
+          // A file at a time, each awaited: a round of many commits' files (up to ROUND
           // replies, ~20 ms of printing) would otherwise hold an interactive action's turn.
-          if (taken.length > 1) await new Promise((resolve) => setImmediate(resolve));
+          await this.write(c);
         }
       }
       await this.store.markMirrored(taken.flatMap((c) => c.map((r) => r.seq)));
